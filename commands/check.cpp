@@ -1,0 +1,22 @@
+// check: tells a caller that hvym is on the PATH and answering.
+#include "command.h"
+
+namespace hvym::commands {
+
+static int run(Call& call) {
+  call.out.line("ONE-TWO");
+  return kOk;
+}
+
+extern const Command check;
+constinit const Command check{
+    .name = "check",
+    .group = Group::Other,
+    .summary = "Print ONE-TWO: shows that hvym is on the PATH and answering.",
+    .help = nullptr,
+    .params = {},
+    .needs = kNeedsNothing,
+    .run = run,
+};
+
+}  // namespace hvym::commands

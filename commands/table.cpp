@@ -1,0 +1,35 @@
+// The table of every command. Adding a command: its unit under commands/,
+// its file in commands/meson.build, and one line here. Keep the lines sorted
+// by command name ('-' in names is '_' here); a unit test checks the order.
+#include <algorithm>
+#include <cstring>
+
+#include "command.h"
+
+#define HVYM_COMMANDS(X) \
+  X(about)               \
+  X(check)               \
+  X(version)
+
+namespace hvym {
+namespace commands {
+#define HVYM_DECLARE(id) extern const Command id;
+HVYM_COMMANDS(HVYM_DECLARE)
+#undef HVYM_DECLARE
+}  // namespace commands
+
+namespace {
+#define HVYM_ENTRY(id) &commands::id,
+constinit const Command* const kTable[] = {HVYM_COMMANDS(HVYM_ENTRY)};
+#undef HVYM_ENTRY
+}  // namespace
+
+std::span<const Command* const> command_table() { return kTable; }
+
+const Command* find_command(std::string_view name) {
+  auto it = std::lower_bound(std::begin(kTable), std::end(kTable), name,
+                             [](const Command* c, std::string_view n) { return c->name < n; });
+  return it != std::end(kTable) && (*it)->name == name ? *it : nullptr;
+}
+
+}  // namespace hvym

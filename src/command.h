@@ -1,0 +1,91 @@
+// What a command unit declares about itself, in one place, and what it gets
+// when it runs. Every Command is constant-initialised (constinit): the table
+// of all commands costs nothing at startup.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "sink.h"
+
+namespace hvym {
+
+// Sections of `hvym --help`, in this order.
+enum class Group : uint8_t { Config, Probes, Pintheon, Stellar, Data, Assets, Prompts, Tools, Other };
+inline constexpr size_t kGroupCount = 9;
+
+// What the dispatcher prepares before calling a command (git's RUN_SETUP
+// idea): nothing is opened for a command that does not ask for it.
+enum Needs : uint32_t {
+  kNeedsNothing = 0,
+  kReadsConfig = 1u << 0,   // a read transaction on the store
+  kWritesConfig = 1u << 1,  // a write transaction on the store
+  kMayPrompt = 1u << 2,     // may ask through the prompt layer
+  kTalksToDocker = 1u << 3,
+  kUsesNetwork = 1u << 4,
+};
+
+enum class Kind : uint8_t { Argument, Option, Flag };
+// Click's types, plus JSON text for the original's broken list/dict types.
+enum class Type : uint8_t { String, Bool, Int, Float, Json };
+
+struct Param {
+  Kind kind;
+  Type type;
+  const char* name;   // argument: its name ("max"); option/flag: "--long"
+  const char* alias;  // option/flag: other spelling ("-e", "-ei") or nullptr
+  const char* help;
+  bool optional;      // an argument that may be left out
+};
+
+struct Call;
+using RunFn = int (*)(Call&);
+
+struct Command {
+  const char* name;
+  Group group;
+  const char* summary;  // one line, for `hvym --help`
+  const char* help;     // the paragraph of `hvym NAME --help`; summary if null
+  std::span<const Param> params;
+  uint32_t needs;
+  RunFn run;
+};
+
+inline constexpr size_t kMaxParams = 16;
+
+// One converted parameter. Arguments left out and options not given have
+// given == false.
+struct Value {
+  bool given = false;
+  std::string_view text;  // as written
+  bool b = false;         // Bool, Flag
+  double f = 0;           // Float
+  int64_t i = 0;          // Int, when it fits (i_fits)
+  bool i_fits = false;
+  std::string digits;     // Int, canonical decimal of any size
+};
+
+// Everything a running command may touch. It writes only to out and err and
+// returns its exit status; it never exits the process.
+struct Call {
+  const Command& cmd;
+  std::string_view prog;  // how it was invoked: "hvym check" or "check"
+  Sink& out;
+  Sink& err;
+  std::array<Value, kMaxParams> values;
+
+  const Value& operator[](size_t i) const { return values[i]; }
+};
+
+// Exit statuses used everywhere.
+inline constexpr int kOk = 0;
+inline constexpr int kFailed = 1;
+inline constexpr int kUsage = 2;
+
+// The table, sorted by name (commands/table.cpp).
+std::span<const Command* const> command_table();
+const Command* find_command(std::string_view name);
+
+}  // namespace hvym

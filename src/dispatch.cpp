@@ -1,0 +1,66 @@
+#include "dispatch.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "args.h"
+#include "diag.h"
+#include "perf.h"
+#include "toplevel.h"
+
+namespace hvym {
+
+int run_command(const Command& cmd, std::string_view prog, std::span<const char* const> args,
+                Sink& out, Sink& err) {
+  Call call{cmd, prog, out, err, {}};
+  switch (parse_args(call, args)) {
+    case Parsed::Help: return kOk;
+    case Parsed::Usage: return kUsage;
+    case Parsed::Ok: break;
+  }
+  return cmd.run(call);
+}
+
+int dispatch(int argc, char** argv) {
+  Perf perf;
+  FdSink out(1);
+  FdSink err(2);
+  std::string_view invoked = argc > 0 && argv[0] ? argv[0] : "hvym";
+  std::string_view base = invoked.substr(invoked.rfind('/') + 1);
+  if (base.empty()) base = "hvym";
+
+  // Busybox style: a link named after a command runs it; otherwise the
+  // first argument names it.
+  const Command* cmd = find_command(base);
+  int first = 1;
+  // How messages name the program: "pintheon-port" or "hvym pintheon-port".
+  char prog[160];
+  size_t prog_len = 0;
+  auto add = [&](std::string_view s) {
+    size_t n = std::min(s.size(), sizeof prog - prog_len);
+    std::memcpy(prog + prog_len, s.data(), n);
+    prog_len += n;
+  };
+  add(base);
+  if (!cmd) {
+    std::span<const char* const> rest(argv + (argc > 0 ? 1 : 0), argc > 0 ? argc - 1 : 0);
+    if (rest.empty() || rest[0][0] == '-') return run_toplevel(base, rest, out, err);
+    std::string_view name = rest[0];
+    cmd = find_command(name);
+    if (!cmd) return unknown_command(base, name, err);
+    first = 2;
+    add(" ");
+    add(name);
+  }
+  if (const char* d = std::getenv("HVYM_DIAG"); d && std::strcmp(d, "1") == 0) write_diag(err);
+  perf.dispatched();
+  int status = run_command(*cmd, {prog, prog_len},
+                           {argv + first, static_cast<size_t>(argc - first)}, out, err);
+  out.flush();
+  err.flush();
+  perf.report(status, err);
+  return status;
+}
+
+}  // namespace hvym

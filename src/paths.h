@@ -1,0 +1,18 @@
+// Where hvym's files live and where helper programs are found.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace hvym {
+
+// $HVYM_HOME when set, else ~/.local/share/heavymeta-cli (the Python CLI's
+// folder on Linux and macOS). Empty when neither HVYM_HOME nor HOME is set.
+std::string data_dir();
+
+// The first executable named `name` on $PATH, or "" when there is none.
+std::string find_in_path(std::string_view name);
+
+// The running executable's absolute path (for --install), or "".
+std::string self_exe();
+
+}  // namespace hvym

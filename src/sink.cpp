@@ -1,0 +1,57 @@
+#include "sink.h"
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <unistd.h>
+
+namespace hvym {
+
+void Sink::write(std::string_view s) {
+  if (s.size() > sizeof buf_ - n_) {
+    flush();
+    if (s.size() >= sizeof buf_) {  // large pieces skip the buffer
+      if (!failed_ && !fn_(ctx_, s.data(), s.size())) failed_ = true;
+      return;
+    }
+  }
+  std::memcpy(buf_ + n_, s.data(), s.size());
+  n_ += s.size();
+}
+
+bool Sink::flush() {
+  if (n_ && !failed_ && !fn_(ctx_, buf_, n_)) failed_ = true;
+  n_ = 0;
+  return !failed_;
+}
+
+bool write_all(int fd, const char* data, size_t n) {
+  while (n) {
+    ssize_t w = ::write(fd, data, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// The descriptor travels in the context pointer itself, so the base class
+// destructor's final flush touches no member of this class.
+FdSink::FdSink(int fd)
+    : Sink(&FdSink::flush_fd, reinterpret_cast<void*>(static_cast<intptr_t>(fd))) {}
+
+bool FdSink::flush_fd(void* ctx, const char* data, size_t n) {
+  return write_all(static_cast<int>(reinterpret_cast<intptr_t>(ctx)), data, n);
+}
+
+StringSink::StringSink(std::string& s) : Sink(&StringSink::flush_string, &s) {}
+
+bool StringSink::flush_string(void* ctx, const char* data, size_t n) {
+  static_cast<std::string*>(ctx)->append(data, n);
+  return true;
+}
+
+}  // namespace hvym

@@ -1,0 +1,58 @@
+// Where a command's bytes go. A command never writes to fd 1 itself: the
+// dispatcher hands it a Sink, so the same unit can run in-process many times
+// (batch, serve) with its output captured.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace hvym {
+
+class Sink {
+ public:
+  // Receives buffered bytes; returns false when the destination failed.
+  using FlushFn = bool (*)(void* ctx, const char* data, size_t n);
+
+  Sink(FlushFn fn, void* ctx) : fn_(fn), ctx_(ctx) {}
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+  ~Sink() { flush(); }
+
+  void write(std::string_view s);
+  void put(char c) {
+    if (n_ == sizeof buf_) flush();
+    buf_[n_++] = c;
+  }
+  void line(std::string_view s) { write(s); put('\n'); }
+  // Pushes buffered bytes out; false once any write has failed.
+  bool flush();
+  bool failed() const { return failed_; }
+
+ private:
+  char buf_[4096];
+  size_t n_ = 0;
+  FlushFn fn_;
+  void* ctx_;
+  bool failed_ = false;
+};
+
+// Writes everything, retrying on EINTR and short writes.
+bool write_all(int fd, const char* data, size_t n);
+
+// A Sink that writes to a file descriptor.
+class FdSink : public Sink {
+ public:
+  explicit FdSink(int fd);
+ private:
+  static bool flush_fd(void* ctx, const char* data, size_t n);
+};
+
+// A Sink that appends to a string (batch, serve, tests).
+class StringSink : public Sink {
+ public:
+  explicit StringSink(std::string& s);
+ private:
+  static bool flush_string(void* ctx, const char* data, size_t n);
+};
+
+}  // namespace hvym

@@ -1,0 +1,207 @@
+#include "toplevel.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+#include "command.h"
+#include "completion.h"
+#include "paths.h"
+#include "version.h"
+
+namespace hvym {
+namespace {
+
+constexpr const char* kGroupTitles[kGroupCount] = {
+    "Config",   "Probes",  "Pintheon gateway and tunnel", "Stellar accounts",
+    "Blender/NFT data", "Assets", "Prompts", "hvym tools", "Other"};
+
+void write_usage(std::string_view prog, Sink& s) {
+  s.write("Usage: ");
+  s.write(prog);
+  s.write(" COMMAND [ARGS]...\n   or: COMMAND [ARGS]...   (through a link made by --install)\n   or: ");
+  s.write(prog);
+  s.write(" --list | --version | --install DIR | --completion bash|zsh|fish\n");
+}
+
+void write_help(std::string_view prog, Sink& out) {
+  write_usage(prog, out);
+  out.write(
+      "\n  Answers the Heavymeta CLI's commands with the same output, from one\n"
+      "  static executable. 'COMMAND --help' shows one command's usage.\n");
+  size_t width = 0;
+  for (const Command* c : command_table()) width = std::max(width, std::strlen(c->name));
+  for (size_t g = 0; g < kGroupCount; ++g) {
+    bool title = false;
+    for (const Command* c : command_table()) {
+      if (static_cast<size_t>(c->group) != g) continue;
+      if (!title) {
+        out.put('\n');
+        out.write(kGroupTitles[g]);
+        out.write(":\n");
+        title = true;
+      }
+      out.write("  ");
+      out.write(c->name);
+      out.write(std::string(width - std::strlen(c->name) + 2, ' '));
+      out.line(c->summary);
+    }
+  }
+  out.write(
+      "\nOptions:\n"
+      "  --list              Print every command name, one a line.\n"
+      "  --version           Print hvym's version.\n"
+      "  --install DIR       Make a link in DIR named after each command.\n"
+      "  --completion SHELL  Print a completion script for bash, zsh or fish.\n"
+      "  --help              Show this message and exit.\n"
+      "\nEnvironment:\n"
+      "  HVYM_HOME  data folder (default ~/.local/share/heavymeta-cli)\n"
+      "  HVYM_PERF  1: print where the time of a call went, on stderr\n"
+      "  HVYM_DIAG  1: print diagnostics as one JSON line on stderr\n"
+      "\nExit status: 0 success, 1 the command failed, 2 usage error.\n");
+}
+
+int usage(std::string_view prog, Sink& err, std::string_view message) {
+  write_usage(prog, err);
+  err.write("Try '");
+  err.write(prog);
+  err.write(" --help' for help.\n\nError: ");
+  err.line(message);
+  return kUsage;
+}
+
+// Whether the link at `path` (whose target is `target`) is one of ours.
+bool is_hvym_link(const std::string& target, const std::string& self) {
+  if (target == self) return true;
+  std::string_view base(target);
+  base = base.substr(base.rfind('/') + 1);
+  return base == "hvym";
+}
+
+int install(std::string_view dir_arg, Sink& out, Sink& err) {
+  std::string self = self_exe();
+  if (self.empty()) {
+    err.line("Error: cannot find the path of the running hvym executable");
+    return kFailed;
+  }
+  std::string dir(dir_arg);
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    err.line("Error: " + dir + " is not a directory");
+    return kFailed;
+  }
+  size_t made = 0, updated = 0, kept = 0, skipped = 0, failed = 0;
+  for (const Command* c : command_table()) {
+    std::string path = dir + "/" + c->name;
+    char target[4096];
+    ssize_t n = readlink(path.c_str(), target, sizeof target - 1);
+    if (n >= 0) {
+      std::string t(target, static_cast<size_t>(n));
+      if (t == self) {
+        ++kept;
+        continue;
+      }
+      if (!is_hvym_link(t, self)) {
+        err.line("hvym: skipped " + path + ": a link to " + t + ", not to hvym");
+        ++skipped;
+        continue;
+      }
+      if (unlink(path.c_str()) != 0) {
+        err.line("hvym: cannot replace " + path + ": " + std::strerror(errno));
+        ++failed;
+        continue;
+      }
+      if (symlink(self.c_str(), path.c_str()) != 0) {
+        err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
+        ++failed;
+        continue;
+      }
+      out.line("updated " + path + " -> " + self);
+      ++updated;
+    } else if (errno == EINVAL) {  // exists and is not a link
+      err.line("hvym: skipped " + path + ": exists and is not a link to hvym");
+      ++skipped;
+    } else if (symlink(self.c_str(), path.c_str()) == 0) {
+      out.line("linked " + path + " -> " + self);
+      ++made;
+    } else {
+      err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
+      ++failed;
+    }
+  }
+  out.line("hvym --install " + dir + ": " + std::to_string(made) + " linked, " +
+           std::to_string(updated) + " updated, " + std::to_string(kept) + " already there, " +
+           std::to_string(skipped) + " skipped, " + std::to_string(failed) + " failed");
+  return failed ? kFailed : kOk;
+}
+
+}  // namespace
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+int unknown_command(std::string_view prog, std::string_view name, Sink& err) {
+  const Command* best = nullptr;
+  size_t best_d = SIZE_MAX;
+  for (const Command* c : command_table()) {
+    size_t d = edit_distance(name, c->name);
+    if (d < best_d) best_d = d, best = c;
+  }
+  std::string m = "No such command '" + std::string(name) + "'.";
+  if (best) m += std::string(" The closest is '") + best->name + "'.";
+  return usage(prog, err, m);
+}
+
+int run_toplevel(std::string_view prog, std::span<const char* const> args, Sink& out, Sink& err) {
+  if (args.empty()) {
+    write_help(prog, err);
+    return kUsage;
+  }
+  std::string_view opt = args[0];
+  auto expect = [&](size_t n) { return args.size() == n; };
+  if (opt == "--help" || opt == "-h") {
+    if (!expect(1)) return usage(prog, err, "--help takes no arguments");
+    write_help(prog, out);
+    return kOk;
+  }
+  if (opt == "--list") {
+    if (!expect(1)) return usage(prog, err, "--list takes no arguments");
+    for (const Command* c : command_table()) out.line(c->name);
+    return kOk;
+  }
+  if (opt == "--version") {
+    if (!expect(1)) return usage(prog, err, "--version takes no arguments");
+    out.write("hvym ");
+    out.line(kHvymVersion);
+    return kOk;
+  }
+  if (opt == "--install") {
+    if (!expect(2)) return usage(prog, err, "--install takes one directory");
+    return install(args[1], out, err);
+  }
+  if (opt == "--completion") {
+    if (!expect(2)) return usage(prog, err, "--completion takes one of bash, zsh, fish");
+    if (!write_completion(args[1], out))
+      return usage(prog, err, "unknown shell '" + std::string(args[1]) + "': use bash, zsh or fish");
+    return kOk;
+  }
+  return usage(prog, err, "No such option: " + std::string(opt));
+}
+
+}  // namespace hvym

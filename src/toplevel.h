@@ -1,0 +1,20 @@
+// What `hvym` answers itself when no command is named: --help, --list,
+// --version, --install DIR, --completion SHELL, and unknown commands.
+#pragma once
+#include <span>
+#include <string_view>
+
+#include "sink.h"
+
+namespace hvym {
+
+// args: everything after the program name; empty or starting with '-'.
+int run_toplevel(std::string_view prog, std::span<const char* const> args, Sink& out, Sink& err);
+
+// Exit 2 with the closest command name.
+int unknown_command(std::string_view prog, std::string_view name, Sink& err);
+
+// Levenshtein distance, for suggestions.
+size_t edit_distance(std::string_view a, std::string_view b);
+
+}  // namespace hvym
