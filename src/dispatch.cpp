@@ -57,7 +57,10 @@ int dispatch(int argc, char** argv) {
   perf.dispatched();
   int status = run_command(*cmd, {prog, prog_len},
                            {argv + first, static_cast<size_t>(argc - first)}, out, err);
-  out.flush();
+  if (!out.flush() && status == kOk) {
+    err.line("hvym: cannot write the result to standard output");
+    status = kFailed;
+  }
   err.flush();
   perf.report(status, err);
   return status;

@@ -1,0 +1,2 @@
+/* The yardstick for scripts/bench: a statically linked program that does nothing. */
+int main(void) { return 0; }

@@ -1,0 +1,36 @@
+"""Helpers for the CLI tests: run the built hvym and look at what it did."""
+import os
+import subprocess
+import tempfile
+
+BIN = os.environ.get("HVYM_BIN", "")
+
+
+class Result:
+    def __init__(self, p):
+        self.code = p.returncode
+        self.out = p.stdout
+        self.err = p.stderr
+
+    def __repr__(self):
+        return f"<exit {self.code} out={self.out!r} err={self.err[-400:]!r}>"
+
+
+def run(*args, exe=None, env=None, stdin=b"", cwd=None, timeout=20, home=None):
+    """Runs hvym (or exe, e.g. a link to it) with a scratch HOME by default."""
+    full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    scratch = None
+    if home is None:
+        scratch = tempfile.TemporaryDirectory()
+        home = scratch.name
+    full_env["HOME"] = home
+    if env:
+        full_env.update(env)
+    argv = [exe or BIN, *args]
+    try:
+        p = subprocess.run(argv, input=stdin, capture_output=True, env=full_env, cwd=cwd,
+                           timeout=timeout)
+    finally:
+        if scratch:
+            scratch.cleanup()
+    return Result(p)

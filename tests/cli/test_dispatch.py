@@ -1,0 +1,232 @@
+"""The multi-call binary as callers meet it: names, links, help, exit codes."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from clitest import BIN, run  # noqa: E402
+
+
+class Originals(unittest.TestCase):
+    """check, version and about print exactly what the Python CLI prints."""
+
+    def test_check(self):
+        r = run("check")
+        self.assertEqual((r.code, r.out, r.err), (0, b"ONE-TWO\n", b""))
+
+    def test_version(self):
+        r = run("version")
+        self.assertEqual((r.code, r.out, r.err), (0, b"HeavyMeta CLI v1.0.0\n", b""))
+
+    def test_about(self):
+        r = run("about")
+        self.assertEqual(r.code, 0)
+        self.assertEqual(
+            r.out,
+            b"HeavyMeta CLI - Command Line Interface for HeavyMeta\n"
+            b"    Version: 1.0.0\n"
+            b"    Description: A powerful CLI for managing HeavyMeta assets and operations.\n"
+            b"    \n")
+
+
+class Dispatch(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def link(self, name, target=BIN):
+        path = os.path.join(self.tmp, name)
+        os.symlink(target, path)
+        return path
+
+    def test_link_named_after_a_command_runs_it(self):
+        r = run(exe=self.link("check"))
+        self.assertEqual((r.code, r.out), (0, b"ONE-TWO\n"))
+
+    def test_link_passes_its_arguments_to_the_command(self):
+        r = run("--help", exe=self.link("version"))
+        self.assertEqual(r.code, 0)
+        self.assertTrue(r.out.startswith(b"Usage: version [OPTIONS]\n"), r)
+
+    def test_binary_under_another_name_takes_the_first_argument(self):
+        r = run("check", exe=self.link("hvym-dev"))
+        self.assertEqual((r.code, r.out), (0, b"ONE-TWO\n"))
+
+    def test_command_help(self):
+        r = run("check", "--help")
+        self.assertEqual(r.code, 0)
+        self.assertTrue(r.out.startswith(b"Usage: hvym check [OPTIONS]\n"), r)
+        self.assertIn(b"--help", r.out)
+        self.assertEqual(r.err, b"")
+
+    def test_extra_argument_is_a_usage_error(self):
+        r = run("check", "extra")
+        self.assertEqual((r.code, r.out), (2, b""))
+        self.assertIn(b"Error: Got unexpected extra argument (extra)", r.err)
+
+    def test_unknown_option_is_a_usage_error(self):
+        r = run("version", "--bogus")
+        self.assertEqual((r.code, r.out), (2, b""))
+        self.assertIn(b"No such option: --bogus", r.err)
+
+    def test_unknown_command_names_the_closest(self):
+        r = run("verison")
+        self.assertEqual((r.code, r.out), (2, b""))
+        self.assertIn(b"No such command 'verison'", r.err)
+        self.assertIn(b"'version'", r.err)
+
+    def test_no_command_is_a_usage_error_with_help_on_stderr(self):
+        r = run()
+        self.assertEqual((r.code, r.out), (2, b""))
+        self.assertIn(b"Usage:", r.err)
+
+    def test_help_lists_commands_in_groups(self):
+        r = run("--help")
+        self.assertEqual(r.code, 0)
+        text = r.out.decode()
+        self.assertIn("\nOther:\n", text)
+        for name in run("--list").out.decode().split():
+            self.assertRegex(text, rf"\n  {re.escape(name)} +\S")
+
+    def test_list_is_sorted_and_complete(self):
+        r = run("--list")
+        self.assertEqual(r.code, 0)
+        names = r.out.decode().split("\n")
+        self.assertEqual(names[-1], "")
+        names = names[:-1]
+        self.assertEqual(names, sorted(names))
+        for must in ("about", "check", "version"):
+            self.assertIn(must, names)
+
+    def test_version_option(self):
+        r = run("--version")
+        self.assertEqual(r.code, 0)
+        self.assertRegex(r.out.decode(), r"^hvym \d+\.\d+\.\d+\n$")
+
+    def test_unknown_toplevel_option(self):
+        r = run("--frobnicate")
+        self.assertEqual((r.code, r.out), (2, b""))
+
+    def test_closed_stdout_is_a_failure_not_a_crash(self):
+        p = subprocess.run([BIN, "check"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.assertEqual(p.returncode, 0)
+        p = subprocess.run(f"exec 1>&-; exec '{BIN}' check", shell=True, stderr=subprocess.PIPE)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"cannot write", p.stderr)
+
+
+class Install(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.names = run("--list").out.decode().split()
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def test_links_every_command_and_they_run(self):
+        r = run("--install", self.dir)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(sorted(os.listdir(self.dir)), sorted(self.names))
+        real = os.path.realpath(BIN)
+        for n in self.names:
+            self.assertEqual(os.path.realpath(os.path.join(self.dir, n)), real)
+        self.assertEqual(run(exe=os.path.join(self.dir, "check")).out, b"ONE-TWO\n")
+        self.assertIn(f"{len(self.names)} linked".encode(), r.out)
+        again = run("--install", self.dir)
+        self.assertEqual(again.code, 0)
+        self.assertIn(f"0 linked, 0 updated, {len(self.names)} already there".encode(), again.out)
+
+    def test_never_overwrites_what_is_not_an_hvym_link(self):
+        with open(os.path.join(self.dir, "about"), "w") as f:
+            f.write("keep me")
+        os.symlink("/bin/true", os.path.join(self.dir, "version"))
+        os.symlink("/old/place/hvym", os.path.join(self.dir, "check"))
+        r = run("--install", self.dir)
+        self.assertEqual(r.code, 0, r)
+        with open(os.path.join(self.dir, "about")) as f:
+            self.assertEqual(f.read(), "keep me")
+        self.assertEqual(os.readlink(os.path.join(self.dir, "version")), "/bin/true")
+        self.assertEqual(os.path.realpath(os.path.join(self.dir, "check")), os.path.realpath(BIN))
+        self.assertIn(b"skipped", r.err)
+        self.assertIn(b"2 skipped", r.out)
+        self.assertIn(b"1 updated", r.out)
+
+    def test_missing_directory_fails(self):
+        r = run("--install", os.path.join(self.dir, "nope"))
+        self.assertEqual((r.code, r.out), (1, b""))
+        self.assertIn(b"not a directory", r.err)
+
+    def test_missing_argument_is_usage(self):
+        self.assertEqual(run("--install").code, 2)
+
+
+class Completion(unittest.TestCase):
+    def script(self, shell):
+        r = run("--completion", shell)
+        self.assertEqual(r.code, 0)
+        return r.out.decode()
+
+    def test_bash_script_completes_commands_and_options(self):
+        text = self.script("bash")
+        probe = text + (
+            '\nCOMP_WORDS=(hvym ch); COMP_CWORD=1; _hvym; echo "${COMPREPLY[*]}"'
+            '\nCOMP_WORDS=(hvym check --h); COMP_CWORD=2; _hvym; echo "${COMPREPLY[*]}"'
+            '\nCOMP_WORDS=(version --); COMP_CWORD=1; _hvym; echo "${COMPREPLY[*]}"\n')
+        p = subprocess.run(["bash", "-c", probe], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.split("\n")[:3], ["check", "--help", "--help"])
+
+    def test_zsh_and_fish_scripts_parse(self):
+        for shell in ("zsh", "fish"):
+            text = self.script(shell)
+            self.assertIn("check", text)
+            exe = shutil.which(shell)
+            if exe:  # syntax check where the shell is installed
+                p = subprocess.run([exe, "-n"], input=text, capture_output=True, text=True)
+                self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_unknown_shell(self):
+        r = run("--completion", "tcsh")
+        self.assertEqual((r.code, r.out), (2, b""))
+
+
+class Instrumentation(unittest.TestCase):
+    def test_perf_line_on_stderr_only(self):
+        r = run("check", env={"HVYM_PERF": "1"})
+        self.assertEqual((r.code, r.out), (0, b"ONE-TWO\n"))
+        self.assertRegex(
+            r.err.decode(),
+            r"^hvym perf: start_to_main_us=\d+ dispatch_us=\d+ command_us=\d+ total_us=\d+ "
+            r"status=0\n$")
+
+    def test_diag_is_one_json_line(self):
+        with tempfile.TemporaryDirectory() as d:
+            r = run("check", env={"HVYM_DIAG": "1", "HVYM_HOME": d})
+        self.assertEqual((r.code, r.out), (0, b"ONE-TWO\n"))
+        lines = r.err.decode().splitlines()
+        self.assertEqual(len(lines), 1)
+        diag = json.loads(lines[0])
+        self.assertEqual(diag["data_dir"], d)
+        self.assertIn("docker", diag["helpers"])
+        self.assertRegex(diag["version"], r"^\d+\.\d+\.\d+$")
+
+    def test_nothing_on_stderr_without_the_variables(self):
+        self.assertEqual(run("check").err, b"")
+
+
+@unittest.skipUnless(os.environ.get("HVYM_STATIC") == "true", "dynamic development build")
+class StaticBinary(unittest.TestCase):
+    def test_file_says_statically_linked(self):
+        p = subprocess.run(["file", "-L", BIN], capture_output=True, text=True)
+        self.assertIn("statically linked", p.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)

@@ -1,0 +1,52 @@
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <string_view>
+
+#include "command.h"
+#include "toplevel.h"
+
+using namespace hvym;
+
+TEST_CASE("the command table is sorted, unique and complete in its declarations") {
+  auto table = command_table();
+  REQUIRE(!table.empty());
+  for (size_t i = 0; i < table.size(); ++i) {
+    const Command& c = *table[i];
+    CAPTURE(c.name);
+    if (i) CHECK(std::strcmp(table[i - 1]->name, c.name) < 0);
+    CHECK(c.summary != nullptr);
+    CHECK(std::strlen(c.summary) > 0);
+    CHECK(std::strchr(c.summary, '\n') == nullptr);
+    CHECK(static_cast<bool>(c.run));
+    CHECK(c.params.size() <= kMaxParams);
+    CHECK(static_cast<size_t>(c.group) < kGroupCount);
+    bool optional_seen = false;
+    for (const Param& p : c.params) {
+      CHECK(p.name != nullptr);
+      if (p.kind == Kind::Argument) {
+        CHECK(p.name[0] != '-');
+        if (optional_seen) CHECK(p.optional);  // optional arguments come last
+        optional_seen |= p.optional;
+      } else {
+        CHECK(std::strncmp(p.name, "--", 2) == 0);
+        if (p.alias) CHECK(p.alias[0] == '-');
+      }
+    }
+  }
+}
+
+TEST_CASE("find_command finds every command and nothing else") {
+  for (const Command* c : command_table()) CHECK(find_command(c->name) == c);
+  CHECK(find_command("") == nullptr);
+  CHECK(find_command("chec") == nullptr);
+  CHECK(find_command("checks") == nullptr);
+  CHECK(find_command("zzz") == nullptr);
+}
+
+TEST_CASE("edit distance") {
+  CHECK(edit_distance("check", "check") == 0);
+  CHECK(edit_distance("chek", "check") == 1);
+  CHECK(edit_distance("", "abc") == 3);
+  CHECK(edit_distance("kitten", "sitting") == 3);
+}
