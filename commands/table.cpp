@@ -6,9 +6,20 @@
 
 #include "command.h"
 
-#define HVYM_COMMANDS(X) \
-  X(about)               \
-  X(check)               \
+#define HVYM_COMMANDS(X)  \
+  X(about)                \
+  X(check)                \
+  X(config)               \
+  X(migrate)              \
+  X(pinggy_set_tier)      \
+  X(pinggy_set_token)     \
+  X(pinggy_tier)          \
+  X(pinggy_token)         \
+  X(pintheon_dapp)        \
+  X(pintheon_network)     \
+  X(pintheon_port)        \
+  X(pintheon_set_network) \
+  X(pintheon_set_port)    \
   X(version)
 
 namespace hvym {

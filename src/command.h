@@ -20,8 +20,8 @@ inline constexpr size_t kGroupCount = 9;
 // idea): nothing is opened for a command that does not ask for it.
 enum Needs : uint32_t {
   kNeedsNothing = 0,
-  kReadsConfig = 1u << 0,   // a read transaction on the store
-  kWritesConfig = 1u << 1,  // a write transaction on the store
+  kReadsConfig = 1u << 0,   // call.config: one read transaction on the store
+  kWritesConfig = 1u << 1,  // call.config: one write transaction, committed on exit 0
   kMayPrompt = 1u << 2,     // may ask through the prompt layer
   kTalksToDocker = 1u << 3,
   kUsesNetwork = 1u << 4,
@@ -41,6 +41,7 @@ struct Param {
 };
 
 struct Call;
+class Config;
 using RunFn = int (*)(Call&);
 
 struct Command {
@@ -75,6 +76,7 @@ struct Call {
   Sink& out;
   Sink& err;
   std::array<Value, kMaxParams> values;
+  Config* config = nullptr;  // set when needs has kReadsConfig or kWritesConfig
 
   const Value& operator[](size_t i) const { return values[i]; }
 };

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "args.h"
+#include "config.h"
 #include "diag.h"
 #include "perf.h"
 #include "toplevel.h"
@@ -19,7 +20,16 @@ int run_command(const Command& cmd, std::string_view prog, std::span<const char*
     case Parsed::Usage: return kUsage;
     case Parsed::Ok: break;
   }
-  return cmd.run(call);
+  if (!(cmd.needs & (kReadsConfig | kWritesConfig))) return cmd.run(call);
+
+  // The one store session of this call: opened before, committed after.
+  bool write = cmd.needs & kWritesConfig;
+  ConfigSession session;
+  if (!session.open(write, err)) return kFailed;
+  call.config = &session.config();
+  int status = cmd.run(call);
+  if (write && status == kOk && !session.commit(err)) status = kFailed;
+  return status;
 }
 
 int dispatch(int argc, char** argv) {

@@ -1,0 +1,141 @@
+// config: the whole configuration for scripts — list, get, set, verify.
+#include <cmath>
+
+#include "args.h"
+#include "command.h"
+#include "config.h"
+#include "json_writer.h"
+#include "pyconv.h"
+
+namespace hvym::commands {
+namespace {
+
+constexpr Param kParams[] = {
+    {Kind::Argument, Type::String, "action", nullptr, "list, get, set or verify", false},
+    {Kind::Argument, Type::String, "key", nullptr, "a key (get, set)", true},
+    {Kind::Argument, Type::String, "value", nullptr, "the new value (set)", true},
+    {Kind::Flag, Type::Bool, "--json", nullptr, "list: one JSON object", false},
+};
+
+// Lists as comma-separated words: what `config set` takes back.
+std::string plain(Key k, std::string_view v) {
+  std::string s(v);
+  if (spec(k).kind == ValueKind::List)
+    for (char& c : s)
+      if (c == '\n') c = ',';
+  return s;
+}
+
+void json_value(JsonWriter& w, Key k, std::string_view v) {
+  switch (spec(k).kind) {
+    case ValueKind::List: {
+      w.begin_array();
+      for (size_t start = 0;;) {
+        size_t nl = v.find('\n', start);
+        w.string(v.substr(start, nl == std::string_view::npos ? nl : nl - start));
+        if (nl == std::string_view::npos) break;
+        start = nl + 1;
+      }
+      w.end_array();
+      break;
+    }
+    case ValueKind::Port: w.integer_text(v); break;
+    case ValueKind::Number: {
+      double d;
+      if (v.empty() || !py::parse_float(v, d)) w.null();
+      else w.number(d);
+      break;
+    }
+    default: w.string(v);
+  }
+}
+
+int unknown_key(Call& call, std::string_view name) {
+  std::string keys;
+  for (size_t i = 0; i < kKeyCount; ++i) keys += std::string(i ? ", " : "") + spec(Key(i)).name;
+  return usage_error(call, "Unknown key " + py_repr(name) + "; the keys are " + keys + ".");
+}
+
+int list(Call& call, Config& cfg) {
+  if (call[3].b) {
+    JsonWriter w(call.out);
+    w.begin_object();
+    for (size_t i = 0; i < kKeyCount; ++i) {
+      w.key(spec(Key(i)).name);
+      json_value(w, Key(i), cfg.get(Key(i)));
+    }
+    w.end_object();
+    call.out.put('\n');
+  } else {
+    for (size_t i = 0; i < kKeyCount; ++i)
+      call.out.line(std::string(spec(Key(i)).name) + "=" + plain(Key(i), cfg.get(Key(i))));
+  }
+  return kOk;
+}
+
+int run(Call& call) {
+  std::string_view action = call[0].text;
+  bool write = action == "set";
+  if (action != "list" && action != "get" && action != "set" && action != "verify")
+    return usage_error(call, "Unknown action " + py_repr(action) + ": use list, get, set or verify.");
+  size_t wanted = action == "set" ? 2 : action == "get" ? 1 : 0;
+  size_t given = call[1].given + call[2].given;
+  if (given != wanted)
+    return usage_error(call, std::string("config ") + std::string(action) + " takes " +
+                                 (wanted == 2 ? "KEY VALUE" : wanted == 1 ? "KEY" : "no KEY or VALUE") + ".");
+  if (call[3].b && action != "list") return usage_error(call, "--json goes with list.");
+
+  std::optional<Key> key;
+  std::string encoded;
+  if (wanted) {
+    key = key_named(call[1].text);
+    if (!key) return unknown_key(call, call[1].text);
+  }
+  if (write) {
+    std::string why;
+    if (!encode_input(*key, call[2].text, encoded, why))
+      return usage_error(call, std::string("Invalid value for ") + spec(*key).name + ": " + why + ".");
+  }
+
+  ConfigSession session;
+  if (!session.open(write, call.err)) return kFailed;
+  Config& cfg = session.config();
+  if (action == "list") return list(call, cfg);
+  if (action == "get") {
+    call.out.line(plain(*key, cfg.get(*key)));
+    return kOk;
+  }
+  if (action == "set") {
+    std::string error;
+    if (!cfg.set(*key, encoded, error)) return failure(call, error);
+    return session.commit(call.err) ? kOk : kFailed;
+  }
+  // verify
+  if (!session.has_store()) {
+    call.out.line("no store at " + Store::path_in(session.data_dir()) + ": defaults in use");
+    return kOk;
+  }
+  size_t keys = 0;
+  std::string problem = session.store().verify(keys);
+  if (!problem.empty()) return failure(call, problem);
+  call.out.line("consistent: " + Store::path_in(session.data_dir()) + ", " + std::to_string(keys) +
+                " records, schema " + std::to_string(kSchemaVersion));
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command config;
+constinit const Command config{
+    .name = "config",
+    .group = Group::Tools,
+    .summary = "List, get, set or verify configuration values (for scripts).",
+    .help = "config list [--json] prints every key and value; config get KEY prints one "
+            "(lists comma-separated); config set KEY VALUE checks and stores one (lists as "
+            "a,b or a JSON array); config verify checks the store's consistency.",
+    .params = kParams,
+    .needs = kNeedsNothing,  // opens its own session: read or write depends on the action
+    .run = run,
+};
+
+}  // namespace hvym::commands

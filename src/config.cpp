@@ -1,0 +1,371 @@
+#include "config.h"
+
+#include <simdjson.h>
+#include <sys/utsname.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "legacy_import.h"
+#include "paths.h"
+#include "pyconv.h"
+
+namespace hvym {
+namespace {
+
+constexpr KeySpec kSpecs[kKeyCount] = {
+    {"pinggy_tiers", ValueKind::List, "pro\nfree", "Pinggy tiers, the one in use first"},
+    {"pinggy_token", ValueKind::Text, "", "Pinggy access token"},
+    {"pintheon_dapp", ValueKind::Text, nullptr,
+     "Pintheon image name (default: from the first network and this machine)"},
+    {"pintheon_networks", ValueKind::List, "testnet\nmainnet",
+     "Stellar networks, the one in use first"},
+    {"pintheon_port", ValueKind::Port, "9998", "Pintheon gateway port (1..65535)"},
+    {"pintheon_sif_path", ValueKind::Text, "", "Pintheon SIF file path"},
+    {"tunnel_status", ValueKind::Status, "stopped",
+     "Pinggy tunnel state: stopped, starting, running or error"},
+    {"tunnel_timestamp", ValueKind::Number, "", "When the tunnel state last changed (Unix time)"},
+};
+
+bool has_control(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7F) return true;
+  return false;
+}
+
+std::string_view machine_platform(std::string& storage) {
+  utsname u;
+  if (uname(&u) != 0) return "linux-amd64";
+  storage = u.machine;
+  for (char& c : storage) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* a : {"x86_64", "amd64", "intel64", "i386", "i686"})
+    if (storage == a) return "linux-amd64";
+  for (const char* a : {"aarch64", "arm64", "armv8", "armv7l", "arm"})
+    if (storage == a) return "linux-arm64";
+  return storage;  // the original uses the machine's own name
+}
+
+}  // namespace
+
+const KeySpec& spec(Key k) { return kSpecs[static_cast<size_t>(k)]; }
+
+std::optional<Key> key_named(std::string_view name) {
+  for (size_t i = 0; i < kKeyCount; ++i)
+    if (name == kSpecs[i].name) return static_cast<Key>(i);
+  return std::nullopt;
+}
+
+std::string dapp_name(std::string_view network) {
+  std::string storage;
+  std::string name = "pintheon-";
+  name += network;
+  name += '-';
+  name += machine_platform(storage);
+  return name;
+}
+
+std::string check_value(Key k, std::string_view v) {
+  switch (spec(k).kind) {
+    case ValueKind::Text:
+      if (has_control(v)) return "control characters are not allowed";
+      if (k == Key::PintheonDapp) {
+        if (v.empty()) return "must not be empty";
+        for (char c : v)
+          if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+            return "must be a Docker image name (letters, digits, '-', '_', '.')";
+      }
+      return "";
+    case ValueKind::List: {
+      if (v.empty()) return "must have at least one element";
+      std::vector<std::string_view> seen;
+      size_t start = 0;
+      while (true) {
+        size_t nl = v.find('\n', start);
+        std::string_view e = v.substr(start, nl == std::string_view::npos ? nl : nl - start);
+        if (e.empty()) return "elements must not be empty";
+        if (has_control(e)) return "control characters are not allowed";
+        for (auto s : seen)
+          if (s == e) return "'" + std::string(e) + "' is listed twice";
+        seen.push_back(e);
+        if (nl == std::string_view::npos) break;
+        start = nl + 1;
+      }
+      return "";
+    }
+    case ValueKind::Port: {
+      std::string digits;
+      if (!py::parse_int(v, digits) || digits != v) return "must be a whole number";
+      if (digits.size() > 5 || std::stoi(digits) < 1 || std::stoi(digits) > 65535)
+        return "must be between 1 and 65535";
+      return "";
+    }
+    case ValueKind::Number: {
+      double d;
+      if (v.empty()) return "";
+      if (!py::parse_float(v, d) || !std::isfinite(d)) return "must be a number";
+      return "";
+    }
+    case ValueKind::Status:
+      for (const char* w : {"stopped", "starting", "running", "error"})
+        if (v == w) return "";
+      return "must be stopped, starting, running or error";
+  }
+  return "";
+}
+
+bool encode_input(Key k, std::string_view input, std::string& encoded, std::string& why) {
+  switch (spec(k).kind) {
+    case ValueKind::List:
+      encoded.clear();
+      if (!input.empty() && input.front() == '[') {
+        simdjson::dom::parser parser;
+        simdjson::dom::array arr;
+        if (parser.parse(input.data(), input.size()).get(arr) != simdjson::SUCCESS) {
+          why = "not a JSON array of strings";
+          return false;
+        }
+        for (auto e : arr) {
+          std::string_view s;
+          if (e.get(s) != simdjson::SUCCESS) {
+            why = "not a JSON array of strings";
+            return false;
+          }
+          if (!encoded.empty()) encoded += '\n';
+          encoded += s;
+        }
+        if (arr.size() == 0) encoded.clear();
+      } else {
+        for (size_t start = 0;;) {
+          size_t comma = input.find(',', start);
+          std::string_view word = py::strip(input.substr(start, comma == std::string_view::npos
+                                                                      ? comma
+                                                                      : comma - start));
+          if (start) encoded += '\n';
+          encoded += word;
+          if (comma == std::string_view::npos) break;
+          start = comma + 1;
+        }
+      }
+      break;
+    case ValueKind::Port: {
+      std::string digits;
+      if (!py::parse_int(input, digits)) {
+        why = "must be a whole number";
+        return false;
+      }
+      encoded = digits;
+      break;
+    }
+    case ValueKind::Number: {
+      double d;
+      if (!py::parse_float(input, d)) {
+        why = "must be a number";
+        return false;
+      }
+      char buf[py::kFloatBuf];
+      encoded.assign(buf, py::float_repr(d, buf));
+      break;
+    }
+    default:
+      encoded.assign(input);
+  }
+  why = check_value(k, encoded);
+  return why.empty();
+}
+
+// --- Config ---------------------------------------------------------------
+
+std::string_view Config::own(std::string s) {
+  owned_.push_back(std::move(s));
+  return owned_.back();
+}
+
+std::string_view Config::get(Key k) const {
+  const auto& v = values_[static_cast<size_t>(k)];
+  if (v) return *v;
+  if (k == Key::PintheonDapp) {
+    if (derived_dapp_.empty()) derived_dapp_ = dapp_name(first_of(get(Key::PintheonNetworks)));
+    return derived_dapp_;
+  }
+  return spec(k).fallback;
+}
+
+bool Config::set(Key k, std::string_view encoded, std::string& error) {
+  if (!store_ && session_ && session_->create_on_write_ && !session_->create_now(error))
+    return false;
+  if (!store_ || !store_->writable()) {
+    error = "the configuration is not open for writing";
+    return false;
+  }
+  if (!store_->put(std::string("config/") + spec(k).name, encoded, error)) return false;
+  values_[static_cast<size_t>(k)] = own(std::string(encoded));
+  derived_dapp_.clear();
+  return true;
+}
+
+// --- ConfigSession --------------------------------------------------------
+
+bool ConfigSession::read_values(bool strict, Sink& err) {
+  std::string error;
+  std::string bad;
+  bool ok = store_.scan("config/", [&](std::string_view key, std::string_view value) {
+    auto k = key_named(key.substr(7));
+    if (!k) return;  // a key of a newer hvym: left alone
+    if (strict && bad.empty()) {
+      std::string why = check_value(*k, value);
+      if (!why.empty()) bad = std::string(key.substr(7)) + " " + why;
+    }
+    config_.values_[static_cast<size_t>(*k)] = value;
+  }, error);
+  if (!ok) {
+    err.line("Error: " + error);
+    return false;
+  }
+  if (!bad.empty()) {
+    err.line("Error: " + Store::path_in(dir_) + " holds an invalid value: " + bad +
+             " (hvym config set can replace it)");
+    return false;
+  }
+  return true;
+}
+
+namespace {
+constexpr const char* kFixHint =
+    "; fix or move it away, or import another file with hvym migrate --from PATH";
+}
+
+bool ConfigSession::initialize(const ImportPlan* plan, Sink& err) {
+  std::string error;
+  if ((plan && !apply_import(store_, *plan, error)) || !stamp_new_store(store_, error)) {
+    err.line("Error: " + error);
+    return false;
+  }
+  return true;
+}
+
+bool ConfigSession::answer_from_legacy(const ImportPlan& plan, const std::string& why,
+                                       Sink& err) {
+  err.line("Warning: " + why + "; answering from " + plan.source + " without importing it");
+  for (const auto& [key, value] : plan.records) {
+    if (key.rfind("config/", 0) != 0) continue;
+    if (auto k = key_named(std::string_view(key).substr(7)))
+      config_.values_[static_cast<size_t>(*k)] = config_.own(value);
+  }
+  return true;
+}
+
+bool ConfigSession::open(bool write, Sink& err) {
+  dir_ = ::hvym::data_dir();  // the free function, not the accessor
+  config_.session_ = this;
+  if (dir_.empty()) {
+    if (!write) return true;  // no HOME: defaults
+    err.line("Error: no data folder: set HOME or HVYM_HOME");
+    return false;
+  }
+  std::string error;
+  if (Store::exists(dir_)) {
+    if (!store_.open(dir_, write, error)) {
+      err.line("Error: " + error);
+      return false;
+    }
+    auto version = store_.get("meta/schema_version", error);
+    if (!error.empty()) {
+      err.line("Error: " + error);
+      return false;
+    }
+    if (version) {
+      if (std::atoi(std::string(*version).c_str()) > kSchemaVersion) {
+        err.line("Error: " + Store::path_in(dir_) + " was written by a newer hvym (schema " +
+                 std::string(*version) + ")");
+        return false;
+      }
+      config_.store_ = &store_;
+      return read_values(!write, err);
+    }
+    // Files of a creation that never committed: not a store yet.
+    if (write) {
+      std::string legacy = find_legacy(dir_);
+      ImportPlan plan;
+      if (!legacy.empty() && !plan_import(legacy, plan, error)) {
+        err.line("Error: " + error + kFixHint);
+        return false;
+      }
+      if (!initialize(legacy.empty() ? nullptr : &plan, err)) return false;
+      config_.store_ = &store_;
+      return read_values(false, err);
+    }
+    store_.close();
+  }
+
+  std::string legacy = find_legacy(dir_);
+  if (legacy.empty()) {
+    // Nothing to import: defaults. A writer creates the store at its first set.
+    create_on_write_ = write;
+    return true;
+  }
+  // Import the Python CLI's files in one write transaction first.
+  ImportPlan plan;
+  if (!plan_import(legacy, plan, error)) {
+    if (write) {
+      err.line("Error: " + error + kFixHint);
+      return false;
+    }
+    err.line("Warning: " + error + "; answering defaults");
+    return true;
+  }
+  if (!store_.open(dir_, true, error)) {
+    store_.close();
+    if (write) {
+      err.line("Error: " + error);
+      return false;
+    }
+    return answer_from_legacy(plan, error, err);  // a read-only folder
+  }
+  // Another process may have imported meanwhile: the schema record decides.
+  auto version = store_.get("meta/schema_version", error);
+  if (error.empty() && !version && !initialize(&plan, err)) return false;
+  if (!error.empty()) {
+    err.line("Error: " + error);
+    return false;
+  }
+  if (!write) {
+    if (!store_.commit(error)) {
+      err.line("Error: " + error);
+      return false;
+    }
+    store_.close();
+    if (!store_.open(dir_, false, error)) {
+      err.line("Error: " + error);
+      return false;
+    }
+  }
+  config_.store_ = &store_;
+  return read_values(!write, err);
+}
+
+bool ConfigSession::create_now(std::string& error) {
+  if (!store_.open(dir_, true, error)) return false;
+  auto version = store_.get("meta/schema_version", error);
+  if (!error.empty()) return false;
+  if (version) {  // our defaults may be stale: the caller must start over
+    error = Store::path_in(dir_) + " was created by another process meanwhile; try again";
+    return false;
+  }
+  if (!stamp_new_store(store_, error)) return false;
+  config_.store_ = &store_;
+  create_on_write_ = false;
+  return true;
+}
+
+bool ConfigSession::commit(Sink& err) {
+  if (!config_.store_) return true;  // nothing was written
+  std::string error;
+  if (!store_.commit(error)) {
+    err.line("Error: " + error);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace hvym

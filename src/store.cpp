@@ -1,0 +1,283 @@
+#include "store.h"
+
+#include <lmdb.h>
+
+#include <cerrno>
+#include <csetjmp>
+#include <csignal>
+#include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace hvym {
+namespace {
+
+// Map size: the most the file may grow to; address space only, not memory.
+constexpr size_t kMapSize = size_t{64} << 20;
+// No store operation may take longer (a hung lock holder, a looping walk).
+constexpr unsigned kDeadlineSeconds = 10;
+
+// --- the fault guard ------------------------------------------------------
+sigjmp_buf g_jump;
+volatile sig_atomic_t g_armed = 0;
+volatile sig_atomic_t g_why = 0;  // the signal that fired
+
+void on_fault(int sig) {
+  if (!g_armed) {  // not ours: behave as if no handler were installed
+    std::signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
+  g_armed = 0;
+  g_why = sig;
+  siglongjmp(g_jump, 1);
+}
+
+struct Handlers {
+  struct sigaction old_segv, old_bus, old_alrm;
+  void install() {
+    struct sigaction sa {};
+    sa.sa_handler = on_fault;
+    sa.sa_flags = SA_NODEFER;  // siglongjmp leaves the handler; keep the signal usable
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old_segv);
+    sigaction(SIGBUS, &sa, &old_bus);
+    sigaction(SIGALRM, &sa, &old_alrm);
+    alarm(kDeadlineSeconds);
+  }
+  void restore() {
+    alarm(0);
+    sigaction(SIGSEGV, &old_segv, nullptr);
+    sigaction(SIGBUS, &old_bus, nullptr);
+    sigaction(SIGALRM, &old_alrm, nullptr);
+  }
+};
+Handlers g_handlers;
+int g_open_stores = 0;
+
+std::string fault_message(const std::string& where) {
+  if (g_why == SIGALRM)
+    return where + ": no answer from the store within " + std::to_string(kDeadlineSeconds) +
+           " s (another process holding it?)";
+  return where + " is damaged (reading it faulted); move it away and run hvym again "
+                 "(it re-imports db.json when there is one)";
+}
+
+std::string lmdb_message(const std::string& where, int rc) {
+  switch (rc) {
+    case MDB_INVALID:
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_VERSION_MISMATCH:
+      return where + " is damaged (" + mdb_strerror(rc) +
+             "); move it away and run hvym again (it re-imports db.json when there is one)";
+    default:
+      return where + ": " + mdb_strerror(rc);
+  }
+}
+
+MDB_val val(std::string_view s) { return {s.size(), const_cast<char*>(s.data())}; }
+
+}  // namespace
+
+// Runs one LMDB expression under the guard; on a fault the enclosing function
+// sets `error` and returns `fail`.
+#define HVYM_GUARDED(expr, fail)                 \
+  do {                                           \
+    if (sigsetjmp(g_jump, 0)) {                  \
+      error = fault_message(where_);             \
+      txn_ = nullptr;                            \
+      return fail;                               \
+    }                                            \
+    g_armed = 1;                                 \
+    expr;                                        \
+    g_armed = 0;                                 \
+  } while (0)
+
+Store::~Store() { close(); }
+
+bool Store::exists(const std::string& data_dir) {
+  struct stat st;
+  return stat((path_in(data_dir) + "/data.mdb").c_str(), &st) == 0;
+}
+
+bool Store::open(const std::string& data_dir, bool write, std::string& error) {
+  close();
+  write_ = write;
+  std::string dir = path_in(data_dir);
+  where_ = "config store " + dir;
+  if (write) {
+    for (const std::string& d : {data_dir, dir}) {
+      if (mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
+        // Parents of the data folder are made one level at a time.
+        if (errno == ENOENT && d == data_dir) {
+          for (size_t p = d.find('/', 1); p != std::string::npos; p = d.find('/', p + 1))
+            mkdir(d.substr(0, p).c_str(), 0700);
+          if (mkdir(d.c_str(), 0700) == 0 || errno == EEXIST) continue;
+        }
+        error = "cannot create " + d + ": " + std::strerror(errno);
+        return false;
+      }
+    }
+  }
+  // An existing data.mdb shorter than its two meta pages (LMDB pages are at
+  // least 4 KiB) is a damaged file, which LMDB would take for a new one.
+  struct stat dst;
+  if (stat((dir + "/data.mdb").c_str(), &dst) == 0 && dst.st_size < 2 * 4096) {
+    error = where_ + " is damaged (data.mdb is truncated); move it away and run hvym again "
+                     "(it re-imports db.json when there is one)";
+    return false;
+  }
+  if (g_open_stores++ == 0) g_handlers.install();
+  int rc = mdb_env_create(&env_);
+  if (rc == 0) rc = mdb_env_set_mapsize(env_, kMapSize);
+  const volatile unsigned flags = MDB_NOTLS | (write ? 0 : MDB_RDONLY);  // lives across sigsetjmp
+  if (rc == 0) {
+    HVYM_GUARDED(rc = mdb_env_open(env_, dir.c_str(), flags, 0600), false);
+    // A read-only folder where the lock file cannot be opened: read without
+    // the lock table (the one reader may then not see a concurrent commit).
+    if (!write && (rc == EACCES || rc == EROFS || rc == EPERM)) {
+      mdb_env_close(env_);
+      env_ = nullptr;
+      rc = mdb_env_create(&env_);
+      if (rc == 0) rc = mdb_env_set_mapsize(env_, kMapSize);
+      if (rc == 0) HVYM_GUARDED(rc = mdb_env_open(env_, dir.c_str(), flags | MDB_NOLOCK, 0600), false);
+    }
+  }
+  if (rc != 0) {
+    error = lmdb_message(where_, rc);
+    return false;
+  }
+  // A data.mdb shorter than the pages its meta page claims would fault on
+  // first touch: refuse it before reading any page.
+  MDB_envinfo info;
+  MDB_stat st;
+  int fd;
+  struct stat fst;
+  if (mdb_env_info(env_, &info) == 0 && mdb_env_stat(env_, &st) == 0 &&
+      mdb_env_get_fd(env_, &fd) == 0 && fstat(fd, &fst) == 0) {
+    if ((static_cast<off_t>(info.me_last_pgno) + 1) * st.ms_psize > fst.st_size) {
+      error = where_ + " is damaged (data.mdb is truncated); move it away and run hvym again "
+                       "(it re-imports db.json when there is one)";
+      return false;
+    }
+  }
+  HVYM_GUARDED(rc = mdb_txn_begin(env_, nullptr, write ? 0 : MDB_RDONLY, &txn_), false);
+  if (rc == 0) HVYM_GUARDED(rc = mdb_dbi_open(txn_, nullptr, 0, &dbi_), false);  // the main database
+  if (rc != 0) {
+    if (txn_) mdb_txn_abort(txn_);
+    txn_ = nullptr;
+    error = lmdb_message(where_, rc);
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::string_view> Store::get(std::string_view key, std::string& error) {
+  if (!txn_) return std::nullopt;
+  MDB_val k = val(key), v;
+  int rc;
+  HVYM_GUARDED(rc = mdb_get(txn_, dbi_, &k, &v), std::nullopt);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  if (rc != 0) {
+    error = lmdb_message(where_, rc);
+    return std::nullopt;
+  }
+  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+}
+
+bool Store::put(std::string_view key, std::string_view value, std::string& error) {
+  MDB_val k = val(key), v = val(value);
+  int rc;
+  HVYM_GUARDED(rc = mdb_put(txn_, dbi_, &k, &v, 0), false);
+  if (rc != 0) error = lmdb_message(where_, rc);
+  return rc == 0;
+}
+
+bool Store::del(std::string_view key, std::string& error) {
+  MDB_val k = val(key);
+  int rc;
+  HVYM_GUARDED(rc = mdb_del(txn_, dbi_, &k, nullptr), false);
+  if (rc != 0 && rc != MDB_NOTFOUND) {
+    error = lmdb_message(where_, rc);
+    return false;
+  }
+  return true;
+}
+
+bool Store::scan(std::string_view prefix,
+                 const std::function<void(std::string_view, std::string_view)>& fn,
+                 std::string& error) {
+  if (!txn_) return true;
+  MDB_cursor* cur = nullptr;
+  int rc;
+  HVYM_GUARDED(rc = mdb_cursor_open(txn_, dbi_, &cur), false);
+  if (rc != 0) {
+    error = lmdb_message(where_, rc);
+    return false;
+  }
+  MDB_val k = val(prefix), v;
+  // volatile: lives across sigsetjmp. LMDB refuses an empty key to seek to.
+  volatile MDB_cursor_op op = prefix.empty() ? MDB_FIRST : MDB_SET_RANGE;
+  while (true) {
+    HVYM_GUARDED(rc = mdb_cursor_get(cur, &k, &v, op), false);
+    if (rc != 0) break;
+    std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+    if (key.substr(0, prefix.size()) != prefix) break;
+    fn(key, std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+    op = MDB_NEXT;
+  }
+  mdb_cursor_close(cur);
+  if (rc != 0 && rc != MDB_NOTFOUND) {
+    error = lmdb_message(where_, rc);
+    return false;
+  }
+  return true;
+}
+
+bool Store::commit(std::string& error) {
+  if (!txn_) return false;
+  int rc;
+  HVYM_GUARDED(rc = mdb_txn_commit(txn_), false);
+  txn_ = nullptr;
+  if (rc != 0) error = lmdb_message(where_, rc);
+  return rc == 0;
+}
+
+void Store::close() {
+  if (txn_) mdb_txn_abort(txn_);
+  txn_ = nullptr;
+  if (env_) mdb_env_close(env_);
+  if (env_ && --g_open_stores == 0) g_handlers.restore();
+  env_ = nullptr;
+}
+
+std::string Store::verify(size_t& keys) {
+  keys = 0;
+  std::string error;
+  if (!txn_) return "no transaction";
+  // Readers left behind by killed processes are cleared, as a writer would.
+  int dead = 0;
+  mdb_reader_check(env_, &dead);
+  MDB_stat st;
+  int rc;
+  HVYM_GUARDED(rc = mdb_stat(txn_, dbi_, &st), error);
+  if (rc != 0) return lmdb_message(where_, rc);
+  size_t seen = 0;
+  std::string previous;
+  bool ordered = true;
+  if (!scan("", [&](std::string_view k, std::string_view) {
+        if (seen && std::string_view(previous) >= k) ordered = false;
+        previous.assign(k);
+        ++seen;
+      }, error))
+    return error;
+  if (!ordered) return where_ + " is damaged (keys out of order)";
+  if (seen != st.ms_entries)
+    return where_ + " is damaged (" + std::to_string(seen) + " keys reachable, " +
+           std::to_string(st.ms_entries) + " recorded)";
+  keys = seen;
+  return "";
+}
+
+}  // namespace hvym

@@ -1,0 +1,60 @@
+// The LMDB environment behind hvym's config: DATA/hvym.lmdb/{data.mdb,lock.mdb}.
+// One transaction per call, read-only for queries. Keys live in the main
+// database with a table prefix ("config/pintheon_port", "meta/...",
+// "legacy/app_data", "stellar_identities/1").
+//
+// A damaged file must never crash or hang hvym: a truncated data.mdb is found
+// before any page is touched, and every LMDB call runs under a guard that turns
+// SIGSEGV/SIGBUS from a garbage page, or a call stuck past a deadline, into an
+// error.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct MDB_env;
+struct MDB_txn;
+
+namespace hvym {
+
+class Store {
+ public:
+  Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  ~Store();
+
+  static std::string path_in(const std::string& data_dir) { return data_dir + "/hvym.lmdb"; }
+  // Whether DIR/hvym.lmdb/data.mdb exists (cheap; opens nothing).
+  static bool exists(const std::string& data_dir);
+
+  // Opens the store and begins one transaction: read-only (a read-only
+  // folder works), or read-write (creating the folders and files as needed).
+  bool open(const std::string& data_dir, bool write, std::string& error);
+  bool writable() const { return write_; }
+
+  // Values stay valid until the transaction ends.
+  std::optional<std::string_view> get(std::string_view key, std::string& error);
+  bool put(std::string_view key, std::string_view value, std::string& error);
+  bool del(std::string_view key, std::string& error);
+  // Calls fn(key, value) for every key starting with prefix, in key order.
+  bool scan(std::string_view prefix,
+            const std::function<void(std::string_view, std::string_view)>& fn,
+            std::string& error);
+  bool commit(std::string& error);
+  void close();  // ends the transaction (abort if not committed) and the environment
+
+  // Walks every page the store reaches and checks LMDB's own bookkeeping;
+  // a description of the first problem, or "" when consistent.
+  std::string verify(size_t& keys);
+
+ private:
+  MDB_env* env_ = nullptr;
+  MDB_txn* txn_ = nullptr;
+  unsigned dbi_ = 0;
+  bool write_ = false;
+  std::string where_;
+};
+
+}  // namespace hvym
