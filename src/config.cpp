@@ -264,11 +264,16 @@ bool ConfigSession::open(bool write, Sink& err) {
     return false;
   }
   std::string error;
-  if (Store::exists(dir_)) {
-    if (!store_.open(dir_, write, error)) {
-      err.line("Error: " + error);
-      return false;
-    }
+  // Queries: one stat tells whether there is a store, and opening uses it.
+  Store::Opened opened = write ? (Store::exists(dir_) ? Store::Opened::Yes : Store::Opened::Missing)
+                               : store_.open_existing(dir_, error);
+  if (write && opened == Store::Opened::Yes && !store_.open(dir_, true, error))
+    opened = Store::Opened::Failed;
+  if (opened == Store::Opened::Failed) {
+    err.line("Error: " + error);
+    return false;
+  }
+  if (opened == Store::Opened::Yes) {
     auto version = store_.get("meta/schema_version", error);
     if (!error.empty()) {
       err.line("Error: " + error);

@@ -95,6 +95,10 @@ class ConfigSession {
   bool open(bool write, Sink& err);
   Config& config() { return config_; }
   bool commit(Sink& err);
+  // The process exits after this call: let the kernel tear the store down.
+  void end_for_exit() {
+    if (config_.store_) store_.leave_for_exit();
+  }
   const std::string& data_dir() const { return dir_; }
   Store& store() { return store_; }
   bool has_store() const { return config_.store_ != nullptr; }

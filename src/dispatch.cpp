@@ -13,7 +13,7 @@
 namespace hvym {
 
 int run_command(const Command& cmd, std::string_view prog, std::span<const char* const> args,
-                Sink& out, Sink& err) {
+                Sink& out, Sink& err, bool one_shot) {
   Call call{cmd, prog, out, err, {}};
   switch (parse_args(call, args)) {
     case Parsed::Help: return kOk;
@@ -29,6 +29,7 @@ int run_command(const Command& cmd, std::string_view prog, std::span<const char*
   call.config = &session.config();
   int status = cmd.run(call);
   if (write && status == kOk && !session.commit(err)) status = kFailed;
+  if (one_shot) session.end_for_exit();
   return status;
 }
 
@@ -66,7 +67,8 @@ int dispatch(int argc, char** argv) {
   if (const char* d = std::getenv("HVYM_DIAG"); d && std::strcmp(d, "1") == 0) write_diag(err);
   perf.dispatched();
   int status = run_command(*cmd, {prog, prog_len},
-                           {argv + first, static_cast<size_t>(argc - first)}, out, err);
+                           {argv + first, static_cast<size_t>(argc - first)}, out, err,
+                           /*one_shot=*/true);
   if (!out.flush() && status == kOk) {
     err.line("hvym: cannot write the result to standard output");
     status = kFailed;

@@ -33,27 +33,25 @@ void on_fault(int sig) {
   siglongjmp(g_jump, 1);
 }
 
-struct Handlers {
-  struct sigaction old_segv, old_bus, old_alrm;
-  void install() {
+// Installed once per process and left in place: unarmed, the handler does
+// what the default action would, so there is nothing to restore (and three
+// system calls fewer on every query).
+bool g_installed = false;
+int g_open_stores = 0;
+
+void arm_deadline() {
+  if (!g_installed) {
     struct sigaction sa {};
     sa.sa_handler = on_fault;
     sa.sa_flags = SA_NODEFER;  // siglongjmp leaves the handler; keep the signal usable
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &old_segv);
-    sigaction(SIGBUS, &sa, &old_bus);
-    sigaction(SIGALRM, &sa, &old_alrm);
-    alarm(kDeadlineSeconds);
+    sigaction(SIGSEGV, &sa, nullptr);
+    sigaction(SIGBUS, &sa, nullptr);
+    sigaction(SIGALRM, &sa, nullptr);
+    g_installed = true;
   }
-  void restore() {
-    alarm(0);
-    sigaction(SIGSEGV, &old_segv, nullptr);
-    sigaction(SIGBUS, &old_bus, nullptr);
-    sigaction(SIGALRM, &old_alrm, nullptr);
-  }
-};
-Handlers g_handlers;
-int g_open_stores = 0;
+  alarm(kDeadlineSeconds);
+}
 
 std::string fault_message(const std::string& where) {
   if (g_why == SIGALRM)
@@ -101,7 +99,15 @@ bool Store::exists(const std::string& data_dir) {
   return stat((path_in(data_dir) + "/data.mdb").c_str(), &st) == 0;
 }
 
-bool Store::open(const std::string& data_dir, bool write, std::string& error) {
+Store::Opened Store::open_existing(const std::string& data_dir, std::string& error) {
+  struct stat st;
+  bool known = stat((path_in(data_dir) + "/data.mdb").c_str(), &st) == 0;
+  if (!known && errno == ENOENT) return Opened::Missing;
+  return open(data_dir, false, error, known ? &st : nullptr) ? Opened::Yes : Opened::Failed;
+}
+
+bool Store::open(const std::string& data_dir, bool write, std::string& error,
+                 const struct stat* known) {
   close();
   write_ = write;
   std::string dir = path_in(data_dir);
@@ -123,12 +129,13 @@ bool Store::open(const std::string& data_dir, bool write, std::string& error) {
   // An existing data.mdb shorter than its two meta pages (LMDB pages are at
   // least 4 KiB) is a damaged file, which LMDB would take for a new one.
   struct stat dst;
-  if (stat((dir + "/data.mdb").c_str(), &dst) == 0 && dst.st_size < 2 * 4096) {
+  if (known) dst = *known;
+  if ((known || stat((dir + "/data.mdb").c_str(), &dst) == 0) && dst.st_size < 2 * 4096) {
     error = where_ + " is damaged (data.mdb is truncated); move it away and run hvym again "
                      "(it re-imports db.json when there is one)";
     return false;
   }
-  if (g_open_stores++ == 0) g_handlers.install();
+  if (g_open_stores++ == 0) arm_deadline();
   int rc = mdb_env_create(&env_);
   if (rc == 0) rc = mdb_env_set_mapsize(env_, kMapSize);
   const volatile unsigned flags = MDB_NOTLS | (write ? 0 : MDB_RDONLY);  // lives across sigsetjmp
@@ -149,14 +156,17 @@ bool Store::open(const std::string& data_dir, bool write, std::string& error) {
     return false;
   }
   // A data.mdb shorter than the pages its meta page claims would fault on
-  // first touch: refuse it before reading any page.
+  // first touch: refuse it before reading any page. The size from before the
+  // open may be stale (a writer may have grown the file since), so only a
+  // fresh fstat can condemn it.
   MDB_envinfo info;
   MDB_stat st;
-  int fd;
-  struct stat fst;
-  if (mdb_env_info(env_, &info) == 0 && mdb_env_stat(env_, &st) == 0 &&
-      mdb_env_get_fd(env_, &fd) == 0 && fstat(fd, &fst) == 0) {
-    if ((static_cast<off_t>(info.me_last_pgno) + 1) * st.ms_psize > fst.st_size) {
+  if (mdb_env_info(env_, &info) == 0 && mdb_env_stat(env_, &st) == 0) {
+    off_t needed = (static_cast<off_t>(info.me_last_pgno) + 1) * st.ms_psize;
+    int fd;
+    struct stat fst;
+    if ((!known || dst.st_size < needed) && mdb_env_get_fd(env_, &fd) == 0 &&
+        fstat(fd, &fst) == 0 && fst.st_size < needed) {
       error = where_ + " is damaged (data.mdb is truncated); move it away and run hvym again "
                        "(it re-imports db.json when there is one)";
       return false;
@@ -244,11 +254,18 @@ bool Store::commit(std::string& error) {
   return rc == 0;
 }
 
+void Store::leave_for_exit() {
+  if (txn_) mdb_txn_abort(txn_);  // frees the reader slot for writers
+  txn_ = nullptr;
+  env_ = nullptr;  // the kernel unmaps, closes and unlocks at exit
+  if (--g_open_stores == 0) alarm(0);
+}
+
 void Store::close() {
   if (txn_) mdb_txn_abort(txn_);
   txn_ = nullptr;
   if (env_) mdb_env_close(env_);
-  if (env_ && --g_open_stores == 0) g_handlers.restore();
+  if (env_ && --g_open_stores == 0) alarm(0);
   env_ = nullptr;
 }
 

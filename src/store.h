@@ -14,6 +14,7 @@
 #include <string_view>
 
 struct MDB_env;
+struct stat;
 struct MDB_txn;
 
 namespace hvym {
@@ -31,7 +32,12 @@ class Store {
 
   // Opens the store and begins one transaction: read-only (a read-only
   // folder works), or read-write (creating the folders and files as needed).
-  bool open(const std::string& data_dir, bool write, std::string& error);
+  // `known`: data.mdb's stat when the caller has it.
+  bool open(const std::string& data_dir, bool write, std::string& error,
+            const struct stat* known = nullptr);
+  // A read transaction when the store exists, with one stat for both.
+  enum class Opened { Yes, Missing, Failed };
+  Opened open_existing(const std::string& data_dir, std::string& error);
   bool writable() const { return write_; }
 
   // Values stay valid until the transaction ends.
@@ -44,6 +50,9 @@ class Store {
             std::string& error);
   bool commit(std::string& error);
   void close();  // ends the transaction (abort if not committed) and the environment
+  // For a process about to exit: ends the transaction and leaves unmapping,
+  // closing and unlocking to the kernel (five system calls fewer).
+  void leave_for_exit();
 
   // Walks every page the store reaches and checks LMDB's own bookkeeping;
   // a description of the first problem, or "" when consistent.
