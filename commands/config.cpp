@@ -112,7 +112,9 @@ int run(Call& call) {
   }
   // verify
   if (!session.has_store()) {
-    call.out.line("no store at " + Store::path_in(session.data_dir()) + ": defaults in use");
+    call.out.line(session.data_dir().empty()
+                      ? "no data folder (HOME and HVYM_HOME unset): defaults in use"
+                      : "no store at " + Store::path_in(session.data_dir()) + ": defaults in use");
     return kOk;
   }
   size_t keys = 0;
