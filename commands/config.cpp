@@ -28,17 +28,11 @@ std::string plain(Key k, std::string_view v) {
 
 void json_value(JsonWriter& w, Key k, std::string_view v) {
   switch (spec(k).kind) {
-    case ValueKind::List: {
+    case ValueKind::List:
       w.begin_array();
-      for (size_t start = 0;;) {
-        size_t nl = v.find('\n', start);
-        w.string(v.substr(start, nl == std::string_view::npos ? nl : nl - start));
-        if (nl == std::string_view::npos) break;
-        start = nl + 1;
-      }
+      for (std::string_view e : list_elements(v)) w.string(e);
       w.end_array();
       break;
-    }
     case ValueKind::Port: w.integer_text(v); break;
     case ValueKind::Number: {
       double d;

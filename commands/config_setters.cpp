@@ -3,6 +3,7 @@
 // write transaction is only committed on success).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "args.h"
@@ -13,31 +14,29 @@ namespace hvym::commands {
 namespace {
 
 // No value and no prompt layer yet: say how to give it.
-int missing(Call& call, const char* what, const char* example) {
-  return usage_error(call, std::string("Missing ") + what + ". Give it as an argument, e.g. " +
-                               example + " (asking interactively is not available yet).");
-}
-
-// Moves `choice` to the front of a list value; false when it is not listed.
-bool move_to_front(std::string_view list, std::string_view choice, std::string& out,
-                   std::string& listed) {
-  out.assign(choice);
-  bool found = false;
-  for (size_t start = 0;;) {
-    size_t nl = list.find('\n', start);
-    std::string_view e = list.substr(start, nl == std::string_view::npos ? nl : nl - start);
-    listed += (listed.empty() ? "'" : ", '") + std::string(e) + "'";
-    if (e == choice) found = true;
-    else out += "\n" + std::string(e);
-    if (nl == std::string_view::npos) break;
-    start = nl + 1;
-  }
-  return found;
+int missing(Call& call, const char* name, const char* example) {
+  return usage_error(call, std::string("Missing argument '") + name +
+                               "'. Give it as an argument, e.g. " + example +
+                               " (asking interactively is not available yet).");
 }
 
 int set_or_fail(Call& call, Key k, std::string_view value) {
   std::string error;
   return call.config->set(k, value, error) ? kOk : failure(call, error);
+}
+
+// Puts the choice in argument 0 in front of the list `k`; it must be listed.
+int choose(Call& call, Key k, const char* name, const char* example) {
+  if (!call[0].given) return missing(call, name, example);
+  std::string_view list = call.config->get(k);
+  auto items = list_elements(list);
+  if (std::find(items.begin(), items.end(), call[0].text) == items.end()) {
+    std::string listed;
+    for (std::string_view e : items) listed += (listed.empty() ? "'" : ", '") + std::string(e) + "'";
+    return usage_error(call, std::string("Invalid value for '") + name + "': " +
+                                 py_repr(call[0].text) + " is not one of " + listed + ".");
+  }
+  return set_or_fail(call, k, list_with_first(list, call[0].text));
 }
 
 // --- pinggy-set-token -------------------------------------------------------
@@ -51,7 +50,7 @@ int set_token(Call& call) {
   const Value& arg = call[0];
   bool from_stdin = call[1].b;
   if (arg.given && from_stdin) return usage_error(call, "Give the token as an argument or with --stdin, not both.");
-  if (!arg.given && !from_stdin) return missing(call, "argument 'TOKEN'", "hvym pinggy-set-token --stdin < token.txt");
+  if (!arg.given && !from_stdin) return missing(call, "TOKEN", "hvym pinggy-set-token --stdin < token.txt");
   std::string token;
   if (from_stdin) {
     char buf[4096];
@@ -80,12 +79,7 @@ constexpr Param kTierParams[] = {
 };
 
 int set_tier(Call& call) {
-  if (!call[0].given) return missing(call, "argument 'TIER'", "hvym pinggy-set-tier free");
-  std::string list, listed;
-  if (!move_to_front(call.config->get(Key::PinggyTiers), call[0].text, list, listed))
-    return usage_error(call, "Invalid value for 'TIER': " + py_repr(call[0].text) +
-                                 " is not one of " + listed + ".");
-  int status = set_or_fail(call, Key::PinggyTiers, list);
+  int status = choose(call, Key::PinggyTiers, "TIER", "hvym pinggy-set-tier free");
   if (status == kOk) call.out.line("");  // the original echoed None: an empty line
   return status;
 }
@@ -96,12 +90,7 @@ constexpr Param kNetworkParams[] = {
 };
 
 int set_network(Call& call) {
-  if (!call[0].given) return missing(call, "argument 'NETWORK'", "hvym pintheon-set-network mainnet");
-  std::string list, listed;
-  if (!move_to_front(call.config->get(Key::PintheonNetworks), call[0].text, list, listed))
-    return usage_error(call, "Invalid value for 'NETWORK': " + py_repr(call[0].text) +
-                                 " is not one of " + listed + ".");
-  int status = set_or_fail(call, Key::PintheonNetworks, list);
+  int status = choose(call, Key::PintheonNetworks, "NETWORK", "hvym pintheon-set-network mainnet");
   if (status == kOk) status = set_or_fail(call, Key::PintheonDapp, dapp_name(call[0].text));
   return status;
 }
@@ -112,7 +101,7 @@ constexpr Param kPortParams[] = {
 };
 
 int set_port(Call& call) {
-  if (!call[0].given) return missing(call, "argument 'PORT'", "hvym pintheon-set-port 9998");
+  if (!call[0].given) return missing(call, "PORT", "hvym pintheon-set-port 9998");
   if (!call[0].i_fits || call[0].i < 1 || call[0].i > 65535)
     return usage_error(call, "Invalid value for 'PORT': " + call[0].digits +
                                  " is not in the range 1<=x<=65535.");

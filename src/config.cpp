@@ -56,6 +56,23 @@ std::optional<Key> key_named(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<std::string_view> list_elements(std::string_view list) {
+  std::vector<std::string_view> out;
+  for (size_t start = 0;;) {
+    size_t nl = list.find('\n', start);
+    out.push_back(list.substr(start, nl == std::string_view::npos ? nl : nl - start));
+    if (nl == std::string_view::npos) return out;
+    start = nl + 1;
+  }
+}
+
+std::string list_with_first(std::string_view list, std::string_view first) {
+  std::string out(first);
+  for (std::string_view e : list_elements(list))
+    if (e != first) out.append("\n").append(e);
+  return out;
+}
+
 std::string dapp_name(std::string_view network) {
   std::string storage;
   std::string name = "pintheon-";
@@ -78,18 +95,12 @@ std::string check_value(Key k, std::string_view v) {
       return "";
     case ValueKind::List: {
       if (v.empty()) return "must have at least one element";
-      std::vector<std::string_view> seen;
-      size_t start = 0;
-      while (true) {
-        size_t nl = v.find('\n', start);
-        std::string_view e = v.substr(start, nl == std::string_view::npos ? nl : nl - start);
-        if (e.empty()) return "elements must not be empty";
-        if (has_control(e)) return "control characters are not allowed";
-        for (auto s : seen)
-          if (s == e) return "'" + std::string(e) + "' is listed twice";
-        seen.push_back(e);
-        if (nl == std::string_view::npos) break;
-        start = nl + 1;
+      auto items = list_elements(v);
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (items[i].empty()) return "elements must not be empty";
+        if (has_control(items[i])) return "control characters are not allowed";
+        for (size_t j = 0; j < i; ++j)
+          if (items[j] == items[i]) return "'" + std::string(items[i]) + "' is listed twice";
       }
       return "";
     }

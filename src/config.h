@@ -59,6 +59,11 @@ std::string dapp_name(std::string_view network);
 
 // The first element of a List encoding.
 inline std::string_view first_of(std::string_view list) { return list.substr(0, list.find('\n')); }
+// Every element of a List encoding.
+std::vector<std::string_view> list_elements(std::string_view list);
+// A List encoding with `first` in front and the other elements after it, in
+// their order: how the original's setters chose a tier or a network.
+std::string list_with_first(std::string_view list, std::string_view first);
 
 class ConfigSession;
 

@@ -7,7 +7,7 @@
 #include <ctime>
 
 #include "config.h"
-#include "json_writer.h"
+#include "json_dom.h"
 #include "pyconv.h"
 
 namespace hvym {
@@ -20,41 +20,6 @@ using simdjson::dom::object;
 bool is_file(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-// Python's json.dumps of a parsed value, so a table is kept as TinyDB wrote it.
-void write_value(JsonWriter& w, element e) {
-  switch (e.type()) {
-    case element_type::OBJECT:
-      w.begin_object();
-      for (auto field : object(e)) {
-        w.key(field.key);
-        write_value(w, field.value);
-      }
-      w.end_object();
-      break;
-    case element_type::ARRAY:
-      w.begin_array();
-      for (element v : simdjson::dom::array(e)) write_value(w, v);
-      w.end_array();
-      break;
-    case element_type::STRING: w.string(std::string_view(e)); break;
-    case element_type::INT64: w.integer(int64_t(e)); break;
-    case element_type::UINT64: w.integer_text(std::to_string(uint64_t(e))); break;
-    case element_type::DOUBLE: w.number(double(e)); break;
-    case element_type::BOOL: w.boolean(bool(e)); break;
-    case element_type::NULL_VALUE: w.null(); break;
-  }
-}
-
-std::string dumps(element e) {
-  std::string s;
-  {
-    StringSink sink(s);
-    JsonWriter w(sink);
-    write_value(w, e);
-  }
-  return s;
 }
 
 // The encoding of a legacy value for key k, or "" with `why` set.
@@ -123,19 +88,6 @@ void take(ImportPlan& plan, Key k, element v, const std::string& where) {
   plan.records.emplace_back(std::string("config/") + spec(k).name, enc);
 }
 
-// Moves `chosen` to the front of the default list, as the original's setters did.
-std::string list_with_first(std::string_view chosen, std::string_view defaults) {
-  std::string out(chosen);
-  for (size_t start = 0; start <= defaults.size();) {
-    size_t nl = defaults.find('\n', start);
-    std::string_view e = defaults.substr(start, nl == std::string_view::npos ? nl : nl - start);
-    if (e != chosen) out += "\n" + std::string(e);
-    if (nl == std::string_view::npos) break;
-    start = nl + 1;
-  }
-  return out;
-}
-
 bool plan_tinydb(object root, ImportPlan& plan, std::string& error) {
   bool have_app = false, have_tunnel = false;
   for (auto table : root) {
@@ -196,7 +148,7 @@ bool plan_fast_config(element whole, object root, ImportPlan& plan) {
         continue;
       }
       plan.records.emplace_back(std::string("config/") + spec(k).name,
-                                list_with_first(s, spec(k).fallback));
+                                list_with_first(spec(k).fallback, s));
     } else if (auto k = key_named(key)) {
       take(plan, *k, field.value, "fast_config");
     } else {

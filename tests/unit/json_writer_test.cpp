@@ -1,3 +1,4 @@
+#include "json_dom.h"
 #include "json_writer.h"
 
 #include "vectors.h"
@@ -5,32 +6,6 @@
 using namespace hvym;
 
 namespace {
-
-// Writes a simdjson DOM value through JsonWriter, keys in document order.
-void write_dom(JsonWriter& w, simdjson::dom::element e) {
-  using simdjson::dom::element_type;
-  switch (e.type()) {
-    case element_type::OBJECT:
-      w.begin_object();
-      for (auto field : simdjson::dom::object(e)) {
-        w.key(field.key);
-        write_dom(w, field.value);
-      }
-      w.end_object();
-      break;
-    case element_type::ARRAY:
-      w.begin_array();
-      for (auto v : simdjson::dom::array(e)) write_dom(w, v);
-      w.end_array();
-      break;
-    case element_type::STRING: w.string(std::string_view(e)); break;
-    case element_type::INT64: w.integer(int64_t(e)); break;
-    case element_type::UINT64: w.integer_text(std::to_string(uint64_t(e))); break;
-    case element_type::DOUBLE: w.number(double(e)); break;
-    case element_type::BOOL: w.boolean(bool(e)); break;
-    case element_type::NULL_VALUE: w.null(); break;
-  }
-}
 
 std::string dumps_string(std::string_view s) {
   std::string got;
@@ -64,7 +39,7 @@ TEST_CASE("whole documents, with and without indent, match json.dumps") {
     {
       StringSink sink(got);
       JsonWriter w(sink, indent);
-      write_dom(w, e["doc"]);
+      write_element(w, e["doc"]);
     }
     CAPTURE(indent);
     CHECK(got == want);
