@@ -364,11 +364,9 @@ bool ConfigSession::create_now(std::string& error) {
   if (!store_.open(dir_, true, error)) return false;
   auto version = store_.get("meta/schema_version", error);
   if (!error.empty()) return false;
-  if (version) {  // our defaults may be stale: the caller must start over
-    error = Store::path_in(dir_) + " was created by another process meanwhile; try again";
-    return false;
-  }
-  if (!stamp_new_store(store_, error)) return false;
+  // Another first writer may have created it meanwhile (we waited for its
+  // lock): then this write simply follows it, as concurrent setters do.
+  if (!version && !stamp_new_store(store_, error)) return false;
   config_.store_ = &store_;
   create_on_write_ = false;
   return true;

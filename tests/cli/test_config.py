@@ -133,6 +133,16 @@ class Queries(Home):
         self.assertIn("pinggy_tiers=free,pro\n", self.ok("config", "list"))
         self.assertEqual(self.ok("pinggy-tier"), "free\n")
 
+    def test_first_writers_racing_to_create_the_store_all_succeed(self):
+        env = {"HOME": self.home, "PATH": "/usr/bin:/bin"}
+        procs = [subprocess.Popen([BIN, "pintheon-set-port", str(2000 + i)], env=env,
+                                  stderr=subprocess.PIPE) for i in range(8)]
+        for p in procs:
+            _, err = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 0, err)
+        self.assertIn(self.ok("pintheon-port"), [f"{2000 + i}\n" for i in range(8)])
+        self.assertTrue(self.ok("config", "verify").startswith("consistent"))
+
     def test_verify(self):
         self.assertIn("no store", self.ok("config", "verify"))
         self.ok("pintheon-set-port", "3000")
