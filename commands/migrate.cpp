@@ -58,20 +58,18 @@ int import_from(Call& call, std::string path) {
   if (!plan_import(path, plan, error)) return failure(call, error);
   std::string dir = data_dir();
   if (dir.empty()) return failure(call, "no data folder: set HOME or HVYM_HOME");
+  if (!Store::exists(dir) && !Store::create(dir, stamp_new_store, error))
+    return failure(call, error);
   Store store;
   if (!store.open(dir, true, error)) return failure(call, error);
-  // Replace what an earlier import brought; keep nothing of it half.
+  // Replace what an earlier import brought, in one transaction.
   std::vector<std::string> old;
   for (const char* prefix : {"config/", "legacy/", "stellar_identities/"})
     if (!store.scan(prefix, [&](std::string_view k, std::string_view) { old.emplace_back(k); }, error))
       return failure(call, error);
   for (const std::string& k : old)
     if (!store.del(k, error)) return failure(call, error);
-  auto version = store.get("meta/schema_version", error);
-  if (!error.empty()) return failure(call, error);
-  if ((!version && !stamp_new_store(store, error)) || !apply_import(store, plan, error) ||
-      !store.commit(error))
-    return failure(call, error);
+  if (!apply_import(store, plan, error) || !store.commit(error)) return failure(call, error);
   call.out.line("imported " + path + " into " + Store::path_in(dir));
   for (const std::string& n : plan.notes) call.out.line("  " + n);
   return kOk;

@@ -246,15 +246,6 @@ constexpr const char* kFixHint =
     "; fix or move it away, or import another file with hvym migrate --from PATH";
 }
 
-bool ConfigSession::initialize(const ImportPlan* plan, Sink& err) {
-  std::string error;
-  if ((plan && !apply_import(store_, *plan, error)) || !stamp_new_store(store_, error)) {
-    err.line("Error: " + error);
-    return false;
-  }
-  return true;
-}
-
 bool ConfigSession::answer_from_legacy(const ImportPlan& plan, const std::string& why,
                                        Sink& err) {
   err.line("Warning: " + why + "; answering from " + plan.source + " without importing it");
@@ -264,6 +255,31 @@ bool ConfigSession::answer_from_legacy(const ImportPlan& plan, const std::string
       config_.values_[static_cast<size_t>(*k)] = config_.own(value);
   }
   return true;
+}
+
+ConfigSession::NoStore ConfigSession::import_legacy(bool write, Sink& err) {
+  std::string legacy = find_legacy(dir_);
+  if (legacy.empty()) return NoStore::Defaults;
+  std::string error;
+  ImportPlan plan;
+  if (!plan_import(legacy, plan, error)) {
+    if (write) {
+      err.line("Error: " + error + kFixHint);
+      return NoStore::Failed;
+    }
+    err.line("Warning: " + error + "; answering defaults");
+    return NoStore::Answered;
+  }
+  bool made = Store::create(dir_, [&](Store& s, std::string& e) {
+    return apply_import(s, plan, e) && stamp_new_store(s, e);
+  }, error);
+  if (made) return NoStore::Created;
+  if (write) {
+    err.line("Error: " + error);
+    return NoStore::Failed;
+  }
+  answer_from_legacy(plan, error, err);  // a folder this user cannot write
+  return NoStore::Answered;
 }
 
 bool ConfigSession::open(bool write, Sink& err) {
@@ -276,97 +292,44 @@ bool ConfigSession::open(bool write, Sink& err) {
   }
   std::string error;
   // Queries: one stat tells whether there is a store, and opening uses it.
-  Store::Opened opened = write ? (Store::exists(dir_) ? Store::Opened::Yes : Store::Opened::Missing)
-                               : store_.open_existing(dir_, error);
-  if (write && opened == Store::Opened::Yes && !store_.open(dir_, true, error))
-    opened = Store::Opened::Failed;
+  Store::Opened opened = Store::Opened::Missing;
+  if (!write) opened = store_.open_existing(dir_, error);
+  else if (Store::exists(dir_)) opened = store_.open(dir_, true, error) ? Store::Opened::Yes : Store::Opened::Failed;
+
+  if (opened == Store::Opened::Missing) {
+    switch (import_legacy(write, err)) {
+      case NoStore::Defaults:
+        create_on_write_ = write;  // a writer creates the store at its first set
+        return true;
+      case NoStore::Answered: return true;
+      case NoStore::Failed: return false;
+      case NoStore::Created:
+        opened = store_.open(dir_, write, error) ? Store::Opened::Yes : Store::Opened::Failed;
+    }
+  }
   if (opened == Store::Opened::Failed) {
     err.line("Error: " + error);
     return false;
   }
-  if (opened == Store::Opened::Yes) {
-    auto version = store_.get("meta/schema_version", error);
-    if (!error.empty()) {
-      err.line("Error: " + error);
-      return false;
-    }
-    if (version) {
-      if (std::atoi(std::string(*version).c_str()) > kSchemaVersion) {
-        err.line("Error: " + Store::path_in(dir_) + " was written by a newer hvym (schema " +
-                 std::string(*version) + ")");
-        return false;
-      }
-      config_.store_ = &store_;
-      return read_values(!write, err);
-    }
-    // Files of a creation that never committed: not a store yet.
-    if (write) {
-      std::string legacy = find_legacy(dir_);
-      ImportPlan plan;
-      if (!legacy.empty() && !plan_import(legacy, plan, error)) {
-        err.line("Error: " + error + kFixHint);
-        return false;
-      }
-      if (!initialize(legacy.empty() ? nullptr : &plan, err)) return false;
-      config_.store_ = &store_;
-      return read_values(false, err);
-    }
-    store_.close();
-  }
-
-  std::string legacy = find_legacy(dir_);
-  if (legacy.empty()) {
-    // Nothing to import: defaults. A writer creates the store at its first set.
-    create_on_write_ = write;
-    return true;
-  }
-  // Import the Python CLI's files in one write transaction first.
-  ImportPlan plan;
-  if (!plan_import(legacy, plan, error)) {
-    if (write) {
-      err.line("Error: " + error + kFixHint);
-      return false;
-    }
-    err.line("Warning: " + error + "; answering defaults");
-    return true;
-  }
-  if (!store_.open(dir_, true, error)) {
-    store_.close();
-    if (write) {
-      err.line("Error: " + error);
-      return false;
-    }
-    return answer_from_legacy(plan, error, err);  // a read-only folder
-  }
-  // Another process may have imported meanwhile: the schema record decides.
   auto version = store_.get("meta/schema_version", error);
-  if (error.empty() && !version && !initialize(&plan, err)) return false;
-  if (!error.empty()) {
-    err.line("Error: " + error);
+  if (!error.empty() || !version) {
+    err.line("Error: " + (error.empty() ? Store::path_in(dir_) + " is damaged (no schema record)" : error));
     return false;
   }
-  if (!write) {
-    if (!store_.commit(error)) {
-      err.line("Error: " + error);
-      return false;
-    }
-    store_.close();
-    if (!store_.open(dir_, false, error)) {
-      err.line("Error: " + error);
-      return false;
-    }
+  if (std::atoi(std::string(*version).c_str()) > kSchemaVersion) {
+    err.line("Error: " + Store::path_in(dir_) + " was written by a newer hvym (schema " +
+             std::string(*version) + ")");
+    return false;
   }
   config_.store_ = &store_;
   return read_values(!write, err);
 }
 
 bool ConfigSession::create_now(std::string& error) {
-  if (!store_.open(dir_, true, error)) return false;
-  auto version = store_.get("meta/schema_version", error);
-  if (!error.empty()) return false;
-  // Another first writer may have created it meanwhile (we waited for its
-  // lock): then this write simply follows it, as concurrent setters do.
-  if (!version && !stamp_new_store(store_, error)) return false;
+  // Another first writer may create it meanwhile: then this write simply
+  // follows theirs, as concurrent setters do.
+  if (!Store::create(dir_, stamp_new_store, error) || !store_.open(dir_, true, error))
+    return false;
   config_.store_ = &store_;
   create_on_write_ = false;
   return true;

@@ -92,8 +92,7 @@ class Config {
 //    imports it in one write transaction first, then answers from it.
 //  - Neither: defaults; the store is created only when a value is set, so a
 //    query, or a setter refused for a bad value, creates nothing.
-// A store whose schema record is missing (a creation killed before its
-// commit) counts as no store.
+// Stores are created whole (Store::create), so concurrent first calls are safe.
 class ConfigSession {
  public:
   // false: the store cannot be used (message on err; exit 1).
@@ -110,8 +109,9 @@ class ConfigSession {
 
  private:
   friend class Config;
-  // Writes the import (when there is one) and stamps the store, in this transaction.
-  bool initialize(const ImportPlan* plan, Sink& err);
+  enum class NoStore { Defaults, Created, Answered, Failed };
+  // No store: make one from the Python CLI's files when there are any.
+  NoStore import_legacy(bool write, Sink& err);
   // A read-only folder with only legacy files: answer from them in memory.
   bool answer_from_legacy(const ImportPlan& plan, const std::string& why, Sink& err);
   // The first set of a call that found no store: create it now.

@@ -5,7 +5,9 @@
 #include <cerrno>
 #include <csetjmp>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,32 +110,94 @@ Store::Opened Store::open_existing(const std::string& data_dir, std::string& err
 
 bool Store::open(const std::string& data_dir, bool write, std::string& error,
                  const struct stat* known) {
+  return open_env(path_in(data_dir), write, /*fresh=*/false, error, known);
+}
+
+namespace {
+
+bool make_dirs(const std::string& d, std::string& error) {
+  if (mkdir(d.c_str(), 0700) == 0 || errno == EEXIST) return true;
+  if (errno == ENOENT) {  // parents first, one level at a time
+    for (size_t p = d.find('/', 1); p != std::string::npos; p = d.find('/', p + 1))
+      mkdir(d.substr(0, p).c_str(), 0700);
+    if (mkdir(d.c_str(), 0700) == 0 || errno == EEXIST) return true;
+  }
+  error = "cannot create " + d + ": " + std::strerror(errno);
+  return false;
+}
+
+void remove_env_dir(const std::string& dir) {
+  unlink((dir + "/data.mdb").c_str());
+  unlink((dir + "/lock.mdb").c_str());
+  rmdir(dir.c_str());
+}
+
+// Folders of creations whose process was killed: hvym.lmdb.new-PID with no
+// such process any more.
+void remove_abandoned(const std::string& data_dir) {
+  DIR* d = opendir(data_dir.c_str());
+  if (!d) return;
+  const std::string prefix = "hvym.lmdb.new-";
+  while (dirent* e = readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name.substr(0, prefix.size()) != prefix) continue;
+    pid_t pid = static_cast<pid_t>(std::atol(e->d_name + prefix.size()));
+    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) remove_env_dir(data_dir + "/" + e->d_name);
+  }
+  closedir(d);
+}
+
+}  // namespace
+
+bool Store::create(const std::string& data_dir,
+                   const std::function<bool(Store&, std::string&)>& fill, std::string& error) {
+  if (!make_dirs(data_dir, error)) return false;
+  // Built aside and renamed into place: a data.mdb at the real path is
+  // always complete, so a short one there can only be damage.
+  remove_abandoned(data_dir);
+  std::string tmp = path_in(data_dir) + ".new-" + std::to_string(getpid());
+  remove_env_dir(tmp);  // a leftover of a killed process that had our pid
+  if (mkdir(tmp.c_str(), 0700) != 0) {
+    error = "cannot create " + tmp + ": " + std::strerror(errno);
+    return false;
+  }
+  bool ok;
+  {
+    Store fresh;
+    ok = fresh.open_env(tmp, true, /*fresh=*/true, error, nullptr) && fill(fresh, error) &&
+         fresh.commit(error);
+  }
+  if (ok && rename(tmp.c_str(), path_in(data_dir).c_str()) != 0) {
+    // Another process created it first (rename will not replace a non-empty
+    // directory): theirs stands, ours goes.
+    ok = errno == ENOTEMPTY || errno == EEXIST;
+    if (!ok) error = "cannot create " + path_in(data_dir) + ": " + std::strerror(errno);
+  }
+  remove_env_dir(tmp);  // gone already after a successful rename
+  return ok;
+}
+
+bool Store::open_env(const std::string& dir, bool write, bool fresh, std::string& error,
+                     const struct stat* known) {
   close();
   write_ = write;
-  std::string dir = path_in(data_dir);
   where_ = "config store " + dir;
-  if (write) {
-    for (const std::string& d : {data_dir, dir}) {
-      if (mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
-        // Parents of the data folder are made one level at a time.
-        if (errno == ENOENT && d == data_dir) {
-          for (size_t p = d.find('/', 1); p != std::string::npos; p = d.find('/', p + 1))
-            mkdir(d.substr(0, p).c_str(), 0700);
-          if (mkdir(d.c_str(), 0700) == 0 || errno == EEXIST) continue;
-        }
-        error = "cannot create " + d + ": " + std::strerror(errno);
-        return false;
-      }
-    }
-  }
   // An existing data.mdb shorter than its two meta pages (LMDB pages are at
-  // least 4 KiB) is a damaged file, which LMDB would take for a new one.
-  struct stat dst;
-  if (known) dst = *known;
-  if ((known || stat((dir + "/data.mdb").c_str(), &dst) == 0) && dst.st_size < 2 * 4096) {
-    error = where_ + " is damaged (data.mdb is truncated); move it away and run hvym again "
-                     "(it re-imports db.json when there is one)";
-    return false;
+  // least 4 KiB) is damage (creation never leaves one there), which LMDB
+  // would otherwise take for a new store.
+  struct stat dst {};
+  if (!fresh) {
+    if (known) {
+      dst = *known;
+    } else if (stat((dir + "/data.mdb").c_str(), &dst) != 0) {
+      error = where_ + ": " + std::strerror(errno);
+      return false;
+    }
+    if (dst.st_size < 2 * 4096) {
+      error = where_ + " is damaged (data.mdb is truncated); move it away and run hvym again "
+                       "(it re-imports db.json when there is one)";
+      return false;
+    }
   }
   if (g_open_stores++ == 0) arm_deadline();
   int rc = mdb_env_create(&env_);
@@ -156,17 +220,17 @@ bool Store::open(const std::string& data_dir, bool write, std::string& error,
     return false;
   }
   // A data.mdb shorter than the pages its meta page claims would fault on
-  // first touch: refuse it before reading any page. The size from before the
+  // first touch: refuse it before reading any page. The size taken before the
   // open may be stale (a writer may have grown the file since), so only a
   // fresh fstat can condemn it.
   MDB_envinfo info;
   MDB_stat st;
-  if (mdb_env_info(env_, &info) == 0 && mdb_env_stat(env_, &st) == 0) {
+  if (!fresh && mdb_env_info(env_, &info) == 0 && mdb_env_stat(env_, &st) == 0) {
     off_t needed = (static_cast<off_t>(info.me_last_pgno) + 1) * st.ms_psize;
     int fd;
     struct stat fst;
-    if ((!known || dst.st_size < needed) && mdb_env_get_fd(env_, &fd) == 0 &&
-        fstat(fd, &fst) == 0 && fst.st_size < needed) {
+    if (dst.st_size < needed && mdb_env_get_fd(env_, &fd) == 0 && fstat(fd, &fst) == 0 &&
+        fst.st_size < needed) {
       error = where_ + " is damaged (data.mdb is truncated); move it away and run hvym again "
                        "(it re-imports db.json when there is one)";
       return false;

@@ -30,11 +30,16 @@ class Store {
   // Whether DIR/hvym.lmdb/data.mdb exists (cheap; opens nothing).
   static bool exists(const std::string& data_dir);
 
-  // Opens the store and begins one transaction: read-only (a read-only
-  // folder works), or read-write (creating the folders and files as needed).
-  // `known`: data.mdb's stat when the caller has it.
+  // Opens the existing store and begins one transaction: read-only (a
+  // read-only folder works) or read-write. `known`: data.mdb's stat when the
+  // caller has it.
   bool open(const std::string& data_dir, bool write, std::string& error,
             const struct stat* known = nullptr);
+  // Makes a new store: fill() writes its first transaction in a private
+  // folder, which is then renamed into place. When another process made one
+  // first, theirs stands and this still returns true.
+  static bool create(const std::string& data_dir,
+                     const std::function<bool(Store&, std::string&)>& fill, std::string& error);
   // A read transaction when the store exists, with one stat for both.
   enum class Opened { Yes, Missing, Failed };
   Opened open_existing(const std::string& data_dir, std::string& error);
@@ -59,6 +64,8 @@ class Store {
   std::string verify(size_t& keys);
 
  private:
+  bool open_env(const std::string& dir, bool write, bool fresh, std::string& error,
+                const struct stat* known);
   MDB_env* env_ = nullptr;
   MDB_txn* txn_ = nullptr;
   unsigned dbi_ = 0;

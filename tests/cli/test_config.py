@@ -173,6 +173,24 @@ class Import(Home):
         self.write("db.json", tinydb(app={"pintheon_port": 1}))
         self.assertEqual(self.ok("pintheon-port"), "4242\n")
 
+    def test_queries_racing_to_import_all_answer(self):
+        self.write("db.json", tinydb())
+        env = {"HOME": self.home, "PATH": "/usr/bin:/bin"}
+        procs = [subprocess.Popen([BIN, "pintheon-port"], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE) for _ in range(8)]
+        for p in procs:
+            out, err = p.communicate(timeout=30)
+            self.assertEqual((p.returncode, out, err), (0, b"4242\n", b""))
+        self.assertEqual(sorted(os.listdir(self.data)), ["db.json", "hvym.lmdb"])
+        self.assertTrue(self.ok("config", "verify").startswith("consistent"))
+
+    def test_abandoned_creation_folders_are_cleaned_up(self):
+        dead = os.path.join(self.data, "hvym.lmdb.new-999999999")
+        os.makedirs(dead)
+        open(os.path.join(dead, "data.mdb"), "w").close()
+        self.ok("pintheon-set-port", "5")
+        self.assertFalse(os.path.exists(dead))
+
     def test_db_json_wins_over_fast_config(self):
         self.write("db.json", tinydb())
         self.write("fast_config.json", json.dumps({"pintheon_port": 1, "pinggy_tier": "pro"}))
