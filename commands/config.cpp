@@ -12,7 +12,7 @@ namespace {
 
 constexpr Param kParams[] = {
     {Kind::Argument, Type::String, "action", nullptr, "list, get, set or verify", false},
-    {Kind::Argument, Type::String, "key", nullptr, "a key (get, set)", true},
+    {Kind::Argument, Type::String, "key", nullptr, "a key (get, set); config list shows them", true},
     {Kind::Argument, Type::String, "value", nullptr, "the new value (set)", true},
     {Kind::Flag, Type::Bool, "--json", nullptr, "list: one JSON object", false},
 };

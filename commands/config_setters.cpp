@@ -117,7 +117,7 @@ constinit const Command pinggy_set_token{
     .group = Group::Config,
     .summary = "Set the Pinggy token (from the argument or standard input).",
     .help = "Set the Pinggy token. With --stdin the token is read from standard input "
-            "(one trailing newline dropped), which keeps it out of the process list.",
+            "(trailing line ends dropped), which keeps it out of the process list.",
     .params = kTokenParams,
     .needs = kWritesConfig | kMayPrompt,
     .run = set_token,

@@ -268,10 +268,28 @@ Parsed parse_args(Call& call, std::span<const char* const> args) {
   return Parsed::Ok;
 }
 
+// Writes text as lines of at most `width` columns, each indented by two.
+void write_wrapped(std::string_view text, size_t width, Sink& out) {
+  size_t col = 0;
+  while (!text.empty()) {
+    size_t space = text.find(' ');
+    std::string_view word = text.substr(0, space);
+    if (col && col + 1 + word.size() > width) {
+      out.put('\n');
+      col = 0;
+    }
+    out.write(col ? " " : "  ");
+    out.write(word);
+    col += (col ? 1 : 2) + word.size();
+    text.remove_prefix(space == std::string_view::npos ? text.size() : space + 1);
+  }
+  out.put('\n');
+}
+
 void write_command_help(const Command& cmd, std::string_view prog, Sink& out) {
   write_usage_line(cmd, prog, out);
-  out.write("\n  ");
-  out.line(cmd.help ? cmd.help : cmd.summary);
+  out.put('\n');
+  write_wrapped(cmd.help ? cmd.help : cmd.summary, 78, out);
 
   // Rows of "left  help", aligned like Click's definition lists.
   struct Row { std::string left; const char* help; };
