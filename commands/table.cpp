@@ -10,12 +10,16 @@
   X(about)                \
   X(check)                \
   X(config)               \
+  X(docker_installed)     \
+  X(installation_stats)   \
+  X(is_pintheon_tunnel_open) \
   X(migrate)              \
   X(pinggy_set_tier)      \
   X(pinggy_set_token)     \
   X(pinggy_tier)          \
   X(pinggy_token)         \
   X(pintheon_dapp)        \
+  X(pintheon_image_exists) \
   X(pintheon_network)     \
   X(pintheon_port)        \
   X(pintheon_set_network) \

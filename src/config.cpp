@@ -15,6 +15,8 @@ namespace hvym {
 namespace {
 
 constexpr KeySpec kSpecs[kKeyCount] = {
+    {"pinggy_debugger_port", ValueKind::Port, "4300",
+     "Port of the Pinggy web debugger on this machine (is-pintheon-tunnel-open)"},
     {"pinggy_tiers", ValueKind::List, "pro\nfree", "Pinggy tiers, the one in use first"},
     {"pinggy_token", ValueKind::Text, "", "Pinggy access token"},
     {"pintheon_dapp", ValueKind::Text, nullptr,
@@ -333,6 +335,21 @@ bool ConfigSession::create_now(std::string& error) {
   config_.store_ = &store_;
   create_on_write_ = false;
   return true;
+}
+
+std::optional<std::string_view> ConfigSession::cached(std::string_view name) {
+  if (!config_.store_) return std::nullopt;
+  std::string error;
+  return store_.get("cache/" + std::string(name), error);
+}
+
+bool ConfigSession::remember(std::string_view name, std::string_view value, std::string& error) {
+  if (!config_.store_ && create_on_write_ && !create_now(error)) return false;
+  if (!config_.store_ || !store_.writable()) {
+    error = "the store is not open for writing";
+    return false;
+  }
+  return store_.put("cache/" + std::string(name), value, error);
 }
 
 bool ConfigSession::commit(Sink& err) {

@@ -20,6 +20,7 @@ struct ImportPlan;
 namespace hvym {
 
 enum class Key : uint8_t {
+  PinggyDebuggerPort,
   PinggyTiers,
   PinggyToken,
   PintheonDapp,
@@ -29,7 +30,7 @@ enum class Key : uint8_t {
   TunnelStatus,
   TunnelTimestamp,
 };
-inline constexpr size_t kKeyCount = 8;
+inline constexpr size_t kKeyCount = 9;
 inline constexpr int kSchemaVersion = 1;
 
 // How a value is kept in the store (and printed by `config get`):
@@ -105,6 +106,10 @@ class ConfigSession {
   }
   const std::string& data_dir() const { return dir_; }
   Store& store() { return store_; }
+  // A remembered answer ("cache/NAME"), when the store is open and has one.
+  std::optional<std::string_view> cached(std::string_view name);
+  // Remembers an answer in this write session (creating the store if needed).
+  bool remember(std::string_view name, std::string_view value, std::string& error);
   bool has_store() const { return config_.store_ != nullptr; }
 
  private:

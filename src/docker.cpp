@@ -1,0 +1,65 @@
+#include "docker.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+
+#include "http.h"
+#include "paths.h"
+#include "process.h"
+
+namespace hvym {
+namespace {
+
+constexpr int kEngineBoundMs = 1000;
+constexpr int kCliBoundMs = 3000;
+
+}  // namespace
+
+DockerCli find_docker_cli() {
+  DockerCli cli;
+  cli.path = find_in_path("docker");
+  struct stat st;
+  if (cli.path.empty() || stat(cli.path.c_str(), &st) != 0) return {};
+  // stat follows links: device and inode name the file the path resolves to.
+  cli.identity = cli.path + " " + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) +
+                 " " + std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) +
+                 "." + std::to_string(st.st_mtim.tv_nsec);
+  return cli;
+}
+
+bool docker_version_ok(const std::string& path) {
+  ProcessResult r = run_capture({path, "--version"}, kCliBoundMs);
+  return r.started && r.out.find("Docker version") != std::string::npos;
+}
+
+std::string engine_socket() {
+  const char* host = std::getenv("DOCKER_HOST");
+  if (!host || !*host) return "/var/run/docker.sock";
+  std::string_view h(host);
+  if (h.substr(0, 7) == "unix://") return std::string(h.substr(7));
+  return "";
+}
+
+bool image_exists(const std::string& image, Sink& err) {
+  std::string socket = engine_socket();
+  if (!socket.empty()) {
+    HttpAnswer a = http_get_unix(socket, "/images/" + image + "/json", kEngineBoundMs);
+    switch (a.state) {
+      case HttpAnswer::Answered: return a.status == 200;
+      case HttpAnswer::Absent:
+      case HttpAnswer::Refused: return false;  // no engine
+      case HttpAnswer::TimedOut:
+        err.line("hvym: the Docker engine at " + socket + " did not answer within 1 s");
+        return false;
+      case HttpAnswer::Denied:
+      case HttpAnswer::Failed: break;  // ask the CLI, which may know better
+    }
+  }
+  std::string docker = find_in_path("docker");
+  if (docker.empty()) return false;
+  ProcessResult r = run_capture({docker, "image", "inspect", "--format", "{{.Id}}", image}, kCliBoundMs);
+  return r.started && !r.timed_out && r.status == 0;
+}
+
+}  // namespace hvym

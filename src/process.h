@@ -1,0 +1,23 @@
+// Running a helper program with a deadline, its output captured.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace hvym {
+
+struct ProcessResult {
+  bool started = false;
+  bool timed_out = false;
+  int status = -1;     // exit status, or -signal
+  std::string out;     // standard output (at most max_out bytes)
+};
+
+// Runs argv[0] (a path) with argv, standard input from /dev/null, standard
+// error discarded. Killed when it outlives timeout_ms.
+ProcessResult run_capture(const std::vector<std::string>& argv, int timeout_ms,
+                          size_t max_out = 65536);
+
+// Milliseconds on a monotonic clock.
+long long now_ms();
+
+}  // namespace hvym

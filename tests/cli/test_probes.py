@@ -1,0 +1,315 @@
+"""The probes against real parts: podman serving the Docker Engine API, the
+real docker CLI, HTTP servers on loopback (answering, refusing, hanging)."""
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from clitest import run  # noqa: E402
+
+DOCKER = shutil.which("docker")
+PODMAN = shutil.which("podman")
+
+
+class Podman:
+    """A podman API service on a unix (or TCP) address, with its own storage."""
+
+    def __init__(self, root, address):
+        self.root = root
+        self.base = [PODMAN, "--root", os.path.join(root, "storage"), "--runroot",
+                     os.path.join(root, "run"), "--storage-driver", "vfs"]
+        self.proc = subprocess.Popen(self.base + ["system", "service", "--time=0", address],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def podman(self, *args):
+        return subprocess.run(self.base + list(args), capture_output=True, check=True)
+
+    def import_image(self, ref):
+        tree = os.path.join(self.root, "tree")
+        os.makedirs(tree, exist_ok=True)
+        with open(os.path.join(tree, "hello"), "w") as f:
+            f.write("hi\n")
+        tar = os.path.join(self.root, "tiny.tar")
+        subprocess.run(["tar", "-C", tree, "-cf", tar, "."], check=True)
+        self.podman("import", tar, ref)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+def wait_for_socket(path, seconds=20):
+    end = time.time() + seconds
+    while time.time() < end:
+        try:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.connect(path)
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+class Servers:
+    @staticmethod
+    def http(status):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *a):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server.close = lambda: (server.shutdown(), server.server_close())
+        return server
+
+    @staticmethod
+    def silent(family=socket.AF_INET, address=("127.0.0.1", 0)):
+        """Accepts connections and never answers."""
+        s = socket.socket(family, socket.SOCK_STREAM)
+        s.bind(address)
+        s.listen(16)
+        held = []
+
+        def accept():
+            while True:
+                try:
+                    held.append(s.accept()[0])
+                except OSError:
+                    return
+
+        threading.Thread(target=accept, daemon=True).start()
+
+        class Silent:
+            def getsockname(self):
+                return s.getsockname()
+
+            def close(self):
+                s.close()
+                for c in held:
+                    c.close()
+
+        return Silent()
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.home = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def hvym(self, *args, env=None, **kw):
+        return run(*args, home=self.home, env=env, **kw)
+
+    def dapp_image(self):
+        return "metavinci/" + self.hvym("pintheon-dapp").out.decode().strip() + ":latest"
+
+
+@unittest.skipUnless(PODMAN and os.geteuid() == 0, "needs podman and root (scripts/setup installs podman)")
+class Engine(Base):
+    def setUp(self):
+        super().setUp()
+        self.root = tempfile.mkdtemp()
+        self.sock = os.path.join(self.root, "docker.sock")
+        self.engine = Podman(self.root, "unix://" + self.sock)
+        self.assertTrue(wait_for_socket(self.sock), "podman's API service did not start")
+        self.env = {"DOCKER_HOST": "unix://" + self.sock}
+
+    def tearDown(self):
+        self.engine.stop()
+        subprocess.run(self.engine.base + ["system", "reset", "--force"], capture_output=True)
+        shutil.rmtree(self.root, ignore_errors=True)
+        super().tearDown()
+
+    def exists(self):
+        r = self.hvym("pintheon-image-exists", env=self.env)
+        self.assertEqual(r.code, 0, r)
+        return r.out
+
+    def test_importing_and_removing_the_image_flips_the_answer(self):
+        self.assertEqual(self.exists(), b"False\n")
+        self.engine.import_image("docker.io/" + self.dapp_image())
+        self.assertEqual(self.exists(), b"True\n")
+        if DOCKER:  # the real docker CLI agrees
+            p = subprocess.run([DOCKER, "image", "inspect", self.dapp_image()],
+                               capture_output=True, env={**os.environ, **self.env})
+            self.assertEqual(p.returncode, 0, p.stderr)
+        self.engine.podman("rmi", "docker.io/" + self.dapp_image())
+        self.assertEqual(self.exists(), b"False\n")
+
+    def test_an_image_of_another_network_does_not_count(self):
+        self.engine.import_image("docker.io/metavinci/pintheon-othernet-linux-amd64:latest")
+        self.assertEqual(self.exists(), b"False\n")
+
+    def test_installation_stats_sees_the_image(self):
+        self.engine.import_image("docker.io/" + self.dapp_image())
+        r = self.hvym("installation-stats", env=self.env)
+        self.assertEqual(r.code, 0, r)
+        stats = json.loads(r.out)
+        self.assertEqual(list(stats), ["docker_installed", "pintheon_image_exists",
+                                       "pintheon_network", "pinggy_token", "pinggy_tier"])
+        self.assertTrue(stats["pintheon_image_exists"])
+        self.assertEqual(stats["docker_installed"], bool(DOCKER))
+
+    def test_stopped_engine_is_false_at_once(self):
+        self.engine.import_image("docker.io/" + self.dapp_image())
+        self.assertEqual(self.exists(), b"True\n")
+        self.engine.stop()
+        start = time.monotonic()
+        self.assertEqual(self.exists(), b"False\n")
+        self.assertLess(time.monotonic() - start, 5)  # refused, not waited out
+
+    @unittest.skipUnless(DOCKER, "no docker CLI for the tcp:// fallback")
+    def test_tcp_host_falls_back_to_the_docker_cli(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        tcp = Podman(self.root, f"tcp://127.0.0.1:{port}")
+        try:
+            self.engine.import_image("docker.io/" + self.dapp_image())
+            env = {"DOCKER_HOST": f"tcp://127.0.0.1:{port}", "PATH": os.path.dirname(DOCKER)}
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                r = self.hvym("pintheon-image-exists", env=env)
+                if r.out == b"True\n":
+                    break
+                time.sleep(0.2)
+            self.assertEqual(r.out, b"True\n")
+        finally:
+            tcp.stop()
+
+
+class NoEngine(Base):
+    def test_missing_socket_is_false(self):
+        r = self.hvym("pintheon-image-exists", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+        self.assertEqual((r.code, r.out, r.err), (0, b"False\n", b""))
+
+    def test_hung_engine_is_bounded(self):
+        path = os.path.join(self.home, "hung.sock")
+        server = Servers.silent(socket.AF_UNIX, path)
+        try:
+            start = time.monotonic()
+            r = self.hvym("pintheon-image-exists", env={"DOCKER_HOST": "unix://" + path})
+            elapsed = time.monotonic() - start
+        finally:
+            server.close()
+        self.assertEqual((r.code, r.out), (0, b"False\n"))
+        self.assertIn(b"did not answer", r.err)
+        self.assertLess(elapsed, 5)  # the bound is about a second; no hang
+
+    def test_stats_without_docker_or_engine_match_the_original(self):
+        r = self.hvym("installation-stats", env={"DOCKER_HOST": "unix:///nonexistent",
+                                                 "PATH": "/nonexistent"})
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.out, b'{\n  "docker_installed": false,\n  "pintheon_image_exists": false,\n'
+                                b'  "pintheon_network": "testnet",\n  "pinggy_token": "",\n'
+                                b'  "pinggy_tier": "pro"\n}\n')
+        self.assertEqual(os.listdir(self.home), [])
+
+
+class Tunnel(Base):
+    def set_port(self, port):
+        self.assertEqual(self.hvym("config", "set", "pinggy_debugger_port", str(port)).code, 0)
+
+    def ask(self):
+        r = self.hvym("is-pintheon-tunnel-open")
+        self.assertEqual(r.code, 0, r)
+        return r.out
+
+    def test_answering_200_is_open(self):
+        server = Servers.http(200)
+        try:
+            self.set_port(server.server_address[1])
+            self.assertEqual(self.ask(), b"true\n")
+        finally:
+            server.close()
+
+    def test_other_status_is_closed(self):
+        server = Servers.http(502)
+        try:
+            self.set_port(server.server_address[1])
+            self.assertEqual(self.ask(), b"false\n")
+        finally:
+            server.close()
+
+    def test_closed_port_is_closed(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.set_port(port)
+        self.assertEqual(self.ask(), b"false\n")
+
+    def test_silent_server_is_bounded(self):
+        server = Servers.silent()
+        try:
+            self.set_port(server.getsockname()[1])
+            start = time.monotonic()
+            self.assertEqual(self.ask(), b"false\n")
+            self.assertLess(time.monotonic() - start, 5)
+        finally:
+            server.close()
+
+
+class DockerInstalled(Base):
+    """The cache of `docker --version`, with the real CLI behind a counting link."""
+
+    def shim(self, body):
+        self.bin = tempfile.mkdtemp()
+        self.count = os.path.join(self.bin, "count")
+        path = os.path.join(self.bin, "docker")
+        with open(path, "w") as f:
+            f.write(f"#!/bin/sh\necho run >> '{self.count}'\n{body}\n")
+        os.chmod(path, 0o755)
+        self.addCleanup(shutil.rmtree, self.bin)
+        return path
+
+    def runs(self):
+        try:
+            with open(self.count) as f:
+                return len(f.readlines())
+        except FileNotFoundError:
+            return 0
+
+    def ask(self):
+        r = self.hvym("docker-installed", env={"PATH": self.bin})
+        self.assertEqual(r.code, 0, r)
+        return r.out
+
+    @unittest.skipUnless(DOCKER, "no docker CLI")
+    def test_answer_is_cached_until_the_binary_changes(self):
+        path = self.shim(f'exec "{DOCKER}" "$@"')
+        self.assertEqual(self.ask(), b"True\n")
+        self.assertEqual(self.ask(), b"True\n")
+        self.assertEqual(self.runs(), 1)
+        os.utime(path, (1, 1))  # a new binary: mtime changed
+        self.assertEqual(self.ask(), b"True\n")
+        self.assertEqual(self.runs(), 2)
+
+    def test_a_docker_that_is_not_docker_is_false_and_cached(self):
+        self.shim("echo 'podman version 4.3.1'")
+        self.assertEqual(self.ask(), b"False\n")
+        self.assertEqual(self.ask(), b"False\n")
+        self.assertEqual(self.runs(), 1)
+
+    def test_no_docker_is_false_and_creates_nothing(self):
+        r = self.hvym("docker-installed", env={"PATH": "/nonexistent"})
+        self.assertEqual((r.code, r.out), (0, b"False\n"))
+        self.assertEqual(os.listdir(self.home), [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
