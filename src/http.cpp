@@ -33,9 +33,82 @@ HttpAnswer fail(HttpAnswer::State s, std::string detail) {
   return a;
 }
 
+// Reads what the peer sends, within deadlines; buffers what is not consumed.
+class Reader {
+ public:
+  Reader(int fd, long long deadline, int idle_ms) : fd_(fd), deadline_(deadline), idle_ms_(idle_ms) {}
+  // More bytes into buf_; false at end of stream or when the wait ran out.
+  bool fill() {
+    if (!wait_for(fd_, POLLIN, deadline_)) {
+      timed_out_ = true;
+      return false;
+    }
+    char tmp[16384];
+    ssize_t n;
+    do n = recv(fd_, tmp, sizeof tmp, 0);
+    while (n < 0 && (errno == EINTR || errno == EAGAIN) && wait_for(fd_, POLLIN, deadline_));
+    if (n <= 0) return false;
+    buf_.append(tmp, static_cast<size_t>(n));
+    return true;
+  }
+  void body_started() { idle_ = true; }
+  // A line ending in CRLF (without it), or false.
+  bool line(std::string& out) {
+    size_t nl;
+    while ((nl = buf_.find("\r\n")) == std::string::npos) {
+      if (buf_.size() > 65536 || !refill()) return false;
+    }
+    out.assign(buf_, 0, nl);
+    buf_.erase(0, nl + 2);
+    return true;
+  }
+  // Up to n bytes to fn, as they come.
+  bool take(size_t n, const std::function<bool(std::string_view)>& fn) {
+    while (n) {
+      if (buf_.empty() && !refill()) return false;
+      size_t k = std::min(n, buf_.size());
+      bool go = fn(std::string_view(buf_).substr(0, k));
+      buf_.erase(0, k);
+      n -= k;
+      if (!go) return false;
+    }
+    return true;
+  }
+  // Everything until the peer closes.
+  void rest(const std::function<bool(std::string_view)>& fn) {
+    while (true) {
+      if (!buf_.empty()) {
+        if (!fn(buf_)) return;
+        buf_.clear();
+      }
+      if (!refill()) return;
+    }
+  }
+  bool timed_out() const { return timed_out_; }
+
+ private:
+  bool refill() {
+    if (idle_) deadline_ = now_ms() + idle_ms_;
+    return fill();
+  }
+  int fd_;
+  long long deadline_;
+  int idle_ms_;
+  bool idle_ = false;
+  bool timed_out_ = false;
+  std::string buf_;
+};
+
+bool iprefix(std::string_view s, std::string_view lower_prefix) {
+  if (s.size() < lower_prefix.size()) return false;
+  for (size_t i = 0; i < lower_prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != lower_prefix[i]) return false;
+  return true;
+}
+
 HttpAnswer exchange(int fd, const sockaddr* addr, socklen_t len, std::string_view host,
-                    std::string_view path, int timeout_ms) {
-  long long deadline = now_ms() + timeout_ms;
+                    const HttpRequest& req) {
+  long long deadline = now_ms() + req.timeout_ms;
   if (connect(fd, addr, len) != 0) {
     if (errno == ENOENT) return fail(HttpAnswer::Absent, "no socket");
     if (errno == ECONNREFUSED) return fail(HttpAnswer::Refused, "connection refused");
@@ -48,37 +121,67 @@ HttpAnswer exchange(int fd, const sockaddr* addr, socklen_t len, std::string_vie
     if (err == ECONNREFUSED) return fail(HttpAnswer::Refused, "connection refused");
     if (err) return fail(HttpAnswer::Failed, std::strerror(err));
   }
-  std::string request = "GET ";
-  request.append(path).append(" HTTP/1.1\r\nHost: ").append(host).append(
-      "\r\nUser-Agent: hvym\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+  std::string msg;
+  msg.append(req.method).append(" ").append(req.path).append(" HTTP/1.1\r\nHost: ").append(host);
+  msg.append("\r\nUser-Agent: hvym\r\nAccept: */*\r\nConnection: close\r\n");
+  if (!req.body.empty() || req.method == "POST") {
+    if (!req.body.empty()) msg.append("Content-Type: application/json\r\n");
+    msg.append("Content-Length: ").append(std::to_string(req.body.size())).append("\r\n");
+  }
+  msg.append("\r\n").append(req.body);
   size_t sent = 0;
-  while (sent < request.size()) {
+  while (sent < msg.size()) {
     if (!wait_for(fd, POLLOUT, deadline)) return fail(HttpAnswer::TimedOut, "no answer in time");
-    ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    ssize_t n = send(fd, msg.data() + sent, msg.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (n < 0) return fail(HttpAnswer::Failed, std::strerror(errno));
     sent += static_cast<size_t>(n);
   }
-  // Only the status line matters: "HTTP/1.x NNN ...".
-  std::string head;
-  while (head.find('\n') == std::string::npos && head.size() < 256) {
-    if (!wait_for(fd, POLLIN, deadline)) return fail(HttpAnswer::TimedOut, "no answer in time");
-    char buf[256];
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n <= 0) break;
-    head.append(buf, static_cast<size_t>(n));
-  }
-  if (head.size() < 12 || head.compare(0, 5, "HTTP/") != 0 || head[8] != ' ')
+
+  Reader in(fd, deadline, req.idle_ms ? req.idle_ms : req.timeout_ms);
+  std::string line;
+  if (!in.line(line))
+    return in.timed_out() ? fail(HttpAnswer::TimedOut, "no answer in time")
+                          : fail(HttpAnswer::Failed, "not an HTTP answer");
+  // "HTTP/1.x NNN reason"
+  if (line.size() < 12 || line.compare(0, 5, "HTTP/") != 0 || line[8] != ' ')
     return fail(HttpAnswer::Failed, "not an HTTP answer");
-  int status = 0;
-  for (size_t i = 9; i < 12; ++i) {
-    if (head[i] < '0' || head[i] > '9') return fail(HttpAnswer::Failed, "not an HTTP answer");
-    status = status * 10 + (head[i] - '0');
-  }
   HttpAnswer a;
+  for (size_t i = 9; i < 12; ++i) {
+    if (line[i] < '0' || line[i] > '9') return fail(HttpAnswer::Failed, "not an HTTP answer");
+    a.status = a.status * 10 + (line[i] - '0');
+  }
   a.state = HttpAnswer::Answered;
-  a.status = status;
+  if (req.status_only) return a;
+
+  long long length = -1;
+  bool chunked = false;
+  while (true) {
+    if (!in.line(line)) return fail(HttpAnswer::Failed, "the answer's headers broke off");
+    if (line.empty()) break;
+    if (iprefix(line, "content-length:")) length = std::atoll(line.c_str() + 15);
+    if (iprefix(line, "transfer-encoding:") && line.find("chunked") != std::string::npos) chunked = true;
+  }
+  in.body_started();
+  auto sink = req.on_body ? req.on_body : [&a](std::string_view s) {
+    a.body.append(s);
+    return true;
+  };
+  if (chunked) {
+    while (in.line(line)) {
+      size_t size = std::strtoul(line.c_str(), nullptr, 16);
+      if (size == 0) break;
+      if (!in.take(size, sink) || !in.line(line)) break;
+    }
+  } else if (length >= 0) {
+    in.take(static_cast<size_t>(length), sink);
+  } else {
+    in.rest(sink);
+  }
+  if (in.timed_out()) {
+    a.state = HttpAnswer::TimedOut;
+    a.detail = "the answer stalled";
+  }
   return a;
 }
 
@@ -91,17 +194,32 @@ struct Fd {
 
 }  // namespace
 
-HttpAnswer http_get_unix(const std::string& socket_path, std::string_view path, int timeout_ms) {
+std::string url_encode(std::string_view s) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+HttpAnswer http_unix(const std::string& socket_path, const HttpRequest& request) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof addr.sun_path) return fail(HttpAnswer::Failed, "socket path too long");
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
   Fd s{socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
   if (s.fd < 0) return fail(HttpAnswer::Failed, std::strerror(errno));
-  return exchange(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr, "docker", path, timeout_ms);
+  return exchange(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr, "docker", request);
 }
 
-HttpAnswer http_get_loopback(uint16_t port, std::string_view path, int timeout_ms) {
+HttpAnswer http_loopback(uint16_t port, const HttpRequest& request) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -109,7 +227,7 @@ HttpAnswer http_get_loopback(uint16_t port, std::string_view path, int timeout_m
   Fd s{socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
   if (s.fd < 0) return fail(HttpAnswer::Failed, std::strerror(errno));
   std::string host = "127.0.0.1:" + std::to_string(port);
-  return exchange(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr, host, path, timeout_ms);
+  return exchange(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr, host, request);
 }
 
 }  // namespace hvym
