@@ -34,6 +34,10 @@ void json_value(JsonWriter& w, Key k, std::string_view v) {
       w.end_array();
       break;
     case ValueKind::Port: w.integer_text(v); break;
+    case ValueKind::Count:
+      if (v.empty()) w.null();
+      else w.integer_text(v);
+      break;
     case ValueKind::Number: {
       double d;
       if (v.empty() || !py::parse_float(v, d)) w.null();

@@ -37,10 +37,6 @@ bool probe_and_remember(const DockerCli& cli) {
   return ok;
 }
 
-std::string image_name(const Config& cfg) {
-  return "metavinci/" + std::string(cfg.get(Key::PintheonDapp)) + ":latest";
-}
-
 int docker_installed_run(Call& call) {
   DockerCli cli = find_docker_cli();
   std::optional<bool> answer;
@@ -55,7 +51,7 @@ int docker_installed_run(Call& call) {
 }
 
 int image_exists_run(Call& call) {
-  call.out.line(image_exists(image_name(*call.config), call.err) ? "True" : "False");
+  call.out.line(image_exists(image_ref(*call.config), call.err) ? "True" : "False");
   return kOk;
 }
 
@@ -74,7 +70,7 @@ int stats_run(Call& call) {
   std::string network(first_of(cfg.get(Key::PintheonNetworks)));
   std::string token(cfg.get(Key::PinggyToken));
   std::string tier(first_of(cfg.get(Key::PinggyTiers)));
-  std::string image_ref = image_name(cfg);
+  std::string image = image_ref(cfg);
   DockerCli cli = find_docker_cli();
   std::optional<bool> docker = cli.path.empty() ? std::optional<bool>(false) : cached_docker(session, cli);
   session.end_for_exit();  // the store is not needed while the probes run
@@ -84,7 +80,7 @@ int stats_run(Call& call) {
   bool has_image = false;
   {
     StringSink warn(engine_warning);
-    std::thread engine([&] { has_image = image_exists(image_ref, warn); });
+    std::thread engine([&] { has_image = image_exists(image, warn); });
     if (!docker) docker = probe_and_remember(cli);
     engine.join();
   }

@@ -15,6 +15,9 @@ namespace hvym {
 namespace {
 
 constexpr KeySpec kSpecs[kKeyCount] = {
+    {"pinggy_base_url", ValueKind::Text,
+     "https://s3.ap-south-1.amazonaws.com/public.pinggy.binaries/cli/v0.2.2",
+     "Where pinggy-install downloads from (then /OS/ARCH/pinggy)"},
     {"pinggy_debugger_port", ValueKind::Port, "4300",
      "Port of the Pinggy web debugger on this machine (is-pintheon-tunnel-open)"},
     {"pinggy_tiers", ValueKind::List, "pro\nfree", "Pinggy tiers, the one in use first"},
@@ -24,7 +27,10 @@ constexpr KeySpec kSpecs[kKeyCount] = {
     {"pintheon_networks", ValueKind::List, "testnet\nmainnet",
      "Stellar networks, the one in use first"},
     {"pintheon_port", ValueKind::Port, "9998", "Pintheon gateway port (1..65535)"},
+    {"pintheon_registry", ValueKind::Text, "metavinci",
+     "Registry and namespace of the Pintheon image (default metavinci on Docker Hub)"},
     {"pintheon_sif_path", ValueKind::Text, "", "Pintheon SIF file path"},
+    {"tunnel_pid", ValueKind::Count, "", "Process id of the running Pinggy tunnel"},
     {"tunnel_status", ValueKind::Status, "stopped",
      "Pinggy tunnel state: stopped, starting, running or error"},
     {"tunnel_timestamp", ValueKind::Number, "", "When the tunnel state last changed (Unix time)"},
@@ -88,12 +94,20 @@ std::string check_value(Key k, std::string_view v) {
   switch (spec(k).kind) {
     case ValueKind::Text:
       if (has_control(v)) return "control characters are not allowed";
-      if (k == Key::PintheonDapp) {
+      if (k == Key::PintheonDapp || k == Key::PintheonRegistry) {
+        bool registry = k == Key::PintheonRegistry;
         if (v.empty()) return "must not be empty";
         for (char c : v)
-          if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
-            return "must be a Docker image name (letters, digits, '-', '_', '.')";
+          if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' &&
+              !(registry && (c == '/' || c == ':')))
+            return registry ? "must be a registry path (letters, digits, '-', '_', '.', '/', ':')"
+                            : "must be a Docker image name (letters, digits, '-', '_', '.')";
       }
+      if (k == Key::PinggyBaseUrl &&
+          (v.substr(0, 7) != "http://" && v.substr(0, 8) != "https://"))
+        return "must be an http:// or https:// URL";
+      if (k == Key::PinggyBaseUrl && v.find(' ') != std::string_view::npos)
+        return "must not contain spaces";
       return "";
     case ValueKind::List: {
       if (v.empty()) return "must have at least one element";
@@ -123,8 +137,20 @@ std::string check_value(Key k, std::string_view v) {
       for (const char* w : {"stopped", "starting", "running", "error"})
         if (v == w) return "";
       return "must be stopped, starting, running or error";
+    case ValueKind::Count: {
+      if (v.empty()) return "";
+      std::string digits;
+      if (!py::parse_int(v, digits) || digits != v || v[0] == '-' || v.size() > 10)
+        return "must be a whole number >= 0";
+      return "";
+    }
   }
   return "";
+}
+
+std::string image_ref(const Config& cfg) {
+  return std::string(cfg.get(Key::PintheonRegistry)) + "/" + std::string(cfg.get(Key::PintheonDapp)) +
+         ":latest";
 }
 
 bool encode_input(Key k, std::string_view input, std::string& encoded, std::string& why) {
@@ -161,9 +187,10 @@ bool encode_input(Key k, std::string_view input, std::string& encoded, std::stri
         }
       }
       break;
-    case ValueKind::Port: {
+    case ValueKind::Port:
+    case ValueKind::Count: {
       std::string digits;
-      if (!py::parse_int(input, digits)) {
+      if (!input.empty() && !py::parse_int(input, digits)) {
         why = "must be a whole number";
         return false;
       }

@@ -20,23 +20,27 @@ struct ImportPlan;
 namespace hvym {
 
 enum class Key : uint8_t {
+  PinggyBaseUrl,
   PinggyDebuggerPort,
   PinggyTiers,
   PinggyToken,
   PintheonDapp,
   PintheonNetworks,
   PintheonPort,
+  PintheonRegistry,
   PintheonSifPath,
+  TunnelPid,
   TunnelStatus,
   TunnelTimestamp,
 };
-inline constexpr size_t kKeyCount = 9;
+inline constexpr size_t kKeyCount = 12;
 inline constexpr int kSchemaVersion = 1;
 
 // How a value is kept in the store (and printed by `config get`):
 // Text: the UTF-8 text; List: elements joined by '\n'; Port: decimal 1..65535;
-// Number: Python's repr of a float; Status: one of a few words.
-enum class ValueKind : uint8_t { Text, List, Port, Number, Status };
+// Number: Python's repr of a float; Status: one of a few words; Count: a
+// whole number >= 0, or "" for none.
+enum class ValueKind : uint8_t { Text, List, Port, Number, Status, Count };
 
 struct KeySpec {
   const char* name;
@@ -57,6 +61,10 @@ bool encode_input(Key k, std::string_view input, std::string& encoded, std::stri
 // The Docker image name of the gateway for a network on this machine:
 // pintheon-NETWORK-linux-amd64 (or linux-arm64, or the machine's own name).
 std::string dapp_name(std::string_view network);
+
+// The gateway image: REGISTRY/DAPP:latest (metavinci/pintheon-testnet-linux-amd64:latest).
+class Config;
+std::string image_ref(const Config& cfg);
 
 // The first element of a List encoding.
 inline std::string_view first_of(std::string_view list) { return list.substr(0, list.find('\n')); }

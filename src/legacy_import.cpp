@@ -53,7 +53,8 @@ std::string encode_legacy(Key k, element v, std::string& why) {
       }
       break;
     }
-    case ValueKind::Port: {
+    case ValueKind::Port:
+    case ValueKind::Count: {
       int64_t port;
       if (v.get(port) != simdjson::SUCCESS) {
         why = "not a whole number";
