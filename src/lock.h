@@ -1,0 +1,25 @@
+// One mutating command at a time per data folder: an flock on
+// DATA/hvym.lock. The kernel drops it when the holder exits or is killed, so
+// a dead holder never blocks the next command.
+#pragma once
+#include <string>
+
+#include "sink.h"
+
+namespace hvym {
+
+class ExclusiveLock {
+ public:
+  ExclusiveLock() = default;
+  ExclusiveLock(const ExclusiveLock&) = delete;
+  ExclusiveLock& operator=(const ExclusiveLock&) = delete;
+  ~ExclusiveLock();
+
+  // Takes the lock, waiting (and saying so on err) while another holds it.
+  bool acquire(const std::string& data_dir, Sink& err, std::string& error);
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace hvym

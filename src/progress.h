@@ -1,0 +1,38 @@
+// Progress of long work on stderr: a bar that redraws itself on a terminal,
+// a few plain lines otherwise (logs, the GUI's pipes).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sink.h"
+
+namespace hvym {
+
+class Progress {
+ public:
+  Progress(Sink& err, std::string label);
+  ~Progress() { done(); }
+
+  // done of total bytes (total 0: unknown).
+  void update(uint64_t done, uint64_t total);
+  // A status line ("Pulling fs layer abc123").
+  void line(std::string_view text);
+  // Ends the bar's line (once).
+  void done();
+  bool on_terminal() const { return tty_; }
+
+ private:
+  void clear_bar();
+  Sink& err_;
+  std::string label_;
+  bool tty_;
+  bool bar_shown_ = false;
+  int last_step_ = -1;   // plain mode: the last 10% step printed
+  long long last_draw_ = 0;
+};
+
+// "12.3 MB"
+std::string human_bytes(uint64_t n);
+
+}  // namespace hvym
