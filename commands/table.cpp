@@ -14,6 +14,7 @@
   X(installation_stats)   \
   X(is_pintheon_tunnel_open) \
   X(migrate)              \
+  X(pinggy_install)       \
   X(pinggy_set_tier)      \
   X(pinggy_set_token)     \
   X(pinggy_tier)          \
@@ -21,9 +22,16 @@
   X(pintheon_dapp)        \
   X(pintheon_image_exists) \
   X(pintheon_network)     \
+  X(pintheon_open)        \
   X(pintheon_port)        \
   X(pintheon_set_network) \
   X(pintheon_set_port)    \
+  X(pintheon_setup)       \
+  X(pintheon_start)       \
+  X(pintheon_stop)        \
+  X(pintheon_tunnel_close) \
+  X(pintheon_tunnel_open) \
+  X(pintheon_tunnel_status) \
   X(version)
 
 namespace hvym {

@@ -25,6 +25,7 @@ enum Needs : uint32_t {
   kMayPrompt = 1u << 2,     // may ask through the prompt layer
   kTalksToDocker = 1u << 3,
   kUsesNetwork = 1u << 4,
+  kExclusive = 1u << 5,     // one at a time per data folder (DATA/hvym.lock held while it runs)
 };
 
 enum class Kind : uint8_t { Argument, Option, Flag };

@@ -7,6 +7,8 @@
 #include "args.h"
 #include "config.h"
 #include "diag.h"
+#include "lock.h"
+#include "paths.h"
 #include "perf.h"
 #include "toplevel.h"
 
@@ -19,6 +21,15 @@ int run_command(const Command& cmd, std::string_view prog, std::span<const char*
     case Parsed::Help: return kOk;
     case Parsed::Usage: return kUsage;
     case Parsed::Ok: break;
+  }
+  ExclusiveLock lock;
+  if (cmd.needs & kExclusive) {
+    std::string dir = data_dir(), error;
+    if (dir.empty()) error = "no data folder: set HOME or HVYM_HOME";
+    if (!error.empty() || !lock.acquire(dir, err, error)) {
+      err.line("Error: " + error);
+      return kFailed;
+    }
   }
   if (!(cmd.needs & (kReadsConfig | kWritesConfig))) return cmd.run(call);
 

@@ -97,13 +97,19 @@ EngineReply Engine::pull(const std::string& image_ref, Progress& progress) {
     if (current) l.current = current;
     if (status == "Download complete" || status == "Pull complete" || status == "Already exists")
       l.current = l.total;
-    if (status != l.status && status != "Downloading" && status != "Extracting") {
-      if (!progress.on_terminal()) progress.line(std::string(id) + ": " + std::string(status));
-    }
+    bool changed = status != l.status;
     l.status = std::string(status);
-    uint64_t sum = 0, all = 0;
-    for (auto& [_, layer] : layers) sum += layer.current, all += layer.total;
+    if (!changed) return;
+    // Bytes when the engine reports them (Docker does); else layers done of
+    // layers seen (podman reports only each layer's state).
+    uint64_t sum = 0, all = 0, finished = 0;
+    for (auto& [_, layer] : layers) {
+      sum += layer.current, all += layer.total;
+      finished += layer.status == "Download complete" || layer.status == "Pull complete" ||
+                  layer.status == "Already exists";
+    }
     if (all) progress.update(sum, all);
+    else progress.update_items(finished, layers.size(), "layers");
   };
 
   HttpRequest req;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string_view>
 
 extern char** environ;
 
@@ -18,6 +19,30 @@ long long now_ms() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool pid_alive(long pid, const char* name) {
+  if (pid <= 0 || kill(static_cast<pid_t>(pid), 0) != 0) return false;
+#ifdef __linux__
+  std::string base = "/proc/" + std::to_string(pid);
+  char buf[4096];
+  int fd = open((base + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  std::string_view stat(buf, static_cast<size_t>(n));
+  size_t paren = stat.rfind(')');  // "pid (comm) S ..."
+  if (paren == std::string_view::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z') return false;
+  fd = open((base + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  n = read(fd, buf, sizeof buf);
+  close(fd);
+  return n > 0 && std::string_view(buf, static_cast<size_t>(n)).find(name) != std::string_view::npos;
+#else
+  (void)name;
+  return true;
+#endif
 }
 
 ProcessResult run_capture(const std::vector<std::string>& argv, int timeout_ms, size_t max_out) {

@@ -20,4 +20,8 @@ ProcessResult run_capture(const std::vector<std::string>& argv, int timeout_ms,
 // Milliseconds on a monotonic clock.
 long long now_ms();
 
+// Whether process pid runs (not a zombie) and its command line mentions
+// `name` (a recycled pid running something else does not count).
+bool pid_alive(long pid, const char* name);
+
 }  // namespace hvym

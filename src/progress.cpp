@@ -29,18 +29,26 @@ void Progress::clear_bar() {
 
 void Progress::update(uint64_t done, uint64_t total) {
   int pct = total ? static_cast<int>(done * 100 / total) : -1;
+  draw(pct, pct < 0 ? human_bytes(done) : human_bytes(done) + " of " + human_bytes(total), false);
+}
+
+void Progress::update_items(uint64_t done, uint64_t total, std::string_view what) {
+  int pct = total ? static_cast<int>(done * 100 / total) : -1;
+  draw(pct, std::to_string(done) + " of " + std::to_string(total) + " " + std::string(what), true);
+}
+
+void Progress::draw(int pct, const std::string& amount, bool force) {
   if (!tty_) {
     // Plain lines at every tenth, so a log shows movement without flooding.
     int step = pct < 0 ? -1 : pct / 10;
-    if (step <= last_step_) return;
+    if (step <= last_step_ && !force) return;
     last_step_ = step;
-    err_.line(label_ + ": " + std::to_string(pct) + "% (" + human_bytes(done) + " of " +
-              human_bytes(total) + ")");
+    err_.line(label_ + ": " + (pct < 0 ? std::string() : std::to_string(pct) + "% ") + "(" + amount + ")");
     err_.flush();
     return;
   }
   long long now = now_ms();
-  if (now - last_draw_ < 100 && pct != 100) return;
+  if (now - last_draw_ < 100 && pct != 100 && !force) return;
   last_draw_ = now;
   constexpr int kWidth = 30;
   std::string bar = "\r" + label_ + " [";
@@ -48,8 +56,8 @@ void Progress::update(uint64_t done, uint64_t total) {
   bar.append(static_cast<size_t>(filled), '#');
   bar.append(static_cast<size_t>(kWidth - filled), '.');
   bar += "] ";
-  bar += pct < 0 ? human_bytes(done) : std::to_string(pct) + "% " + human_bytes(done) + "/" + human_bytes(total);
-  bar += "\033[K";
+  if (pct >= 0) bar += std::to_string(pct) + "% ";
+  bar += amount + "\033[K";
   err_.write(bar);
   err_.flush();
   bar_shown_ = true;

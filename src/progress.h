@@ -14,8 +14,9 @@ class Progress {
   Progress(Sink& err, std::string label);
   ~Progress() { done(); }
 
-  // done of total bytes (total 0: unknown).
+  // done of total bytes (total 0: unknown), or of total items ("layers").
   void update(uint64_t done, uint64_t total);
+  void update_items(uint64_t done, uint64_t total, std::string_view what);
   // A status line ("Pulling fs layer abc123").
   void line(std::string_view text);
   // Ends the bar's line (once).
@@ -24,6 +25,7 @@ class Progress {
 
  private:
   void clear_bar();
+  void draw(int pct, const std::string& amount, bool force);
   Sink& err_;
   std::string label_;
   bool tty_;

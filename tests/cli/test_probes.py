@@ -1,6 +1,5 @@
 """The probes against real parts: podman serving the Docker Engine API, the
 real docker CLI, HTTP servers on loopback (answering, refusing, hanging)."""
-import http.server
 import json
 import os
 import shutil
@@ -8,101 +7,22 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import run  # noqa: E402
 
-DOCKER = shutil.which("docker")
-PODMAN = shutil.which("podman")
+from realparts import DOCKER, PODMAN, Podman, Silent, connects, http_server, wait_for  # noqa: E402
 
 
-class Podman:
-    """A podman API service on a unix (or TCP) address, with its own storage."""
-
-    def __init__(self, root, address):
-        self.root = root
-        self.base = [PODMAN, "--root", os.path.join(root, "storage"), "--runroot",
-                     os.path.join(root, "run"), "--storage-driver", "vfs"]
-        self.proc = subprocess.Popen(self.base + ["system", "service", "--time=0", address],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def podman(self, *args):
-        return subprocess.run(self.base + list(args), capture_output=True, check=True)
-
-    def import_image(self, ref):
-        tree = os.path.join(self.root, "tree")
-        os.makedirs(tree, exist_ok=True)
-        with open(os.path.join(tree, "hello"), "w") as f:
-            f.write("hi\n")
-        tar = os.path.join(self.root, "tiny.tar")
-        subprocess.run(["tar", "-C", tree, "-cf", tar, "."], check=True)
-        self.podman("import", tar, ref)
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
-
-
-def wait_for_socket(path, seconds=20):
-    end = time.time() + seconds
-    while time.time() < end:
-        try:
-            with socket.socket(socket.AF_UNIX) as s:
-                s.connect(path)
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
+def wait_for_socket(path):
+    return wait_for(lambda: connects(path))
 
 
 class Servers:
-    @staticmethod
-    def http(status):
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *a):
-                pass
-
-        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        server.close = lambda: (server.shutdown(), server.server_close())
-        return server
-
-    @staticmethod
-    def silent(family=socket.AF_INET, address=("127.0.0.1", 0)):
-        """Accepts connections and never answers."""
-        s = socket.socket(family, socket.SOCK_STREAM)
-        s.bind(address)
-        s.listen(16)
-        held = []
-
-        def accept():
-            while True:
-                try:
-                    held.append(s.accept()[0])
-                except OSError:
-                    return
-
-        threading.Thread(target=accept, daemon=True).start()
-
-        class Silent:
-            def getsockname(self):
-                return s.getsockname()
-
-            def close(self):
-                s.close()
-                for c in held:
-                    c.close()
-
-        return Silent()
+    http = staticmethod(http_server)
+    silent = staticmethod(Silent)
 
 
 class Base(unittest.TestCase):
@@ -130,8 +50,7 @@ class Engine(Base):
         self.env = {"DOCKER_HOST": "unix://" + self.sock}
 
     def tearDown(self):
-        self.engine.stop()
-        subprocess.run(self.engine.base + ["system", "reset", "--force"], capture_output=True)
+        self.engine.reset()
         shutil.rmtree(self.root, ignore_errors=True)
         super().tearDown()
 

@@ -1,0 +1,284 @@
+// The Pinggy tunnel to the local gateway: open (in a terminal window, or
+// detached with a log), status, close. The state and the PID live in the
+// store; status trusts only what it can see (the process, the debugger).
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "args.h"
+#include "command.h"
+#include "config.h"
+#include "http.h"
+#include "paths.h"
+#include "pinggy.h"
+#include "process.h"
+#include "pyconv.h"
+
+extern char** environ;
+
+namespace hvym::commands {
+namespace {
+
+// Reads the token from the FIFO, records its pid, becomes pinggy with the
+// original's command line. The token never appears in a terminal's or a
+// shell's arguments, nor on disk.
+constexpr const char* kScript =
+    "p=$1 port=$2 dport=$3 tier=$4 pidfile=$5 fifo=$6\n"
+    "IFS= read -r token < \"$fifo\" || exit 1\n"
+    "echo $$ > \"$pidfile\"\n"
+    "exec \"$p\" -p 443 -R0:localhost:$port -L$dport:localhost:4300 -o StrictHostKeyChecking=no "
+    "-o ServerAliveInterval=30 -t \"$token@$tier.pinggy.io\" x:https x:localServerTls:localhost "
+    "x:passpreflight\n";
+
+struct Tunnel {
+  std::string dir;   // data folder
+  long pid = 0;      // recorded
+  std::string status;
+  uint16_t dport = 4300;
+  bool process = false;   // the recorded pid is a live pinggy
+  bool debugger = false;  // the web debugger answers 200
+
+  bool running() const { return process || debugger; }
+  std::string file(const char* name) const { return dir + "/" + name; }
+};
+
+bool look(Tunnel& t, ConfigSession& s) {
+  const Config& cfg = s.config();
+  t.dir = s.data_dir();
+  t.status = std::string(cfg.get(Key::TunnelStatus));
+  t.pid = std::atol(std::string(cfg.get(Key::TunnelPid)).c_str());
+  t.dport = static_cast<uint16_t>(std::atoi(std::string(cfg.get(Key::PinggyDebuggerPort)).c_str()));
+  t.process = pid_alive(t.pid, "pinggy");
+  HttpAnswer a = http_get_loopback(t.dport, "/", 1000);
+  t.debugger = a.state == HttpAnswer::Answered && a.status == 200;
+  return true;
+}
+
+// Writes the tunnel's state in one transaction.
+bool record(Call& call, std::string_view status, long pid) {
+  ConfigSession s;
+  if (!s.open(true, call.err)) return false;
+  char now[py::kFloatBuf];
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  size_t n = py::float_repr(static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9, now);
+  std::string error;
+  Config& cfg = s.config();
+  if (!cfg.set(Key::TunnelStatus, status, error) ||
+      !cfg.set(Key::TunnelPid, pid > 0 ? std::to_string(pid) : "", error) ||
+      !cfg.set(Key::TunnelTimestamp, std::string_view(now, n), error)) {
+    failure(call, error);
+    return false;
+  }
+  return s.commit(call.err);
+}
+
+pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);  // outlives hvym and its terminal
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  return pid;
+}
+
+// The original's terminal emulators, in its order; empty without a display.
+std::vector<std::string> terminal_command(const std::vector<std::string>& inner) {
+  if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) return {};
+  struct Term { const char* name; std::vector<std::string> prefix; };
+  const Term terms[] = {
+      {"xterm", {"-title", "Pintheon Tunnel", "-e"}},
+      {"gnome-terminal", {"--title=Pintheon Tunnel", "--"}},
+      {"konsole", {"--title", "Pintheon Tunnel", "-e"}},
+      {"xfce4-terminal", {"--title=Pintheon Tunnel", "-x"}},
+      {"terminator", {"--title=Pintheon Tunnel", "-x"}},
+  };
+  for (const Term& t : terms) {
+    std::string path = find_in_path(t.name);
+    if (path.empty()) continue;
+    std::vector<std::string> cmd = {path};
+    cmd.insert(cmd.end(), t.prefix.begin(), t.prefix.end());
+    cmd.insert(cmd.end(), inner.begin(), inner.end());
+    return cmd;
+  }
+  return {};
+}
+
+// Hands the token to the script through the FIFO, within the deadline.
+bool hand_over(const std::string& fifo, const std::string& token, int timeout_ms) {
+  long long deadline = now_ms() + timeout_ms;
+  int fd;
+  while ((fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+    if (errno != ENXIO || now_ms() > deadline) return false;  // ENXIO: no reader yet
+    usleep(20000);
+  }
+  fcntl(fd, F_SETFL, 0);
+  std::string line = token + "\n";
+  bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  close(fd);
+  return ok;
+}
+
+long read_pidfile(const std::string& path, int timeout_ms) {
+  long long deadline = now_ms() + timeout_ms;
+  while (now_ms() <= deadline) {
+    char buf[32] = {};
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      ssize_t n = read(fd, buf, sizeof buf - 1);
+      close(fd);
+      if (n > 0 && buf[n - 1] == '\n') return std::atol(buf);
+    }
+    usleep(20000);
+  }
+  return 0;
+}
+
+std::string log_tail(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  off_t size = lseek(fd, 0, SEEK_END);
+  off_t from = size > 400 ? size - 400 : 0;
+  char buf[401] = {};
+  ssize_t n = pread(fd, buf, 400, from);
+  close(fd);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
+int open_run(Call& call) {
+  Tunnel t;
+  std::string token, tier, port;
+  {
+    ConfigSession s;
+    if (!s.open(false, call.err) || !look(t, s)) return kFailed;
+    token = std::string(s.config().get(Key::PinggyToken));
+    tier = std::string(first_of(s.config().get(Key::PinggyTiers)));
+    port = std::string(s.config().get(Key::PintheonPort));
+  }
+  if (t.running()) {
+    call.out.line(t.process ? "the tunnel is already running (pid " + std::to_string(t.pid) + ")"
+                            : "the tunnel is already running (its debugger answers on port " +
+                                  std::to_string(t.dport) + ")");
+    return kOk;
+  }
+  if (py::strip(token).empty()) return failure(call, "no Pinggy token: set one with hvym pinggy-set-token");
+  std::string pinggy = find_pinggy();
+  if (pinggy.empty()) return failure(call, "pinggy is not installed: run hvym pinggy-install");
+
+  std::string fifo = t.file("pinggy-token.fifo"), pidfile = t.file("pinggy.pid"),
+              log = t.file("pinggy.log");
+  unlink(fifo.c_str());
+  unlink(pidfile.c_str());
+  if (mkfifo(fifo.c_str(), 0600) != 0) return failure(call, "cannot make " + fifo + ": " + std::strerror(errno));
+  std::vector<std::string> inner = {"/bin/sh", "-c", kScript, "pintheon-tunnel", pinggy, port,
+                                    std::to_string(t.dport), tier, pidfile, fifo};
+  std::vector<std::string> term = terminal_command(inner);
+  if (!record(call, "starting", 0)) return kFailed;
+  pid_t launched = spawn(term.empty() ? inner : term, log);
+  bool handed = launched > 0 && hand_over(fifo, token, 10000);
+  unlink(fifo.c_str());
+  long pid = handed ? read_pidfile(pidfile, 5000) : 0;
+  if (pid > 0) usleep(300000);  // a pinggy that fails at once shows it now
+  if (pid <= 0 || !pid_alive(pid, "pinggy")) {
+    record(call, "error", 0);
+    std::string tail = term.empty() ? log_tail(log) : "";
+    return failure(call, "the tunnel did not start" + (tail.empty() ? std::string() : ":\n" + tail));
+  }
+  if (!record(call, "running", pid)) return kFailed;
+  call.out.line(term.empty() ? "tunnel running (pid " + std::to_string(pid) + "), log in " + log
+                             : "tunnel running in a " + term[0].substr(term[0].rfind('/') + 1) +
+                                   " window (pid " + std::to_string(pid) + ")");
+  return kOk;
+}
+
+int status_run(Call& call) {
+  Tunnel t;
+  {
+    ConfigSession s;
+    if (!s.open(false, call.err) || !look(t, s)) return kFailed;
+  }
+  // Never a stale "running": what the store says yields to what is seen.
+  if (!t.running() && (t.status == "running" || t.status == "starting") && !record(call, "stopped", 0))
+    return kFailed;
+  call.out.line(t.running() ? "running" : "stopped");
+  return kOk;
+}
+
+int close_run(Call& call) {
+  Tunnel t;
+  {
+    ConfigSession s;
+    if (!s.open(false, call.err) || !look(t, s)) return kFailed;
+  }
+  if (!t.process) {
+    if (t.debugger)
+      return failure(call, "a tunnel hvym did not start answers on port " + std::to_string(t.dport) +
+                               "; stop it where it runs");
+    if (t.status != "stopped" && !record(call, "stopped", 0)) return kFailed;
+    call.out.line("the tunnel was not running");
+    return kOk;
+  }
+  kill(static_cast<pid_t>(t.pid), SIGTERM);
+  long long deadline = now_ms() + 3000;
+  while (pid_alive(t.pid, "pinggy") && now_ms() < deadline) usleep(20000);
+  if (pid_alive(t.pid, "pinggy")) kill(static_cast<pid_t>(t.pid), SIGKILL);
+  if (!record(call, "stopped", 0)) return kFailed;
+  call.out.line("tunnel stopped (pid " + std::to_string(t.pid) + ")");
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command pintheon_tunnel_open, pintheon_tunnel_status, pintheon_tunnel_close;
+
+constinit const Command pintheon_tunnel_open{
+    .name = "pintheon-tunnel-open",
+    .group = Group::Pintheon,
+    .summary = "Open the Pinggy tunnel to the gateway (a terminal window, or detached).",
+    .help = "Run pinggy with the original's command line in a new terminal window (xterm, "
+            "gnome-terminal, konsole, xfce4-terminal, terminator), or detached with its output "
+            "in DATA/pinggy.log when there is no display or terminal; record the state and pid. "
+            "The token reaches pinggy through a pipe, not a command line or a file.",
+    .params = {},
+    .needs = kExclusive | kUsesNetwork,  // its own sessions: read, launch, record
+    .run = open_run,
+};
+
+constinit const Command pintheon_tunnel_status{
+    .name = "pintheon-tunnel-status",
+    .group = Group::Pintheon,
+    .summary = "Print running or stopped, from the recorded process and the debugger port.",
+    .help = nullptr,
+    .params = {},
+    .needs = kUsesNetwork,
+    .run = status_run,
+};
+
+constinit const Command pintheon_tunnel_close{
+    .name = "pintheon-tunnel-close",
+    .group = Group::Pintheon,
+    .summary = "Stop the Pinggy tunnel hvym started.",
+    .help = nullptr,
+    .params = {},
+    .needs = kExclusive,
+    .run = close_run,
+};
+
+}  // namespace hvym::commands
