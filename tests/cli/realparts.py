@@ -45,8 +45,11 @@ class Podman:
     def __init__(self, root, address, insecure=()):
         self.root = root
         os.makedirs(root, exist_ok=True)
+        # Everything of its own (storage, run state, temp files, events), so
+        # instances never meet.
         self.base = [PODMAN, "--root", os.path.join(root, "storage"), "--runroot",
-                     os.path.join(root, "run"), "--storage-driver", "vfs"]
+                     os.path.join(root, "run"), "--tmpdir", os.path.join(root, "tmp"),
+                     "--events-backend", "file", "--storage-driver", "vfs"]
         self.env = dict(os.environ)
         if insecure:
             conf = os.path.join(root, "registries.conf")

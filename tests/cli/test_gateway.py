@@ -44,28 +44,30 @@ class Home(unittest.TestCase):
 class Gateway(Home):
     @classmethod
     def setUpClass(cls):
+        # Cleanups run even when this setup fails half-way.
         cls.root = tempfile.mkdtemp()
+        cls.addClassCleanup(shutil.rmtree, cls.root, ignore_errors=True)
         cls.registry = Registry(cls.root)
+        cls.addClassCleanup(cls.registry.stop)
         assert cls.registry.up(), "docker-registry did not start"
         # The image, pushed to the registry from a podman of its own.
         pusher = Podman(os.path.join(cls.root, "pusher"), "unix://" + os.path.join(cls.root, "p.sock"),
                         insecure=[cls.registry.address])
-        cls.dapp = run("pintheon-dapp").out.decode().strip()
-        cls.image = f"{cls.registry.address}/metavinci/{cls.dapp}:latest"
-        pusher.import_image(cls.image, payload_bytes=3_000_000)
-        pusher.podman("push", "--tls-verify=false", cls.image)
-        pusher.reset()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.registry.stop()
-        shutil.rmtree(cls.root, ignore_errors=True)
+        try:
+            cls.dapp = run("pintheon-dapp").out.decode().strip()
+            cls.image = f"{cls.registry.address}/metavinci/{cls.dapp}:latest"
+            pusher.import_image(cls.image, payload_bytes=3_000_000)
+            pusher.podman("push", "--tls-verify=false", cls.image)
+        finally:
+            pusher.reset()
 
     def setUp(self):
         super().setUp()
         self.engine_root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.engine_root, ignore_errors=True)  # runs last
         self.sock = os.path.join(self.engine_root, "docker.sock")
         self.engine = Podman(self.engine_root, "unix://" + self.sock, insecure=[self.registry.address])
+        self.addCleanup(self.engine.reset)
         self.assertTrue(wait_for(lambda: connects(self.sock)), "podman's API did not start")
         self.env = {"DOCKER_HOST": "unix://" + self.sock}
         self.ok("config", "set", "pintheon_registry", f"{self.registry.address}/metavinci")
@@ -75,8 +77,6 @@ class Gateway(Home):
 
     def tearDown(self):
         self.files.close()
-        self.engine.reset()
-        shutil.rmtree(self.engine_root, ignore_errors=True)
         super().tearDown()
 
     def containers(self):

@@ -44,15 +44,12 @@ class Engine(Base):
     def setUp(self):
         super().setUp()
         self.root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)  # runs last
         self.sock = os.path.join(self.root, "docker.sock")
         self.engine = Podman(self.root, "unix://" + self.sock)
+        self.addCleanup(self.engine.reset)
         self.assertTrue(wait_for_socket(self.sock), "podman's API service did not start")
         self.env = {"DOCKER_HOST": "unix://" + self.sock}
-
-    def tearDown(self):
-        self.engine.reset()
-        shutil.rmtree(self.root, ignore_errors=True)
-        super().tearDown()
 
     def exists(self):
         r = self.hvym("pintheon-image-exists", env=self.env)
