@@ -1,10 +1,6 @@
 // The Pintheon gateway's lifecycle: setup (Pinggy, pull, create), start,
 // stop, open. The mutating ones hold the data folder's lock, so two at once
 // make one container.
-#include <fcntl.h>
-#include <spawn.h>
-#include <unistd.h>
-
 #include <cstdlib>
 
 #include "args.h"
@@ -14,8 +10,7 @@
 #include "gateway.h"
 #include "paths.h"
 #include "pinggy.h"
-
-extern char** environ;
+#include "process.h"
 
 namespace hvym::commands {
 namespace {
@@ -116,21 +111,8 @@ int stop_run(Call& call) {
 
 // Starts the opener detached; its exit is not waited for.
 bool launch(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-  pid_t pid;
-  bool ok = posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), environ) == 0;
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  return ok;
+  std::string ignored;
+  return spawn_process(args, {.out = SpawnSpec::Null, .detach = true}, ignored) > 0;
 }
 
 int open_run(Call& call) {

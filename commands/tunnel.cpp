@@ -3,7 +3,6 @@
 // store; status trusts only what it can see (the process, the debugger).
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,8 +19,6 @@
 #include "pinggy.h"
 #include "process.h"
 #include "pyconv.h"
-
-extern char** environ;
 
 namespace hvym::commands {
 namespace {
@@ -78,25 +75,6 @@ bool record(Call& call, std::string_view status, long pid) {
     return false;
   }
   return s.commit(call.err);
-}
-
-pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);  // outlives hvym and its terminal
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  return pid;
 }
 
 // The original's terminal emulators, in its order; empty without a display.
@@ -191,7 +169,10 @@ int open_run(Call& call) {
                                     std::to_string(t.dport), tier, pidfile, fifo};
   std::vector<std::string> term = terminal_command(inner);
   if (!record(call, "starting", 0)) return kFailed;
-  pid_t launched = spawn(term.empty() ? inner : term, log);
+  std::string error;
+  long launched = spawn_process(term.empty() ? inner : term,
+                                {.out = SpawnSpec::AppendFile, .file = log, .err_to_out = true, .detach = true},
+                                error);
   bool handed = launched > 0 && hand_over(fifo, token, 10000);
   unlink(fifo.c_str());
   long pid = handed ? read_pidfile(pidfile, 5000) : 0;

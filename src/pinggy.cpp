@@ -1,10 +1,7 @@
 #include "pinggy.h"
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,8 +10,7 @@
 #include <vector>
 
 #include "paths.h"
-
-extern char** environ;
+#include "process.h"
 
 namespace hvym {
 namespace {
@@ -34,26 +30,11 @@ bool download(const std::string& url, const std::string& to, Sink& err, std::str
     err.line("downloading " + url);
     err.flush();
   }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, 2, 1);  // curl's messages to our stderr
-  pid_t pid;
-  int rc = posix_spawn(&pid, curl.c_str(), &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    error = "cannot run curl: " + std::string(std::strerror(rc));
-    return false;
-  }
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-    error = "downloading " + url + " failed (curl exit " +
-            std::to_string(WIFEXITED(st) ? WEXITSTATUS(st) : -1) + ")";
+  long pid = spawn_process(args, {.out = SpawnSpec::ToStderr}, error);  // curl's messages too
+  if (pid < 0) return false;
+  int status = wait_process(pid);
+  if (status != 0) {
+    error = "downloading " + url + " failed (curl exit " + std::to_string(status) + ")";
     return false;
   }
   return true;

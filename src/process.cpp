@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <string_view>
 
 extern char** environ;
@@ -43,6 +44,43 @@ bool pid_alive(long pid, const char* name) {
   (void)name;
   return true;
 #endif
+}
+
+long spawn_process(const std::vector<std::string>& argv, const SpawnSpec& spec, std::string& error) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  switch (spec.out) {
+    case SpawnSpec::Null: posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0); break;
+    case SpawnSpec::Inherit: break;
+    case SpawnSpec::ToStderr: posix_spawn_file_actions_adddup2(&fa, 2, 1); break;
+    case SpawnSpec::AppendFile:
+      posix_spawn_file_actions_addopen(&fa, 1, spec.file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      break;
+  }
+  if (spec.err_to_out) posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (spec.detach) posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    error = "cannot run " + argv[0] + ": " + std::strerror(rc);
+    return -1;
+  }
+  return pid;
+}
+
+int wait_process(long pid) {
+  int st = 0;
+  while (waitpid(static_cast<pid_t>(pid), &st, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
 }
 
 ProcessResult run_capture(const std::vector<std::string>& argv, int timeout_ms, size_t max_out) {
@@ -85,10 +123,7 @@ ProcessResult run_capture(const std::vector<std::string>& argv, int timeout_ms, 
     if (r.out.size() < max_out) r.out.append(buf, std::min(static_cast<size_t>(got), max_out - r.out.size()));
   }
   close(p[0]);
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+  r.status = wait_process(pid);
   return r;
 }
 

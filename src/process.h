@@ -12,6 +12,19 @@ struct ProcessResult {
   std::string out;     // standard output (at most max_out bytes)
 };
 
+// Where a spawned program's standard output goes; its input is /dev/null.
+struct SpawnSpec {
+  enum Out { Null, Inherit, ToStderr, AppendFile } out = Null;
+  std::string file;         // AppendFile: the file (made 0600 when new)
+  bool err_to_out = false;  // its standard error joins its output
+  bool detach = false;      // a session of its own: it outlives hvym and its terminal
+};
+
+// Starts argv[0] (a path) with argv; the pid, or -1 with errno's message in error.
+long spawn_process(const std::vector<std::string>& argv, const SpawnSpec& spec, std::string& error);
+// Waits for it: its exit status, or -signal.
+int wait_process(long pid);
+
 // Runs argv[0] (a path) with argv, standard input from /dev/null, standard
 // error discarded. Killed when it outlives timeout_ms.
 ProcessResult run_capture(const std::vector<std::string>& argv, int timeout_ms,
