@@ -6,32 +6,51 @@
 
 #include "command.h"
 
-#define HVYM_COMMANDS(X)  \
-  X(about)                \
-  X(check)                \
-  X(config)               \
-  X(docker_installed)     \
-  X(installation_stats)   \
+#define HVYM_COMMANDS(X) \
+  X(about) \
+  X(anim_prop_data) \
+  X(basic_material_data) \
+  X(check) \
+  X(collection_data) \
+  X(config) \
+  X(contract_data) \
+  X(docker_installed) \
+  X(installation_stats) \
   X(is_pintheon_tunnel_open) \
-  X(migrate)              \
-  X(pinggy_install)       \
-  X(pinggy_set_tier)      \
-  X(pinggy_set_token)     \
-  X(pinggy_tier)          \
-  X(pinggy_token)         \
-  X(pintheon_dapp)        \
+  X(lambert_material_data) \
+  X(mat_prop_data) \
+  X(menu_data) \
+  X(mesh_data) \
+  X(mesh_set_data) \
+  X(migrate) \
+  X(pbr_material_data) \
+  X(phong_material_data) \
+  X(pinggy_install) \
+  X(pinggy_set_tier) \
+  X(pinggy_set_token) \
+  X(pinggy_tier) \
+  X(pinggy_token) \
+  X(pintheon_dapp) \
   X(pintheon_image_exists) \
-  X(pintheon_network)     \
-  X(pintheon_open)        \
-  X(pintheon_port)        \
+  X(pintheon_network) \
+  X(pintheon_open) \
+  X(pintheon_port) \
   X(pintheon_set_network) \
-  X(pintheon_set_port)    \
-  X(pintheon_setup)       \
-  X(pintheon_start)       \
-  X(pintheon_stop)        \
+  X(pintheon_set_port) \
+  X(pintheon_setup) \
+  X(pintheon_start) \
+  X(pintheon_stop) \
   X(pintheon_tunnel_close) \
   X(pintheon_tunnel_open) \
   X(pintheon_tunnel_status) \
+  X(single_float_data) \
+  X(single_int_data) \
+  X(single_mesh_data) \
+  X(single_node_data) \
+  X(slider_data) \
+  X(slider_float_data) \
+  X(slider_int_data) \
+  X(standard_material_data) \
   X(version)
 
 namespace hvym {
