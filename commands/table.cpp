@@ -23,6 +23,8 @@
   X(mesh_data) \
   X(mesh_set_data) \
   X(migrate) \
+  X(parse_blender_hvym_collection) \
+  X(parse_blender_hvym_interactables) \
   X(pbr_material_data) \
   X(phong_material_data) \
   X(pinggy_install) \

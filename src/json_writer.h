@@ -25,6 +25,7 @@ class JsonWriter {
   void number(double v);        // repr(float), Infinity/NaN as json.dumps
   void integer(int64_t v);
   void integer_text(std::string_view canonical_digits);  // an int of any size
+  void raw(std::string_view json);  // a value already written by another JsonWriter
 
  private:
   void before_value();
