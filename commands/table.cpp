@@ -45,6 +45,8 @@
   X(pintheon_tunnel_close) \
   X(pintheon_tunnel_open) \
   X(pintheon_tunnel_status) \
+  X(png_to_data_url) \
+  X(print_hvym_data) \
   X(single_float_data) \
   X(single_int_data) \
   X(single_mesh_data) \
@@ -53,6 +55,7 @@
   X(slider_float_data) \
   X(slider_int_data) \
   X(standard_material_data) \
+  X(svg_to_data_url) \
   X(version)
 
 namespace hvym {

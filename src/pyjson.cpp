@@ -76,8 +76,10 @@ bool PyJson::parse(std::string_view text, std::string& error) {
       }
       std::string_view token = text.substr(i, j - i);
       if (is_float) {
+        // Beyond the double range: inf, or 0.0 for a non-zero literal.
         double d;
-        if (py::parse_float(token, d) && std::isinf(d)) {
+        bool nonzero = token.find_first_of("123456789") < token.find_first_of("eE");
+        if (py::parse_float(token, d) && (std::isinf(d) || (d == 0 && nonzero))) {
           char buf[py::kFloatBuf];
           shown.assign(buf, py::json_float(d, buf)), len = token.size();
         }
@@ -94,10 +96,11 @@ bool PyJson::parse(std::string_view text, std::string& error) {
       }
     }
     if (len) {
+      // Decoded, the key starts with U+0001; in the text it is escaped.
       std::string key = nonce_ + std::to_string(specials_.size());
       specials_.emplace(key, shown);
-      out += '"';
-      out += key;
+      out += "\"\\u0001";
+      out.append(key, 1, std::string::npos);
       out += '"';
       i += len;
       changed = true;

@@ -1,0 +1,94 @@
+// png-to-data-url, svg-to-data-url: a file as a base64 data URL, read in
+// fixed-size chunks and streamed, so any size runs in constant memory.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "args.h"
+#include "base64.h"
+#include "command.h"
+
+namespace hvym::commands {
+namespace {
+
+constexpr size_t kChunk = 3 * 65536;
+
+struct File {
+  int fd = -1;
+  ~File() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+// Streams the file's bytes (after `skip` of its first chunk says how many
+// to leave out) as base64 after the prefix.
+int stream(Call& call, const char* prefix, size_t (*skip)(std::string_view first)) {
+  std::string path(call[0].text);
+  File f{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) return failure(call, "cannot open " + path + ": " + std::strerror(errno));
+  std::unique_ptr<unsigned char[]> buf(new unsigned char[kChunk]);
+  call.out.write(prefix);
+  Base64Stream b64(call.out);
+  bool first = true;
+  while (true) {
+    ssize_t n = read(f.fd, buf.get(), kChunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failure(call, "cannot read " + path + ": " + std::strerror(errno));
+    if (n == 0) break;
+    size_t from = 0;
+    if (first && skip) from = skip({reinterpret_cast<char*>(buf.get()), static_cast<size_t>(n)});
+    first = false;
+    b64.write(buf.get() + from, static_cast<size_t>(n) - from);
+  }
+  b64.finish();
+  call.out.put('\n');
+  return kOk;
+}
+
+// A byte-order mark, white space, an XML declaration and the white space
+// after it: what comes before the SVG's first element.
+size_t xml_declaration(std::string_view s) {
+  size_t i = s.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
+  if (s.substr(i, 5) != "<?xml") return 0;
+  size_t end = s.find("?>", i);
+  if (end == std::string_view::npos) return 0;
+  i = end + 2;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
+  return i;
+}
+
+int png(Call& call) { return stream(call, "data:image/png;base64,", nullptr); }
+int svg(Call& call) { return stream(call, "data:image/svg+xml;base64,", xml_declaration); }
+
+constexpr Param kPngParams[] = {{Kind::Argument, Type::String, "pngfile", nullptr, "a PNG file", false}};
+constexpr Param kSvgParams[] = {{Kind::Argument, Type::String, "svgfile", nullptr, "an SVG file", false}};
+
+}  // namespace
+
+extern const Command png_to_data_url, svg_to_data_url;
+
+constinit const Command png_to_data_url{
+    .name = "png-to-data-url",
+    .group = Group::Assets,
+    .summary = "Print a PNG file as a data:image/png;base64 URL.",
+    .help = nullptr,
+    .params = kPngParams,
+    .needs = kNeedsNothing,
+    .run = png,
+};
+
+constinit const Command svg_to_data_url{
+    .name = "svg-to-data-url",
+    .group = Group::Assets,
+    .summary = "Print an SVG file as a data:image/svg+xml;base64 URL (XML declaration dropped).",
+    .help = nullptr,
+    .params = kSvgParams,
+    .needs = kNeedsNothing,
+    .run = svg,
+};
+
+}  // namespace hvym::commands
