@@ -1,5 +1,6 @@
 """Replays the cases recorded from the original (../shared/golden/*.jsonl)
 against hvym, for every command hvym has: same stdout bytes, same exit."""
+import gzip
 import json
 import os
 import sys
@@ -12,8 +13,14 @@ from clitest import run  # noqa: E402
 GOLDEN = os.environ.get("HVYM_GOLDEN", "")
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+RECORDED = os.path.join(HERE, "..", "data", "data-cases.jsonl.gz")
+
+
 def load(name):
-    with open(os.path.join(GOLDEN, name), encoding="utf-8") as f:
+    path = name if os.path.isabs(name) else os.path.join(GOLDEN, name)
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
@@ -64,6 +71,16 @@ class Golden(unittest.TestCase):
 
     def test_legacy_config(self):
         self.replay("legacy-config.jsonl")
+
+
+class Recorded(Golden):
+    """Thousands more cases of the same kinds, recorded from the original
+    by tests/data/gen_data_cases.py."""
+
+    test_data_commands = test_legacy_config = None
+
+    def test_recorded_data_commands(self):
+        self.assertGreater(self.replay(RECORDED), 2000)
 
 
 if __name__ == "__main__":
