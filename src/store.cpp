@@ -1,6 +1,9 @@
 #include "store.h"
 
 #include <lmdb.h>
+#ifdef HVYM_SANITIZE
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include <cerrno>
 #include <csetjmp>
@@ -321,6 +324,9 @@ bool Store::commit(std::string& error) {
 void Store::leave_for_exit() {
   if (txn_) mdb_txn_abort(txn_);  // frees the reader slot for writers
   txn_ = nullptr;
+#ifdef HVYM_SANITIZE
+  if (env_) __lsan_ignore_object(env_);  // left on purpose, not a leak
+#endif
   env_ = nullptr;  // the kernel unmaps, closes and unlocks at exit
   if (--g_open_stores == 0) alarm(0);
 }
