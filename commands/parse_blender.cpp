@@ -25,16 +25,21 @@ struct BlenderError {
 };
 
 // A JSON object read as Python reads a dict, with its place for messages.
+// Indexed on first use (the last of repeated keys wins): the parsers read
+// dozens of keys of each object.
 struct Obj {
   const PyJson& doc;
   JsonValue v;
   std::string where;
+  mutable std::unordered_map<std::string_view, JsonValue> index = {};
 
   JsonValue operator[](std::string_view key) const {
     if (!doc.is_dict(v))
       throw BlenderError{where + " is a " + std::string(doc.type_name(v)) + ", not an object (reading '" +
                          std::string(key) + "')"};
-    if (auto found = doc.get(v, key)) return *found;
+    if (index.empty())
+      for (auto field : simdjson::dom::object(v)) index[field.key] = field.value;
+    if (auto it = index.find(key); it != index.end()) return it->second;
     throw BlenderError{"missing key '" + std::string(key) + "' in " + where};
   }
   Obj sub(std::string_view key) const {
@@ -137,19 +142,24 @@ class PyDict {
 // `for k in container: if k.isdigit(): obj = container[k]`, as the original loops.
 template <class Fn>
 void digit_items(const PyJson& doc, JsonValue container, const std::string& where, Fn fn) {
-  std::vector<std::pair<std::string, JsonValue>> picked;
-  bool ok = doc.iterate(container, [&](JsonValue item, std::string_view text) {
-    bool from_dict = doc.is_dict(container);
-    if (!from_dict && !doc.is_str(container) && !doc.is_str(item))
-      throw BlenderError{where + " holds a " + std::string(doc.type_name(item)) +
-                         " where a key was expected"};
-    if (!py_isdigit(text)) return;
-    if (!from_dict)
-      throw BlenderError{where + " is a " + std::string(doc.type_name(container)) + ", not an object"};
-    picked.emplace_back(std::string(text), *doc.get(container, text));
-  });
-  if (!ok) throw BlenderError{where + " is a " + std::string(doc.type_name(container)) + ", not an object"};
-  for (auto& [k, v] : picked) fn(Obj{doc, v, where + "['" + k + "']"});
+  std::vector<std::pair<std::string_view, JsonValue>> picked;
+  if (doc.is_dict(container)) {
+    // Each key once, with its last value: one pass, not a lookup per key.
+    doc.items(container, [&](std::string_view k, JsonValue v) {
+      if (py_isdigit(k)) picked.emplace_back(k, v);
+    });
+  } else {
+    // A list or str yields items, not keys: fine until one looks like a key.
+    bool ok = doc.iterate(container, [&](JsonValue item, std::string_view text) {
+      if (!doc.is_str(container) && !doc.is_str(item))
+        throw BlenderError{where + " holds a " + std::string(doc.type_name(item)) +
+                           " where a key was expected"};
+      if (py_isdigit(text))
+        throw BlenderError{where + " is a " + std::string(doc.type_name(container)) + ", not an object"};
+    });
+    if (!ok) throw BlenderError{where + " is a " + std::string(doc.type_name(container)) + ", not an object"};
+  }
+  for (auto& [k, v] : picked) fn(Obj{doc, v, where + "['" + std::string(k) + "']"});
 }
 
 // The value-property tables of the original (parse_val_prop and its

@@ -29,12 +29,18 @@ for spec in sys.argv[2:]:
     ratio = statistics.median(ratios)
     us = statistics.median(med(r[1]) for r in rounds) * 1e6
     instr = int(instructions)
-    bad = (ratio > float(ratio_budget) or instr > int(instr_budget)
-           or (int(rss_budget) and int(rss) > int(rss_budget)))
-    over |= bad
+    if ratio_budget.startswith("ms:"):  # an absolute budget on the median time
+        limit = float(ratio_budget[3:])
+        bad = us / 1000 > limit
+        budget = f"{limit:g}ms"
+    else:
+        bad = ratio > float(ratio_budget)
+        budget = f"{float(ratio_budget):.2f}"
+    bad = bad or (int(instr_budget) and instr > int(instr_budget)) or (int(rss_budget) and int(rss) > int(rss_budget))
+    over |= bool(bad)
     spread = f"{ratios[0]:.2f}-{ratios[-1]:.2f}"
-    rows.append(f"{name:28} {us:10.0f} {ratio:7.2f} {spread:>11} {float(ratio_budget):6.2f}"
-                f" {instr:13,} {int(instr_budget):8,} {int(rss):8,} {int(rss_budget) or '-':>7}"
+    rows.append(f"{name:28} {us:10.0f} {ratio:7.2f} {spread:>11} {budget:>6}"
+                f" {instr or '-':>13,} {int(instr_budget) or '-':>8,} {int(rss):8,} {int(rss_budget) or '-':>7}"
                 f"{'  OVER BUDGET' if bad else ''}")
 print(f"{'true (static)':28} {statistics.median(true_us):10.0f} {1:7.2f} {'':>11} {'':>6}"
       f" {int(sys.argv[1]):13,}")
