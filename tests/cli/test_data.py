@@ -218,5 +218,31 @@ class DataUrls(unittest.TestCase):
         self.assertEqual((r.code, r.out), (1, b""))
 
 
+class FuzzRegressions(unittest.TestCase):
+    """Inputs the fuzzers once crashed on (tests/fuzz/regressions/TARGET/),
+    run as the CLI runs them: each must end with 0, 1 or 2, never a signal."""
+
+    COMMANDS = {"collection": "parse-blender-hvym-collection",
+                "interactables": "parse-blender-hvym-interactables",
+                "collection-data": "collection-data", "args": "contract-data",
+                "glb": "print-hvym-data"}
+
+    def test_replay(self):
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fuzz", "regressions")
+        for target, command in self.COMMANDS.items():
+            folder = os.path.join(root, target)
+            for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+                with open(os.path.join(folder, name), "rb") as f:
+                    data = f.read()
+                with self.subTest(target=target, input=name):
+                    if target == "glb":
+                        args = [os.path.join(folder, name)]
+                    else:
+                        args = [a.decode("utf-8", "surrogateescape") for a in data.split(b"\0")][:15]
+                        args = [a for a in args if "\0" not in a]
+                    r = run(command, *args, timeout=30)
+                    self.assertIn(r.code, (0, 1, 2), r)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=1)
