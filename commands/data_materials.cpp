@@ -11,9 +11,7 @@ namespace {
 using K = Kind;
 using T = Type;
 
-constexpr Param arg(const char* name, Type t = T::String, const char* help = nullptr) {
-  return {K::Argument, t, name, nullptr, help, false};
-}
+constexpr auto arg = argument;
 constexpr Param kEmissive = {K::Option, T::String, "--emissive", "-e", "Emissive colour.", false};
 constexpr Param kEmissiveIntensity = {K::Option, T::Float, "--emissive-intensity", "-ei",
                                       "Emissive intensity.", false};
@@ -91,10 +89,7 @@ int mat_prop(Call& call) {
   return kOk;
 }
 
-constexpr Command data(const char* name, const char* summary, std::span<const Param> params,
-                       RunFn run) {
-  return {name, Group::Data, summary, nullptr, params, kNeedsNothing, run};
-}
+constexpr auto data = data_command;
 
 }  // namespace
 

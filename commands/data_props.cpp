@@ -11,9 +11,7 @@ namespace {
 using K = Kind;
 using T = Type;
 
-constexpr Param arg(const char* name, Type t = T::String, const char* help = nullptr) {
-  return {K::Argument, t, name, nullptr, help, false};
-}
+constexpr auto arg = argument;
 
 // single-node-data NAME TYPE
 constexpr Param kNodeParams[] = {arg("name"), arg("type")};
@@ -108,10 +106,7 @@ constexpr Field kCollectionFields[] = {
     {"matProps", 8, '{'},      {"materialSets", 9, '{'}, {"menuData", 10, '{'},
     {"propLabelData", 11, '{'}, {"nodes", 12, '{'},   {"actionProps", kEmptyDict}};
 
-constexpr Command data(const char* name, const char* summary, std::span<const Param> params,
-                       RunFn run) {
-  return {name, Group::Data, summary, nullptr, params, kNeedsNothing, run};
-}
+constexpr auto data = data_command;
 
 }  // namespace
 

@@ -41,6 +41,11 @@ struct Param {
   bool optional;      // an argument that may be left out
 };
 
+// A positional argument, as most commands declare them.
+constexpr Param argument(const char* name, Type type = Type::String, const char* help = nullptr) {
+  return {Kind::Argument, type, name, nullptr, help, false};
+}
+
 struct Call;
 class Config;
 using RunFn = int (*)(Call&);

@@ -27,4 +27,10 @@ int emit(Call& call) {
   return emit_fields(call, Fields);
 }
 
+// A data command: Blender/NFT group, needs nothing prepared.
+constexpr Command data_command(const char* name, const char* summary, std::span<const Param> params,
+                               RunFn run) {
+  return {name, Group::Data, summary, nullptr, params, kNeedsNothing, run};
+}
+
 }  // namespace hvym
