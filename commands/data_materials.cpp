@@ -11,30 +11,29 @@ namespace {
 using K = Kind;
 using T = Type;
 
-constexpr auto arg = argument;
 constexpr Param kEmissive = {K::Option, T::String, "--emissive", "-e", "Emissive colour.", false};
 constexpr Param kEmissiveIntensity = {K::Option, T::Float, "--emissive-intensity", "-ei",
                                       "Emissive intensity.", false};
 
 // basic-material-data / lambert-material-data COLOR [-e C] [-ei F]
-constexpr Param kBasicParams[] = {arg("color"), kEmissive, kEmissiveIntensity};
+constexpr Param kBasicParams[] = {argument("color"), kEmissive, kEmissiveIntensity};
 constexpr Field kBasicFields[] = {{"color", 0}, {"emissive", 1}, {"emissive_intensity", 2}};
 
 // phong-material-data COLOR SPECULAR SHININESS [-e C] [-ei F]
-constexpr Param kPhongParams[] = {arg("color"), arg("specular"), arg("shininess", T::Float),
+constexpr Param kPhongParams[] = {argument("color"), argument("specular"), argument("shininess", T::Float),
                                   kEmissive, kEmissiveIntensity};
 constexpr Field kPhongFields[] = {{"color", 0}, {"specular", 1}, {"shininess", 2},
                                   {"emissive", 3}, {"emissive_intensity", 4}};
 
 // standard-material-data COLOR ROUGHNESS METALNESS [-e C] [-ei F]
-constexpr Param kStandardParams[] = {arg("color"), arg("roughness", T::Float),
-                                     arg("metalness", T::Float), kEmissive, kEmissiveIntensity};
+constexpr Param kStandardParams[] = {argument("color"), argument("roughness", T::Float),
+                                     argument("metalness", T::Float), kEmissive, kEmissiveIntensity};
 constexpr Field kStandardFields[] = {{"color", 0}, {"roughness", 1}, {"metalness", 2},
                                      {"emissive", 3}, {"emissive_intensity", 4}};
 
 // pbr-material-data COLOR ROUGHNESS METALNESS [-i B] [-s F] [-sr F] [-sc C] [-e C] [-ei F]
 constexpr Param kPbrParams[] = {
-    arg("color"), arg("roughness", T::Float), arg("metalness", T::Float),
+    argument("color"), argument("roughness", T::Float), argument("metalness", T::Float),
     {K::Option, T::Bool, "--iridescent", "-i", "Iridescence.", false},
     {K::Option, T::Float, "--sheen", "-s", "Sheen weight.", false},
     {K::Option, T::Float, "--sheen-roughness", "-sr",
@@ -53,9 +52,9 @@ int pbr(Call& call) {
 
 // mat-prop-data NAME TYPE EMISSIVE REFLECTIVE IRRIDESCENT SHEEN MAT_REF WIDGET_TYPE SHOW
 constexpr Param kMatPropParams[] = {
-    arg("name"),          arg("type"),          arg("emissive", T::Bool),
-    arg("reflective", T::Bool), arg("irridescent", T::Bool), arg("sheen", T::Bool),
-    arg("mat_ref", T::Json, "a JSON object"), arg("widget_type"), arg("show", T::Bool)};
+    argument("name"),          argument("type"),          argument("emissive", T::Bool),
+    argument("reflective", T::Bool), argument("irridescent", T::Bool), argument("sheen", T::Bool),
+    argument("mat_ref", T::Json, "a JSON object"), argument("widget_type"), argument("show", T::Bool)};
 
 int mat_prop(Call& call) {
   PyJson doc;
@@ -89,26 +88,25 @@ int mat_prop(Call& call) {
   return kOk;
 }
 
-constexpr auto data = data_command;
 
 }  // namespace
 
 extern const Command basic_material_data, lambert_material_data, phong_material_data,
     standard_material_data, pbr_material_data, mat_prop_data;
 
-constinit const Command basic_material_data = data(
+constinit const Command basic_material_data = data_command(
     "basic-material-data", "Print basic material data as JSON.", kBasicParams, emit<kBasicFields>);
-constinit const Command lambert_material_data = data(
+constinit const Command lambert_material_data = data_command(
     "lambert-material-data", "Print Lambert material data as JSON.", kBasicParams,
     emit<kBasicFields>);
-constinit const Command phong_material_data = data(
+constinit const Command phong_material_data = data_command(
     "phong-material-data", "Print Phong material data as JSON.", kPhongParams, emit<kPhongFields>);
-constinit const Command standard_material_data = data(
+constinit const Command standard_material_data = data_command(
     "standard-material-data", "Print standard material data as JSON.", kStandardParams,
     emit<kStandardFields>);
-constinit const Command pbr_material_data = data(
+constinit const Command pbr_material_data = data_command(
     "pbr-material-data", "Print PBR material data as JSON.", kPbrParams, pbr);
-constinit const Command mat_prop_data = data(
+constinit const Command mat_prop_data = data_command(
     "mat-prop-data", "Print a material property with the fields it saves as JSON.",
     kMatPropParams, mat_prop);
 
