@@ -39,8 +39,11 @@ for spec in sys.argv[2:]:
     bad = bad or (int(instr_budget) and instr > int(instr_budget)) or (int(rss_budget) and int(rss) > int(rss_budget))
     over |= bool(bad)
     spread = f"{ratios[0]:.2f}-{ratios[-1]:.2f}"
+    def num(n, width):
+        return f"{n:>{width},}" if n else f"{'-':>{width}}"
+
     rows.append(f"{name:28} {us:10.0f} {ratio:7.2f} {spread:>11} {budget:>6}"
-                f" {instr or '-':>13,} {int(instr_budget) or '-':>8,} {int(rss):8,} {int(rss_budget) or '-':>7}"
+                f" {num(instr, 13)} {num(int(instr_budget), 8)} {int(rss):8,} {num(int(rss_budget), 7)}"
                 f"{'  OVER BUDGET' if bad else ''}")
 print(f"{'true (static)':28} {statistics.median(true_us):10.0f} {1:7.2f} {'':>11} {'':>6}"
       f" {int(sys.argv[1]):13,}")
