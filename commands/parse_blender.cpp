@@ -118,12 +118,7 @@ class PyDict {
     if (type == "dict" || type == "list")
       throw BlenderError{"unhashable key in " + where + ": a " + std::string(type)};
     if (doc.is_str(k)) return {"s" + std::string(std::string_view(k)), std::string(std::string_view(k))};
-    std::string shown;
-    {
-      StringSink s(shown);
-      JsonWriter w(s);
-      doc.write(w, k);
-    }
+    std::string shown = doc.dumps(k);
     if (k.type() == T::BOOL) return {bool(k) ? "n1" : "n0", shown};
     if (k.type() == T::NULL_VALUE) return {"null", shown};
     if (k.type() == T::DOUBLE) {

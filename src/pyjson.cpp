@@ -233,4 +233,14 @@ void PyJson::write(JsonWriter& w, JsonValue v) const {
   }
 }
 
+std::string PyJson::dumps(JsonValue v) const {
+  std::string s;
+  {
+    StringSink sink(s);
+    JsonWriter w(sink);
+    write(w, v);
+  }
+  return s;
+}
+
 }  // namespace hvym

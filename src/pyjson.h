@@ -47,8 +47,9 @@ class PyJson {
   // str (its characters, as one-character strs); false for anything else.
   bool iterate(JsonValue v, const std::function<void(JsonValue key_or_item, std::string_view text)>& fn) const;
 
-  // json.dumps of the value, into w.
+  // json.dumps of the value, into w; or as a string.
   void write(JsonWriter& w, JsonValue v) const;
+  std::string dumps(JsonValue v) const;
 
  private:
   // A placeholder string standing for a number simdjson does not take:

@@ -191,6 +191,18 @@ class Import(Home):
         self.ok("pintheon-set-port", "5")
         self.assertFalse(os.path.exists(dead))
 
+    def test_db_json_is_read_as_python_reads_it(self):
+        # json.loads keeps a repeated key's last value and accepts NaN.
+        text = tinydb(app={"pintheon_port": 1}, tunnel={"data_type": "TUNNEL_STATUS",
+                                                          "status": "running", "timestamp": 0})
+        text = text.replace('"pintheon_port": 1', '"pintheon_port": 1, "pintheon_port": 4242')
+        text = text.replace('"timestamp": 0', '"timestamp": NaN')
+        self.write("db.json", text)
+        self.assertEqual(self.ok("pintheon-port"), "4242\n")
+        self.assertEqual(self.ok("config", "get", "tunnel_status"), "running\n")
+        self.assertIn("left out app_data/2.tunnel_timestamp (not a number): NaN",
+                      self.ok("migrate", "--status"))
+
     def test_db_json_wins_over_fast_config(self):
         self.write("db.json", tinydb())
         self.write("fast_config.json", json.dumps({"pintheon_port": 1, "pinggy_tier": "pro"}))
