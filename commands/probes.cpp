@@ -63,17 +63,21 @@ int tunnel_open_run(Call& call) {
 }
 
 int stats_run(Call& call) {
-  // Config values and the cache from one read transaction.
-  ConfigSession session;
-  if (!session.open(false, call.err)) return kFailed;
-  const Config& cfg = session.config();
-  std::string network(first_of(cfg.get(Key::PintheonNetworks)));
-  std::string token(cfg.get(Key::PinggyToken));
-  std::string tier(first_of(cfg.get(Key::PinggyTiers)));
-  std::string image = image_ref(cfg);
+  // Config values and the cache from one read transaction, closed before
+  // the probes run (a miss writes the cache in a session of its own).
+  std::string network, token, tier, image;
   DockerCli cli = find_docker_cli();
-  std::optional<bool> docker = cli.path.empty() ? std::optional<bool>(false) : cached_docker(session, cli);
-  session.end_for_exit();  // the store is not needed while the probes run
+  std::optional<bool> docker;
+  {
+    ConfigSession session;
+    if (!session.open(false, call.err)) return kFailed;
+    const Config& cfg = session.config();
+    network = first_of(cfg.get(Key::PintheonNetworks));
+    token = cfg.get(Key::PinggyToken);
+    tier = first_of(cfg.get(Key::PinggyTiers));
+    image = image_ref(cfg);
+    docker = cli.path.empty() ? std::optional<bool>(false) : cached_docker(session, cli);
+  }
 
   // The probes run side by side: the call costs the slowest, not the sum.
   std::string engine_warning;

@@ -42,6 +42,8 @@ TEST_CASE("find_command finds every command and nothing else") {
   CHECK(find_command("chec") == nullptr);
   CHECK(find_command("checks") == nullptr);
   CHECK(find_command("zzz") == nullptr);
+  CHECK(find_command(std::string_view("check\0x", 7)) == nullptr);  // a NUL is no end
+  CHECK(find_command(std::string_view("chec\0", 5)) == nullptr);
 }
 
 TEST_CASE("edit distance") {
