@@ -25,21 +25,16 @@ struct BlenderError {
 };
 
 // A JSON object read as Python reads a dict, with its place for messages.
-// Indexed on first use (the last of repeated keys wins): the parsers read
-// dozens of keys of each object.
 struct Obj {
   const PyJson& doc;
   JsonValue v;
   std::string where;
-  mutable std::unordered_map<std::string_view, JsonValue> index = {};
 
   JsonValue operator[](std::string_view key) const {
     if (!doc.is_dict(v))
       throw BlenderError{where + " is a " + std::string(doc.type_name(v)) + ", not an object (reading '" +
                          std::string(key) + "')"};
-    if (index.empty())
-      for (auto field : simdjson::dom::object(v)) index[field.key] = field.value;
-    if (auto it = index.find(key); it != index.end()) return it->second;
+    if (auto found = doc.get(v, key)) return *found;
     throw BlenderError{"missing key '" + std::string(key) + "' in " + where};
   }
   Obj sub(std::string_view key) const {
