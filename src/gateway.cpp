@@ -1,10 +1,6 @@
 #include "gateway.h"
 
 #include <simdjson.h>
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "json_writer.h"
 #include "paths.h"
@@ -18,13 +14,7 @@ std::string gateway_data_dir(std::string& error) {
     return "";
   }
   std::string volume = dir + "/pintheon_data";
-  for (const std::string& d : {dir, volume}) {
-    if (mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) {
-      error = "cannot create " + d + ": " + std::strerror(errno);
-      return "";
-    }
-  }
-  return volume;
+  return make_dirs(volume, 0700, error) ? volume : "";
 }
 
 std::string container_spec(const Config& cfg, const std::string& volume) {

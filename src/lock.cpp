@@ -2,11 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "paths.h"
 
 namespace hvym {
 
@@ -15,10 +16,7 @@ ExclusiveLock::~ExclusiveLock() {
 }
 
 bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string& error) {
-  for (size_t p = data_dir.find('/', 1);; p = data_dir.find('/', p + 1)) {
-    mkdir(data_dir.substr(0, p).c_str(), 0700);
-    if (p == std::string::npos) break;
-  }
+  if (!make_dirs(data_dir, 0700, error)) return false;
   std::string path = data_dir + "/hvym.lock";
   fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) {

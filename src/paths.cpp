@@ -1,7 +1,11 @@
 #include "paths.h"
 
 #include <climits>
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <unistd.h>
 
 namespace hvym {
@@ -27,6 +31,16 @@ std::string find_in_path(std::string_view name) {
     if (colon == std::string_view::npos) return {};
     rest.remove_prefix(colon + 1);
   }
+}
+
+bool make_dirs(const std::string& dir, unsigned mode, std::string& error) {
+  if (mkdir(dir.c_str(), mode) == 0 || errno == EEXIST) return true;
+  size_t slash = dir.find_last_of('/');
+  if (errno == ENOENT && slash != std::string::npos && slash > 0 &&
+      make_dirs(dir.substr(0, slash), mode, error) && (mkdir(dir.c_str(), mode) == 0 || errno == EEXIST))
+    return true;
+  if (error.empty()) error = "cannot create " + dir + ": " + std::strerror(errno);
+  return false;
 }
 
 std::string self_exe() {

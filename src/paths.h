@@ -12,6 +12,10 @@ std::string data_dir();
 // The first executable named `name` on $PATH, or "" when there is none.
 std::string find_in_path(std::string_view name);
 
+// mkdir -p: makes dir and any missing parents (new ones with mode); false
+// with a message naming the folder that could not be made.
+bool make_dirs(const std::string& dir, unsigned mode, std::string& error);
+
 // The running executable's absolute path (for --install), or "".
 std::string self_exe();
 

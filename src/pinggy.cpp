@@ -77,10 +77,7 @@ std::string install_pinggy(const Config& cfg, Sink& err, std::string& error) {
     return "";
   }
   std::string dir = path.substr(0, path.rfind('/'));
-  for (size_t p = dir.find('/', 1);; p = dir.find('/', p + 1)) {
-    mkdir(dir.substr(0, p).c_str(), 0755);
-    if (p == std::string::npos) break;
-  }
+  if (!make_dirs(dir, 0755, error)) return "";
   std::string tmp = dir + "/.pinggy.download-" + std::to_string(getpid());
   std::string url = pinggy_url(cfg);
   if (!download(url, tmp, err, error)) {

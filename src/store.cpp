@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "paths.h"
+
 namespace hvym {
 namespace {
 
@@ -118,17 +120,6 @@ bool Store::open(const std::string& data_dir, bool write, std::string& error,
 
 namespace {
 
-bool make_dirs(const std::string& d, std::string& error) {
-  if (mkdir(d.c_str(), 0700) == 0 || errno == EEXIST) return true;
-  if (errno == ENOENT) {  // parents first, one level at a time
-    for (size_t p = d.find('/', 1); p != std::string::npos; p = d.find('/', p + 1))
-      mkdir(d.substr(0, p).c_str(), 0700);
-    if (mkdir(d.c_str(), 0700) == 0 || errno == EEXIST) return true;
-  }
-  error = "cannot create " + d + ": " + std::strerror(errno);
-  return false;
-}
-
 void remove_env_dir(const std::string& dir) {
   unlink((dir + "/data.mdb").c_str());
   unlink((dir + "/lock.mdb").c_str());
@@ -154,7 +145,7 @@ void remove_abandoned(const std::string& data_dir) {
 
 bool Store::create(const std::string& data_dir,
                    const std::function<bool(Store&, std::string&)>& fill, std::string& error) {
-  if (!make_dirs(data_dir, error)) return false;
+  if (!make_dirs(data_dir, 0700, error)) return false;
   // Built aside and renamed into place: a data.mdb at the real path is
   // always complete, so a short one there can only be damage.
   remove_abandoned(data_dir);
