@@ -106,7 +106,7 @@ class PyDict {
   }
 
  private:
-  static std::pair<std::string, std::string> key_of(const PyJson& doc, JsonValue k,
+  std::pair<std::string, std::string> key_of(const PyJson& doc, JsonValue k,
                                                     const std::string& where) {
     using T = simdjson::dom::element_type;
     std::string_view type = doc.type_name(k);
@@ -121,12 +121,12 @@ class PyDict {
       if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e18)
         return {"n" + std::to_string(static_cast<long long>(d)), shown};
     }
-    if (shown == "NaN") return {"nan" + std::to_string(nan_count_++), shown};  // NaN equals nothing
+    if (shown == "NaN") return {"nan" + std::to_string(nan_count_++), shown};
     return {"n" + shown, shown};
   }
   std::vector<std::pair<std::string, std::string>> entries_;
   std::unordered_map<std::string, size_t> at_;
-  static inline int nan_count_ = 0;
+  int nan_count_ = 0;  // NaN equals nothing: each one is a key of its own
 };
 
 // `for k in container: if k.isdigit(): obj = container[k]`, as the original loops.

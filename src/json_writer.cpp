@@ -136,10 +136,6 @@ void JsonWriter::integer_text(std::string_view canonical_digits) {
   out_.write(canonical_digits);
 }
 
-}  // namespace hvym
-
-namespace hvym {
-
 void JsonWriter::raw(std::string_view json) {
   before_value();
   out_.write(json);

@@ -20,11 +20,6 @@ def wait_for_socket(path):
     return wait_for(lambda: connects(path))
 
 
-class Servers:
-    http = staticmethod(http_server)
-    silent = staticmethod(Silent)
-
-
 class Base(unittest.TestCase):
     def setUp(self):
         self.home = tempfile.mkdtemp()
@@ -116,7 +111,7 @@ class NoEngine(Base):
 
     def test_hung_engine_is_bounded(self):
         path = os.path.join(self.home, "hung.sock")
-        server = Servers.silent(socket.AF_UNIX, path)
+        server = Silent(socket.AF_UNIX, path)
         try:
             start = time.monotonic()
             r = self.hvym("pintheon-image-exists", env={"DOCKER_HOST": "unix://" + path})
@@ -147,7 +142,7 @@ class Tunnel(Base):
         return r.out
 
     def test_answering_200_is_open(self):
-        server = Servers.http(200)
+        server = http_server(200)
         try:
             self.set_port(server.server_address[1])
             self.assertEqual(self.ask(), b"true\n")
@@ -155,7 +150,7 @@ class Tunnel(Base):
             server.close()
 
     def test_other_status_is_closed(self):
-        server = Servers.http(502)
+        server = http_server(502)
         try:
             self.set_port(server.server_address[1])
             self.assertEqual(self.ask(), b"false\n")
@@ -170,7 +165,7 @@ class Tunnel(Base):
         self.assertEqual(self.ask(), b"false\n")
 
     def test_silent_server_is_bounded(self):
-        server = Servers.silent()
+        server = Silent()
         try:
             self.set_port(server.getsockname()[1])
             start = time.monotonic()
