@@ -81,7 +81,6 @@ class Config {
  public:
   // The stored value, or the default (the dapp name derived from the first network).
   std::string_view get(Key k) const;
-  bool stored(Key k) const { return values_[static_cast<size_t>(k)].has_value(); }
   // Validated by the caller; writes in the session's write transaction.
   bool set(Key k, std::string_view encoded, std::string& error);
 

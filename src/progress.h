@@ -21,7 +21,6 @@ class Progress {
   void line(std::string_view text);
   // Ends the bar's line (once).
   void done();
-  bool on_terminal() const { return tty_; }
 
  private:
   void clear_bar();
