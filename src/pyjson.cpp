@@ -183,10 +183,6 @@ void PyJson::items(JsonValue dict, const std::function<void(std::string_view, Js
 }
 
 bool PyJson::iterate(JsonValue v, const std::function<void(JsonValue, std::string_view)>& fn) const {
-  if (v.is_object()) {
-    items(v, [&](std::string_view k, JsonValue) { fn(JsonValue(), k); });
-    return true;
-  }
   if (v.is_array()) {
     for (JsonValue item : simdjson::dom::array(v)) fn(item, is_str(item) ? std::string_view(item) : "");
     return true;
@@ -199,7 +195,7 @@ bool PyJson::iterate(JsonValue v, const std::function<void(JsonValue, std::strin
       if (c >= 0xF0) n = 4;
       else if (c >= 0xE0) n = 3;
       else if (c >= 0xC0) n = 2;
-      fn(JsonValue(), s.substr(i, n));
+      fn(v, s.substr(i, n));  // the str itself stands for its character
       i += n;
     }
     return true;

@@ -43,8 +43,9 @@ class PyJson {
   std::optional<JsonValue> get(JsonValue dict, std::string_view key) const;
   // for k in d: fn(k, d[k]), repeated keys once, at their first place.
   void items(JsonValue dict, const std::function<void(std::string_view, JsonValue)>& fn) const;
-  // What `for x in v` yields for a dict (its keys), a list (its items) or a
-  // str (its characters, as one-character strs); false for anything else.
+  // What `for x in v` yields for a list (its items) or a str (its
+  // characters, as one-character strs); false for anything else (dicts go
+  // through items()).
   bool iterate(JsonValue v, const std::function<void(JsonValue key_or_item, std::string_view text)>& fn) const;
 
   // json.dumps of the value, into w; or as a string.
