@@ -1,6 +1,7 @@
 // The setters the original ran as popups. Given a value they are
 // non-interactive; a bad value is a usage error and changes nothing (the
-// write transaction is only committed on success).
+// write transaction is only committed on success). Without one they ask
+// through the prompt layer; a confirmation goes to standard error.
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,34 +10,55 @@
 #include "args.h"
 #include "command.h"
 #include "config.h"
+#include "prompt.h"
+#include "pyconv.h"
 
 namespace hvym::commands {
 namespace {
-
-// No value and no prompt layer yet: say how to give it.
-int missing(Call& call, const char* name, const char* example) {
-  return usage_error(call, std::string("Missing argument '") + name +
-                               "'. Give it as an argument, e.g. " + example +
-                               " (asking interactively is not available yet).");
-}
 
 int set_or_fail(Call& call, Key k, std::string_view value) {
   std::string error;
   return call.config->set(k, value, error) ? kOk : failure(call, error);
 }
 
-// Puts the choice in argument 0 in front of the list `k`; it must be listed.
-int choose(Call& call, Key k, const char* name, const char* example) {
-  if (!call[0].given) return missing(call, name, example);
+// Puts `choice` in front of the list `k`; it must be listed.
+int put_first(Call& call, Key k, const char* name, std::string_view choice) {
   std::string_view list = call.config->get(k);
   auto items = list_elements(list);
-  if (std::find(items.begin(), items.end(), call[0].text) == items.end()) {
+  if (std::find(items.begin(), items.end(), choice) == items.end()) {
     std::string listed;
     for (std::string_view e : items) listed += (listed.empty() ? "'" : ", '") + std::string(e) + "'";
-    return usage_error(call, std::string("Invalid value for '") + name + "': " +
-                                 py_repr(call[0].text) + " is not one of " + listed + ".");
+    return usage_error(call, std::string("Invalid value for '") + name + "': " + py_repr(choice) +
+                                 " is not one of " + listed + ".");
   }
-  return set_or_fail(call, k, list_with_first(list, call[0].text));
+  return set_or_fail(call, k, list_with_first(list, choice));
+}
+
+// The choice from argument 0, or asked from the current list; `chosen`
+// gets it.
+struct Asked {
+  const char* message;  // "Select Pinggy Tier:"
+  const char* what;     // "the Pinggy tier"
+  const char* done;     // "Pinggy tier set to: "
+};
+
+int choose(Call& call, Key k, const char* name, const Asked& q, std::string& chosen) {
+  if (call[0].given) {
+    chosen = call[0].text;
+    return put_first(call, k, name, chosen);
+  }
+  std::string_view list = call.config->get(k);
+  auto items = list_elements(list);
+  Answer a = ask(call, {.kind = Ask::Choice,
+                        .what = q.what,
+                        .message = q.message,
+                        .initial = first_of(list),
+                        .choices = items});
+  if (a.outcome != Outcome::Answered) return unanswered(call, a);
+  chosen = a.text;
+  int status = put_first(call, k, name, chosen);
+  if (status == kOk) call.err.line(q.done + chosen);
+  return status;
 }
 
 // --- pinggy-set-token -------------------------------------------------------
@@ -50,9 +72,13 @@ int set_token(Call& call) {
   const Value& arg = call[0];
   bool from_stdin = call[1].b;
   if (arg.given && from_stdin) return usage_error(call, "Give the token as an argument or with --stdin, not both.");
-  if (!arg.given && !from_stdin) return missing(call, "TOKEN", "hvym pinggy-set-token --stdin < token.txt");
   std::string token;
-  if (from_stdin) {
+  bool asked = !arg.given && !from_stdin;
+  if (asked) {
+    Answer a = ask(call, {.kind = Ask::Secret, .what = "the Pinggy token", .message = "Enter Pinggy Token:"});
+    if (a.outcome != Outcome::Answered) return unanswered(call, a);
+    token = std::move(a.text);
+  } else if (from_stdin) {
     char buf[4096];
     while (true) {
       ssize_t n = read(0, buf, sizeof buf);
@@ -69,6 +95,7 @@ int set_token(Call& call) {
   std::string why = check_value(Key::PinggyToken, token);
   if (!why.empty()) return usage_error(call, "Invalid token: " + why + ".");
   int status = set_or_fail(call, Key::PinggyToken, token);
+  if (status == kOk && asked) call.err.line("Pinggy token set.");
   if (status == kOk) call.out.line("");  // the original echoed None: an empty line
   return status;
 }
@@ -79,7 +106,9 @@ constexpr Param kTierParams[] = {
 };
 
 int set_tier(Call& call) {
-  int status = choose(call, Key::PinggyTiers, "TIER", "hvym pinggy-set-tier free");
+  std::string tier;
+  int status = choose(call, Key::PinggyTiers, "TIER",
+                      {"Select Pinggy Tier:", "the Pinggy tier", "Pinggy tier set to: "}, tier);
   if (status == kOk) call.out.line("");  // the original echoed None: an empty line
   return status;
 }
@@ -90,8 +119,11 @@ constexpr Param kNetworkParams[] = {
 };
 
 int set_network(Call& call) {
-  int status = choose(call, Key::PintheonNetworks, "NETWORK", "hvym pintheon-set-network mainnet");
-  if (status == kOk) status = set_or_fail(call, Key::PintheonDapp, dapp_name(call[0].text));
+  std::string network;
+  int status = choose(call, Key::PintheonNetworks, "NETWORK",
+                      {"Select Pintheon Network:", "the Pintheon network", "Pintheon network set to: "},
+                      network);
+  if (status == kOk) status = set_or_fail(call, Key::PintheonDapp, dapp_name(network));
   return status;
 }
 
@@ -100,8 +132,32 @@ constexpr Param kPortParams[] = {
     {Kind::Argument, Type::Int, "port", nullptr, "1..65535", true},
 };
 
+bool port_in_range(const std::string& digits) {
+  return digits.size() <= 5 && digits[0] != '-' && digits != "0" && std::stol(digits) <= 65535;
+}
+
+// Asks until the answer is a port (a few tries: a dialog program that
+// keeps answering badly must not loop forever).
+int ask_port(Call& call) {
+  std::string current(call.config->get(Key::PintheonPort));
+  std::string message = "Enter Pintheon Port:";
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    Answer a = ask(call, {.kind = Ask::Line, .what = "the Pintheon port", .message = message, .initial = current});
+    if (a.outcome != Outcome::Answered) return unanswered(call, a);
+    std::string digits;
+    if (py::parse_int(a.text, digits) && port_in_range(digits)) {
+      int status = set_or_fail(call, Key::PintheonPort, digits);
+      if (status == kOk) call.err.line("Pintheon port set to: " + digits);
+      return status;
+    }
+    message = "Invalid port " + py_repr(a.text) + ": a whole number from 1 to 65535. Enter Pintheon Port:";
+    if (attempt < 4) call.err.line(message.substr(0, message.find('.') + 1));
+  }
+  return failure(call, "no valid port after 5 tries; nothing changed.");
+}
+
 int set_port(Call& call) {
-  if (!call[0].given) return missing(call, "PORT", "hvym pintheon-set-port 9998");
+  if (!call[0].given) return ask_port(call);
   if (!call[0].i_fits || call[0].i < 1 || call[0].i > 65535)
     return usage_error(call, "Invalid value for 'PORT': " + call[0].digits +
                                  " is not in the range 1<=x<=65535.");

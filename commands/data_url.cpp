@@ -1,5 +1,6 @@
 // png-to-data-url, svg-to-data-url: a file as a base64 data URL, read in
 // fixed-size chunks and streamed, so any size runs in constant memory.
+// img-to-url: the same for a file picked through the prompt layer.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "args.h"
 #include "base64.h"
 #include "command.h"
+#include "prompt.h"
 
 namespace hvym::commands {
 namespace {
@@ -25,8 +27,8 @@ struct File {
 
 // Streams the file's bytes (after `skip` of its first chunk says how many
 // to leave out) as base64 after the prefix.
-int stream(Call& call, const char* prefix, size_t (*skip)(std::string_view first)) {
-  std::string path(call[0].text);
+int stream(Call& call, const std::string& path, const char* prefix,
+           size_t (*skip)(std::string_view first)) {
   File f{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) return failure(call, "cannot open " + path + ": " + std::strerror(errno));
   std::unique_ptr<unsigned char[]> buf(new unsigned char[kChunk]);
@@ -61,15 +63,45 @@ size_t xml_declaration(std::string_view s) {
   return i;
 }
 
-int png(Call& call) { return stream(call, "data:image/png;base64,", nullptr); }
-int svg(Call& call) { return stream(call, "data:image/svg+xml;base64,", xml_declaration); }
+constexpr const char* kPng = "data:image/png;base64,";
+constexpr const char* kSvg = "data:image/svg+xml;base64,";
+
+int png(Call& call) { return stream(call, std::string(call[0].text), kPng, nullptr); }
+int svg(Call& call) { return stream(call, std::string(call[0].text), kSvg, xml_declaration); }
+
+constexpr std::string_view kImagePatterns[] = {"*.png", "*.svg"};
+
+int img(Call& call) {
+  Answer a = ask(call, {.kind = Ask::File,
+                        .what = "an image file",
+                        .message = call[0].text,
+                        .patterns = kImagePatterns,
+                        .filter_name = "Images"});
+  if (a.outcome != Outcome::Answered) return unanswered(call, a);
+  // The prompt layer checked the name ends in .png or .svg (any case).
+  char last = a.text.back();
+  bool is_png = last == 'g' || last == 'G';
+  return is_png ? stream(call, a.text, kPng, nullptr) : stream(call, a.text, kSvg, xml_declaration);
+}
 
 constexpr Param kPngParams[] = {{Kind::Argument, Type::String, "pngfile", nullptr, "a PNG file", false}};
 constexpr Param kSvgParams[] = {{Kind::Argument, Type::String, "svgfile", nullptr, "an SVG file", false}};
+constexpr Param kImgParams[] = {argument("msg", Type::String, "the message of the file picker")};
 
 }  // namespace
 
-extern const Command png_to_data_url, svg_to_data_url;
+extern const Command img_to_url, png_to_data_url, svg_to_data_url;
+
+constinit const Command img_to_url{
+    .name = "img-to-url",
+    .group = Group::Assets,
+    .summary = "Pick a .png or .svg file and print it as a data URL.",
+    .help = "Ask for a .png or .svg file (a file picker, or a path on a terminal) and print it "
+            "as a data URL, as png-to-data-url or svg-to-data-url would.",
+    .params = kImgParams,
+    .needs = kMayPrompt,
+    .run = img,
+};
 
 constinit const Command png_to_data_url{
     .name = "png-to-data-url",

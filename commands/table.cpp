@@ -14,7 +14,13 @@
   X(collection_data) \
   X(config) \
   X(contract_data) \
+  X(custom_choice_prompt) \
+  X(custom_copy_line_prompt) \
+  X(custom_copy_text_prompt) \
+  X(custom_loading_msg) \
+  X(custom_prompt) \
   X(docker_installed) \
+  X(img_to_url) \
   X(installation_stats) \
   X(is_pintheon_tunnel_open) \
   X(lambert_material_data) \
@@ -54,6 +60,7 @@
   X(slider_data) \
   X(slider_float_data) \
   X(slider_int_data) \
+  X(splash) \
   X(standard_material_data) \
   X(svg_to_data_url) \
   X(version)

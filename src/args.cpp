@@ -101,6 +101,7 @@ struct Parser {
   std::array<const char*, kMaxParams> option_text{};
   std::array<bool, kMaxParams> option_seen{};
   bool help = false;
+  bool no_input = false;
   std::string error;
 
   const Param* find(std::string_view spelling, size_t& index) const {
@@ -141,6 +142,7 @@ struct Parser {
   bool option(const char* arg) {
     std::string_view a(arg);
     if (a == "--help") return help = true;
+    if (a == "--no-input") return no_input = true;  // accepted by every command
     size_t eq = a.find('=');
     std::string_view spelling = a.substr(0, eq);
     const char* explicit_value = eq == std::string_view::npos ? nullptr : arg + eq + 1;
@@ -236,6 +238,7 @@ Parsed parse_args(Call& call, std::span<const char* const> args) {
   Parser parser(cmd, args);
   if (!parser.run()) return usage_error(call, parser.error), Parsed::Usage;
   if (parser.help) return write_command_help(cmd, call.prog, call.out), Parsed::Help;
+  if (parser.no_input) call.no_input_why = "--no-input";
 
   // Conversion in declaration order, as Click processes parameters.
   size_t used = 0;
@@ -304,6 +307,8 @@ void write_command_help(const Command& cmd, std::string_view prog, Sink& out) {
       options.push_back({left, p.help ? p.help : ""});
     }
   }
+  if (cmd.needs & kMayPrompt)
+    options.push_back({"--no-input", "Never ask (also HVYM_NO_INPUT=1): fail when a value is missing."});
   options.push_back({"--help", "Show this message and exit."});
   size_t width = 0;
   for (auto* rows : {&arguments, &options})

@@ -83,6 +83,8 @@ struct Call {
   Sink& err;
   std::array<Value, kMaxParams> values;
   Config* config = nullptr;  // set when needs has kReadsConfig or kWritesConfig
+  // Why asking is forbidden ("--no-input", "batch never asks"), or empty.
+  std::string_view no_input_why;
 
   const Value& operator[](size_t i) const { return values[i]; }
 };

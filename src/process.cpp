@@ -52,7 +52,8 @@ long spawn_process(const std::vector<std::string>& argv, const SpawnSpec& spec, 
   args.push_back(nullptr);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  if (spec.in >= 0) posix_spawn_file_actions_adddup2(&fa, spec.in, 0);
+  else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   switch (spec.out) {
     case SpawnSpec::Null: posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0); break;
     case SpawnSpec::Inherit: break;
@@ -62,6 +63,7 @@ long spawn_process(const std::vector<std::string>& argv, const SpawnSpec& spec, 
       break;
   }
   if (spec.err_to_out) posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  else if (spec.quiet) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   if (spec.detach) posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
@@ -125,6 +127,85 @@ ProcessResult run_capture(const std::vector<std::string>& argv, int timeout_ms, 
   close(p[0]);
   r.status = wait_process(pid);
   return r;
+}
+
+Conversation converse(const std::vector<std::string>& argv, std::string_view input,
+                      size_t max_out) {
+  Conversation c;
+  int in[2], out[2], err[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return c.error = std::strerror(errno), c;
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    close(in[0]), close(in[1]);
+    return c.error = std::strerror(errno), c;
+  }
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    close(in[0]), close(in[1]), close(out[0]), close(out[1]);
+    return c.error = std::strerror(errno), c;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(in[0]), close(out[1]), close(err[1]);
+  if (rc != 0) {
+    close(in[1]), close(out[0]), close(err[0]);
+    c.error = "cannot run " + argv[0] + ": " + std::strerror(rc);
+    return c;
+  }
+  c.started = true;
+  // A program that exits without reading its input must not kill hvym.
+  struct sigaction ignore {}, old {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, &old);
+  fcntl(in[1], F_SETFL, O_NONBLOCK);
+  int to_write = in[1];
+  if (input.empty()) close(to_write), to_write = -1;
+  int readers[2] = {out[0], err[0]};
+  std::string* sinks[2] = {&c.out, &c.err};
+  char buf[4096];
+  while (readers[0] >= 0 || readers[1] >= 0) {
+    pollfd pfd[3];
+    nfds_t n = 0;
+    for (int fd : readers)
+      if (fd >= 0) pfd[n++] = {fd, POLLIN, 0};
+    if (to_write >= 0) pfd[n++] = {to_write, POLLOUT, 0};
+    if (poll(pfd, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (nfds_t k = 0; k < n; ++k) {
+      if (!pfd[k].revents) continue;
+      if (pfd[k].fd == to_write) {
+        ssize_t w = write(to_write, input.data(), input.size());
+        if (w > 0) input.remove_prefix(static_cast<size_t>(w));
+        if ((w < 0 && errno != EAGAIN && errno != EINTR) || input.empty()) close(to_write), to_write = -1;
+        continue;
+      }
+      int which = pfd[k].fd == readers[0] ? 0 : 1;
+      ssize_t got = read(pfd[k].fd, buf, sizeof buf);
+      if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (got <= 0) {
+        close(readers[which]);
+        readers[which] = -1;
+        continue;
+      }
+      std::string& s = *sinks[which];
+      if (s.size() < max_out) s.append(buf, std::min(static_cast<size_t>(got), max_out - s.size()));
+    }
+  }
+  if (to_write >= 0) close(to_write);
+  for (int fd : readers)
+    if (fd >= 0) close(fd);
+  c.status = wait_process(pid);
+  sigaction(SIGPIPE, &old, nullptr);
+  return c;
 }
 
 }  // namespace hvym

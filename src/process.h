@@ -1,6 +1,7 @@
 // Running a helper program with a deadline, its output captured.
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hvym {
@@ -12,12 +13,15 @@ struct ProcessResult {
   std::string out;     // standard output (at most max_out bytes)
 };
 
-// Where a spawned program's standard output goes; its input is /dev/null.
+// Where a spawned program's standard output goes; its input is /dev/null
+// unless `in` names a descriptor to give it.
 struct SpawnSpec {
   enum Out { Null, Inherit, ToStderr, AppendFile } out = Null;
   std::string file;         // AppendFile: the file (made 0600 when new)
   bool err_to_out = false;  // its standard error joins its output
   bool detach = false;      // a session of its own: it outlives hvym and its terminal
+  bool quiet = false;       // its standard error goes to /dev/null
+  int in = -1;              // its standard input, when >= 0
 };
 
 // Starts argv[0] (a path) with argv; the pid, or -1 with errno's message in error.
@@ -29,6 +33,18 @@ int wait_process(long pid);
 // error discarded. Killed when it outlives timeout_ms.
 ProcessResult run_capture(const std::vector<std::string>& argv, int timeout_ms,
                           size_t max_out = 65536);
+
+// A program that talks with a person: it gets `input` on its standard
+// input, its standard output and error are captured (each at most max_out
+// bytes). No deadline: it runs until the person is done.
+struct Conversation {
+  bool started = false;
+  int status = -1;  // exit status, or -signal
+  std::string out, err;
+  std::string error;  // why it did not start
+};
+Conversation converse(const std::vector<std::string>& argv, std::string_view input,
+                      size_t max_out = 1 << 20);
 
 // Milliseconds on a monotonic clock.
 long long now_ms();

@@ -1,0 +1,67 @@
+// Asking the person at the other end, without any UI code in hvym: on a
+// terminal (stdin and stderr are TTYs) the question is asked there;
+// otherwise a dialog program runs as a separate process ($HVYM_DIALOG, else
+// zenity or kdialog on Linux, osascript on macOS; protocol in
+// docs/dialogs.md). Commands that ask declare kMayPrompt.
+#pragma once
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "command.h"
+
+namespace hvym {
+
+enum class Ask : uint8_t {
+  Message,  // shown until acknowledged
+  YesNo,    // yes is an answer; no is Cancelled
+  Choice,   // one of `choices`
+  Line,     // one line of text, `initial` the default
+  Text,     // several lines, `initial` the default
+  Secret,   // one line, not echoed
+  File,     // an existing file, matching one of `patterns` when given
+  Copy,     // `initial` shown with a way to copy it; the (edited) text is the answer
+};
+
+struct Question {
+  Ask kind;
+  std::string_view what;     // names it in errors: "the Pintheon port"
+  std::string_view message;  // what the person reads
+  std::string_view initial = {};
+  std::span<const std::string_view> choices = {};
+  std::span<const std::string_view> patterns = {};  // File: "*.png"
+  std::string_view filter_name = {};                // File: "Images"
+  bool one_line = false;                            // Copy: a single line
+};
+
+enum class Outcome : uint8_t { Answered, Cancelled, Refused };
+
+struct Answer {
+  Outcome outcome = Outcome::Refused;
+  std::string text;   // Answered: the answer, without a trailing line end
+  std::string error;  // Refused: why nothing could be asked, or what failed
+};
+
+// Asks, unless asking is forbidden (--no-input, HVYM_NO_INPUT=1, batch) or
+// there is no way to ask: then Refused with the reason in `error`.
+Answer ask(Call& call, const Question& q);
+
+// For an answer that is not Answered: writes "Error: ..." (cancelled,
+// nothing changed; or the reason) and returns 1.
+int unanswered(Call& call, const Answer& a);
+
+// Shows text for `seconds` without waiting for anybody (the splash). On a
+// terminal it is printed to standard error at once. False with a message on
+// call.err when there is nowhere to show it.
+bool show_for(Call& call, std::string_view what, std::string_view text, unsigned seconds);
+
+// A pulsating "working" display with `message`, until `seconds` have passed
+// (0: no limit) or, when standard input is a pipe or socket, until it
+// closes. 0 when shown to the end, 1 when it could not be shown or the
+// person closed it (a message is on call.err).
+int show_busy(Call& call, std::string_view message, unsigned seconds);
+
+// The brand shown in titles and the splash.
+inline constexpr std::string_view kBrand = "HEAVYMETA\xC2\xAE";
+
+}  // namespace hvym

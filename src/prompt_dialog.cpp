@@ -1,0 +1,313 @@
+// Questions through a dialog program, a separate process: the command line
+// for each program, the text shown or edited on its standard input where
+// the program allows it (never a secret in an argument), its answer on its
+// standard output, exit 0 answered, 1 cancelled.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "process.h"
+#include "prompt_impl.h"
+
+namespace hvym::prompting {
+namespace {
+
+using Args = std::vector<std::string>;
+
+const char* kind_word(Ask k) {
+  switch (k) {
+    case Ask::Message: return "message";
+    case Ask::YesNo: return "yesno";
+    case Ask::Choice: return "choice";
+    case Ask::Line: return "line";
+    case Ask::Text: return "text";
+    case Ask::Secret: return "secret";
+    case Ask::File: return "file";
+    case Ask::Copy: return "copy";
+  }
+  return "message";
+}
+
+// zenity and kdialog read Pango/Qt markup in their labels.
+std::string escape_markup(std::string_view s) {
+  std::string r;
+  for (char c : s) {
+    if (c == '&') r += "&amp;";
+    else if (c == '<') r += "&lt;";
+    else if (c == '>') r += "&gt;";
+    else r += c;
+  }
+  return r;
+}
+
+std::string s(std::string_view v) { return std::string(v); }
+
+// hvym's own protocol (docs/dialogs.md).
+void custom_args(const Question& q, Args& a, std::string& input) {
+  a.insert(a.end(), {kind_word(q.kind), "--title", s(kBrand), "--text", s(q.message)});
+  for (std::string_view c : q.choices) a.insert(a.end(), {"--choice", s(c)});
+  for (std::string_view p : q.patterns) a.insert(a.end(), {"--pattern", s(p)});
+  if (!q.filter_name.empty()) a.insert(a.end(), {"--filter-name", s(q.filter_name)});
+  if (q.one_line) a.push_back("--one-line");
+  input = q.initial;
+}
+
+void zenity_args(const Question& q, Args& a, std::string& input) {
+  std::string text = "--text=" + escape_markup(q.message);
+  a.push_back("--title=" + s(kBrand));
+  switch (q.kind) {
+    case Ask::Message: a.insert(a.end(), {"--info", text}); break;
+    case Ask::YesNo: a.insert(a.end(), {"--question", text}); break;
+    case Ask::Choice:
+      a.insert(a.end(), {"--list", "--radiolist", "--hide-header", "--column=", "--column=Choice",
+                         "--height=260", text, "--"});
+      for (size_t i = 0; i < q.choices.size(); ++i) {
+        bool pick = q.choices[i] == q.initial || (i == 0 && q.initial.empty());
+        a.insert(a.end(), {pick ? "TRUE" : "FALSE", s(q.choices[i])});
+      }
+      break;
+    case Ask::Line: a.insert(a.end(), {"--entry", text, "--entry-text=" + s(q.initial)}); break;
+    case Ask::Secret: a.insert(a.end(), {"--entry", "--hide-text", text}); break;
+    case Ask::Text:
+    case Ask::Copy:
+      // text-info shows no label: the message is the title; the text comes
+      // on standard input, is selectable (copy) and editable.
+      a.back() = "--title=" + s(q.message);
+      a.insert(a.end(), {"--text-info", "--editable", "--width=560",
+                         q.one_line ? "--height=160" : "--height=360"});
+      input = q.initial;
+      break;
+    case Ask::File: {
+      a.back() = "--title=" + s(q.message);
+      a.push_back("--file-selection");
+      if (!q.patterns.empty()) {
+        std::string f = "--file-filter=" + s(q.filter_name.empty() ? "Files" : q.filter_name) + " |";
+        for (std::string_view p : q.patterns) f += " " + s(p);
+        a.push_back(f);
+      }
+      break;
+    }
+  }
+}
+
+void kdialog_args(const Question& q, Args& a, std::string& input) {
+  (void)input;
+  a.insert(a.end(), {"--title", s(kBrand)});
+  std::string m = escape_markup(q.message);
+  switch (q.kind) {
+    case Ask::Message: a.insert(a.end(), {"--msgbox", m}); break;
+    case Ask::YesNo: a.insert(a.end(), {"--yesno", m}); break;
+    case Ask::Choice:
+      a.insert(a.end(), {"--combobox", m});
+      for (std::string_view c : q.choices) a.push_back(s(c));
+      if (!q.initial.empty()) a.insert(a.end(), {"--default", s(q.initial)});
+      break;
+    case Ask::Line: a.insert(a.end(), {"--inputbox", m, s(q.initial)}); break;
+    case Ask::Secret: a.insert(a.end(), {"--password", m}); break;
+    case Ask::Text:
+    case Ask::Copy: a.insert(a.end(), {"--textinputbox", m, s(q.initial)}); break;
+    case Ask::File: {
+      const char* home = std::getenv("HOME");
+      std::string filter;
+      for (std::string_view p : q.patterns) filter += (filter.empty() ? "" : " ") + s(p);
+      if (!filter.empty()) filter += "|" + s(q.filter_name.empty() ? "Files" : q.filter_name);
+      a.insert(a.end(), {"--getopenfilename", home ? home : ".", filter});
+      break;
+    }
+  }
+}
+
+// AppleScript reads its arguments as `argv`; nothing is quoted into the script.
+void osascript_args(const Question& q, Args& a, std::string& input) {
+  (void)input;
+  std::string script;
+  std::string title = "with title item 1 of argv";
+  switch (q.kind) {
+    case Ask::Message:
+      script = "display dialog (item 2 of argv) " + title + " buttons {\"OK\"} default button 1";
+      break;
+    case Ask::YesNo:
+      script = "display dialog (item 2 of argv) " + title +
+               " buttons {\"Cancel\", \"OK\"} default button 2 cancel button 1\nreturn \"yes\"";
+      break;
+    case Ask::Choice:
+      script = "set r to choose from list (items 4 thru -1 of argv) " + title +
+               " with prompt (item 2 of argv) default items {item 3 of argv}\n"
+               "if r is false then error number -128\nreturn item 1 of r";
+      break;
+    case Ask::Line:
+    case Ask::Text:
+    case Ask::Copy:
+      script = "return text returned of (display dialog (item 2 of argv) " + title +
+               " default answer (item 3 of argv))";
+      break;
+    case Ask::Secret:
+      script = "return text returned of (display dialog (item 2 of argv) " + title +
+               " default answer \"\" with hidden answer)";
+      break;
+    case Ask::File:
+      script = "return POSIX path of (choose file with prompt (item 2 of argv))";
+      break;
+  }
+  a.insert(a.end(), {"-e", "on run argv", "-e", script, "-e", "end run", s(kBrand), s(q.message),
+                     q.kind == Ask::Choice && q.initial.empty() && !q.choices.empty() ? s(q.choices[0])
+                                                                                       : s(q.initial)});
+  if (q.kind == Ask::Choice)
+    for (std::string_view c : q.choices) a.push_back(s(c));
+}
+
+Args command_line(const Dialog& d, const Question& q, std::string& input) {
+  Args a{d.path};
+  switch (d.program) {
+    case Dialog::Custom: custom_args(q, a, input); break;
+    case Dialog::Zenity: zenity_args(q, a, input); break;
+    case Dialog::Kdialog: kdialog_args(q, a, input); break;
+    case Dialog::Osascript: osascript_args(q, a, input); break;
+  }
+  return a;
+}
+
+// The last line the program wrote to its standard error (toolkits are chatty).
+std::string last_line(const std::string& err) {
+  size_t end = err.find_last_not_of("\r\n");
+  if (end == std::string::npos) return "";
+  size_t begin = err.rfind('\n', end);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  return err.substr(begin, end - begin + 1);
+}
+
+std::string failed(const Dialog& d, int status, const std::string& err) {
+  std::string why = status < 0 ? "killed by signal " + std::to_string(-status)
+                               : "exit status " + std::to_string(status);
+  std::string said = last_line(err);
+  return "the dialog program " + d.name() + " failed (" + why + ")" + (said.empty() ? "" : ": " + said);
+}
+
+// GTK programs exit 1, as for Cancel, when they cannot reach the display.
+bool no_display(const Dialog& d, const std::string& err) {
+  return d.program != Dialog::Custom && err.find("cannot open display") != std::string::npos;
+}
+
+}  // namespace
+
+Answer ask_dialog(const Dialog& d, const Question& q) {
+  std::string input;
+  Args argv = command_line(d, q, input);
+  Conversation c = converse(argv, input);
+  Answer a;
+  if (!c.started) {
+    a.error = "cannot run the dialog program " + d.name() + ": " + c.error;
+    return a;
+  }
+  bool no_means_cancel = (c.status == 1 && !no_display(d, c.err)) ||
+                         (d.program == Dialog::Zenity && c.status == 5);
+  if (c.status == 0 || (q.kind == Ask::Message && no_means_cancel)) {
+    a.outcome = Outcome::Answered;
+    a.text = std::move(c.out);
+    if (!a.text.empty() && a.text.back() == '\n') a.text.pop_back();
+    if (!a.text.empty() && a.text.back() == '\r') a.text.pop_back();
+    if (q.kind == Ask::YesNo) a.text = "yes";
+    if (q.kind == Ask::Message) a.text.clear();
+    if (q.kind == Ask::Choice && a.text.empty()) a.outcome = Outcome::Cancelled;  // nothing picked
+    if (q.one_line) {
+      size_t nl = a.text.find('\n');
+      if (nl != std::string::npos) a.text.resize(nl);
+    }
+    return a;
+  }
+  if (no_means_cancel) {
+    a.outcome = Outcome::Cancelled;
+    return a;
+  }
+  a.error = failed(d, c.status, c.err);
+  return a;
+}
+
+bool show_dialog(const Dialog& d, std::string_view text, unsigned seconds, std::string& error) {
+  std::string n = std::to_string(seconds);
+  Args a{d.path};
+  switch (d.program) {
+    case Dialog::Custom: a.insert(a.end(), {"splash", "--title", s(kBrand), "--text", s(text), "--seconds", n}); break;
+    case Dialog::Zenity:
+      a.insert(a.end(), {"--info", "--title=" + s(kBrand), "--text=" + escape_markup(text), "--timeout=" + n});
+      break;
+    case Dialog::Kdialog: a.insert(a.end(), {"--title", s(kBrand), "--passivepopup", s(text), n}); break;
+    case Dialog::Osascript:
+      a.insert(a.end(), {"-e", "on run argv", "-e",
+                         "display dialog (item 1 of argv) buttons {\"OK\"} giving up after (item 2 of argv as integer)",
+                         "-e", "end run", s(text), n});
+      break;
+  }
+  Conversation c = converse(a, {});
+  if (!c.started) return error = "cannot run the dialog program " + d.name() + ": " + c.error, false;
+  // Timed out (zenity 5), dismissed early (1) or OK (0): all fine for a splash.
+  if (c.status == 0 || (c.status == 1 && !no_display(d, c.err)) || (d.program == Dialog::Zenity && c.status == 5)) return true;
+  error = failed(d, c.status, c.err);
+  return false;
+}
+
+int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sink& err) {
+  Args a{d.path};
+  bool fed = true;  // the program ends when its standard input closes
+  switch (d.program) {
+    case Dialog::Custom: a.insert(a.end(), {"busy", "--title", s(kBrand), "--text", s(message)}); break;
+    case Dialog::Zenity:
+      a.insert(a.end(), {"--progress", "--pulsate", "--no-cancel", "--auto-close", "--title=" + s(kBrand),
+                         "--text=" + escape_markup(message)});
+      break;
+    case Dialog::Kdialog:  // no pulsating bar without D-Bus: a passive popup, ended by hvym
+      a.insert(a.end(), {"--title", s(kBrand), "--passivepopup", s(message), std::to_string(seconds ? seconds : 3600)});
+      fed = false;
+      break;
+    case Dialog::Osascript:
+      a.insert(a.end(), {"-e", "on run argv", "-e", "display notification (item 1 of argv) with title (item 2 of argv)",
+                         "-e", "delay 86400", "-e", "end run", s(message), s(kBrand)});
+      fed = false;
+      break;
+  }
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) return err.line("Error: cannot make a pipe for the dialog program."), 1;
+  SpawnSpec spec;
+  spec.quiet = true;
+  spec.in = p[0];
+  std::string error;
+  long pid = spawn_process(a, spec, error);
+  close(p[0]);
+  if (pid < 0) {
+    close(p[1]);
+    err.line("Error: cannot run the dialog program " + d.name() + ": " + error + ".");
+    return 1;
+  }
+  struct Watch {
+    long pid;
+    int status = 0;
+    bool gone = false;
+  } w{pid};
+  auto still = [](void* ctx) {
+    auto& w = *static_cast<Watch*>(ctx);
+    int st;
+    if (waitpid(static_cast<pid_t>(w.pid), &st, WNOHANG) == w.pid) {
+      w.gone = true;
+      w.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+      return false;
+    }
+    return true;
+  };
+  wait_busy(seconds, still, &w);
+  close(p[1]);
+  if (w.gone) {
+    if (w.status == 0) return 0;
+    err.line("Error: the loading message was closed before the end.");
+    return 1;
+  }
+  if (!fed) kill(static_cast<pid_t>(pid), SIGTERM);
+  wait_process(pid);
+  return 0;
+}
+
+}  // namespace hvym::prompting
