@@ -140,8 +140,9 @@ bool port_in_range(const std::string& digits) {
 // keeps answering badly must not loop forever).
 int ask_port(Call& call) {
   std::string current(call.config->get(Key::PintheonPort));
-  std::string message = "Enter Pintheon Port:";
+  std::string problem;  // what was wrong with the last answer
   for (int attempt = 0; attempt < 5; ++attempt) {
+    std::string message = problem.empty() ? "Enter Pintheon Port:" : problem + " Enter Pintheon Port:";
     Answer a = ask(call, {.kind = Ask::Line, .what = "the Pintheon port", .message = message, .initial = current});
     if (a.outcome != Outcome::Answered) return unanswered(call, a);
     std::string digits;
@@ -150,8 +151,7 @@ int ask_port(Call& call) {
       if (status == kOk) call.err.line("Pintheon port set to: " + digits);
       return status;
     }
-    message = "Invalid port " + py_repr(a.text) + ": a whole number from 1 to 65535. Enter Pintheon Port:";
-    if (attempt < 4) call.err.line(message.substr(0, message.find('.') + 1));
+    problem = "Invalid port " + py_repr(a.text) + ": a whole number from 1 to 65535.";
   }
   return failure(call, "no valid port after 5 tries; nothing changed.");
 }

@@ -78,9 +78,9 @@ int img(Call& call) {
                         .patterns = kImagePatterns,
                         .filter_name = "Images"});
   if (a.outcome != Outcome::Answered) return unanswered(call, a);
-  // The prompt layer checked the name ends in .png or .svg (any case).
-  char last = a.text.back();
-  bool is_png = last == 'g' || last == 'G';
+  // The prompt layer checked the name ends in .png or .svg, in any case:
+  // the letter after the dot tells which.
+  bool is_png = (a.text[a.text.size() - 3] | 0x20) == 'p';
   return is_png ? stream(call, a.text, kPng, nullptr) : stream(call, a.text, kSvg, xml_declaration);
 }
 

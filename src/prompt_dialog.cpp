@@ -64,12 +64,12 @@ void zenity_args(const Question& q, Args& a, std::string& input) {
     case Ask::Message: a.insert(a.end(), {"--info", text}); break;
     case Ask::YesNo: a.insert(a.end(), {"--question", text}); break;
     case Ask::Choice:
-      a.insert(a.end(), {"--list", "--radiolist", "--hide-header", "--column=", "--column=Choice",
-                         "--height=260", text, "--"});
-      for (size_t i = 0; i < q.choices.size(); ++i) {
-        bool pick = q.choices[i] == q.initial || (i == 0 && q.initial.empty());
-        a.insert(a.end(), {pick ? "TRUE" : "FALSE", s(q.choices[i])});
-      }
+      // A plain list, the current choice first (radio buttons cannot be
+      // toggled from the keyboard); OK with no row picked keeps it.
+      a.insert(a.end(), {"--list", "--hide-header", "--column=Choice", "--height=260", text, "--"});
+      if (!q.initial.empty()) a.push_back(s(q.initial));
+      for (std::string_view c : q.choices)
+        if (c != q.initial) a.push_back(s(c));
       break;
     case Ask::Line: a.insert(a.end(), {"--entry", text, "--entry-text=" + s(q.initial)}); break;
     case Ask::Secret: a.insert(a.end(), {"--entry", "--hide-text", text}); break;
@@ -213,7 +213,8 @@ Answer ask_dialog(const Dialog& d, const Question& q) {
     if (!a.text.empty() && a.text.back() == '\r') a.text.pop_back();
     if (q.kind == Ask::YesNo) a.text = "yes";
     if (q.kind == Ask::Message) a.text.clear();
-    if (q.kind == Ask::Choice && a.text.empty()) a.outcome = Outcome::Cancelled;  // nothing picked
+    if (q.kind == Ask::Choice && a.text.empty())  // OK with nothing picked: the current one
+      a.text = q.initial.empty() && !q.choices.empty() ? s(q.choices[0]) : s(q.initial);
     if (q.one_line) {
       size_t nl = a.text.find('\n');
       if (nl != std::string::npos) a.text.resize(nl);

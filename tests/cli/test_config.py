@@ -114,12 +114,15 @@ class Queries(Home):
         self.assertEqual(self.ok("pintheon-port"), "2000\n")
 
     def test_setters_without_a_value_say_how_to_give_it(self):
+        # No terminal, no dialog program (test_prompts covers the asking).
         for cmd in ("pintheon-set-port", "pintheon-set-network", "pinggy-set-tier",
                     "pinggy-set-token"):
             r = self.hvym(cmd, stdin=b"")
-            self.assertEqual((r.code, r.out), (2, b""), cmd)
-            self.assertIn(b"Give it as an argument", r.err)
-        self.assertEqual(os.listdir(self.home), [])
+            self.assertEqual((r.code, r.out), (1, b""), cmd)
+            self.assertIn(b"no terminal and no dialog program; give it as an argument", r.err)
+        listed = json.loads(self.ok("config", "list", "--json"))
+        self.assertEqual((listed["pintheon_port"], listed["pinggy_tiers"], listed["pinggy_token"]),
+                         (9998, ["pro", "free"], ""))
 
     def test_config_list_get_set(self):
         self.ok("config", "set", "pinggy_tiers", '["free", "pro"]')

@@ -1,0 +1,187 @@
+"""Real parts for the prompt tests: an X server (Debian's Xvfb) driven with
+xdotool, screenshots (xwd, turned into PNG here), and a pseudo-terminal
+that hvym sees as its terminal."""
+import fcntl
+import os
+import pty
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import termios
+import time
+import zlib
+
+XVFB = shutil.which("Xvfb")
+XDOTOOL = shutil.which("xdotool")
+XWD = shutil.which("xwd")
+ZENITY = shutil.which("zenity")
+
+
+class Xvfb:
+    """A private X server on a free display number."""
+
+    def __init__(self):
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(
+            [XVFB, "-displayfd", str(w), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(w)
+        number = b""
+        ready, _, _ = select.select([r], [], [], 20)
+        while ready:
+            chunk = os.read(r, 16)
+            if not chunk:
+                break
+            number += chunk
+            if number.endswith(b"\n"):
+                break
+        os.close(r)
+        if not number.strip():
+            self.stop()
+            raise RuntimeError("Xvfb did not start")
+        self.display = ":" + number.decode().strip()
+
+    def env(self):
+        return {"DISPLAY": self.display}
+
+    def xdotool(self, *args, timeout=20):
+        return subprocess.run([XDOTOOL, *args], env={**os.environ, "DISPLAY": self.display},
+                              capture_output=True, text=True, timeout=timeout)
+
+    def window(self, name, timeout=20):
+        """The id of the first window whose name matches the regex `name`."""
+        end = time.time() + timeout
+        while time.time() < end:
+            found = self.xdotool("search", "--onlyvisible", "--name", name).stdout.split()
+            if found:
+                self.xdotool("windowfocus", "--sync", found[0])
+                time.sleep(0.4)  # let the toolkit finish drawing and take focus
+                return found[0]
+            time.sleep(0.1)
+        raise AssertionError(f"no window named {name!r} appeared on {self.display}")
+
+    def gone(self, name):
+        return not self.xdotool("search", "--onlyvisible", "--name", name).stdout.split()
+
+    def keys(self, *keys):
+        for k in keys:
+            self.xdotool("key", "--clearmodifiers", k)
+            time.sleep(0.1)
+
+    def type(self, text):
+        self.xdotool("type", "--delay", "20", text)
+        time.sleep(0.2)
+
+    def screenshot(self, path):
+        """The whole screen as a PNG file at path."""
+        xwd = subprocess.run([XWD, "-root", "-silent"], env={**os.environ, "DISPLAY": self.display},
+                             capture_output=True, timeout=20, check=True).stdout
+        with open(path, "wb") as f:
+            f.write(xwd_to_png(xwd))
+        return path
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def xwd_to_png(data):
+    """An xwd dump of a TrueColor screen (24 or 32 bits a pixel) as PNG bytes."""
+    (header_size, _version, _format, _depth, width, height, _xoff, byte_order, _unit, _bit_order,
+     _pad, bits_per_pixel, bytes_per_line) = struct.unpack(">13I", data[:52])
+    ncolors = struct.unpack(">I", data[76:80])[0]
+    step = bits_per_pixel // 8
+    if step not in (3, 4):
+        raise ValueError(f"xwd with {bits_per_pixel} bits per pixel")
+    start = header_size + ncolors * 12
+    rows = []
+    for y in range(height):
+        line = data[start + y * bytes_per_line: start + y * bytes_per_line + width * step]
+        if byte_order == 0:  # LSBFirst: B G R (x)
+            b, g, r = line[0::step], line[1::step], line[2::step]
+        else:                # MSBFirst: (x) R G B
+            r, g, b = line[step - 3::step], line[step - 2::step], line[step - 1::step]
+        rgb = bytearray(width * 3)
+        rgb[0::3], rgb[1::3], rgb[2::3] = r, g, b
+        rows.append(b"\0" + bytes(rgb))
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"".join(rows), 6)) + chunk(b"IEND", b""))
+
+
+class Pty:
+    """A program with a pseudo-terminal as its stdin and stderr (its
+    controlling terminal, so Ctrl-C works) and a pipe as its stdout."""
+
+    def __init__(self, argv, env):
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(argv, stdin=slave, stderr=slave, stdout=subprocess.PIPE, env=env,
+                                     preexec_fn=self._take_terminal)
+        os.close(slave)
+        self.screen = b""
+        self.seen = 0
+
+    @staticmethod
+    def _take_terminal():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    def _read(self, timeout):
+        ready, _, _ = select.select([self.master], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            chunk = os.read(self.master, 4096)
+        except OSError:  # EIO: the program is gone
+            return None
+        if not chunk:
+            return None
+        self.screen += chunk
+        return True
+
+    def expect(self, text, timeout=15):
+        """Waits until `text` shows after what was expected before."""
+        text = text.encode() if isinstance(text, str) else text
+        end = time.time() + timeout
+        while True:
+            at = self.screen.find(text, self.seen)
+            if at >= 0:
+                self.seen = at + len(text)
+                return
+            left = end - time.time()
+            if left <= 0 or self._read(left) is None:
+                raise AssertionError(f"{text!r} not shown; the terminal shows {self.screen!r}")
+
+    def send(self, text):
+        os.write(self.master, text.encode() if isinstance(text, str) else text)
+
+    def echo_on(self):
+        return bool(termios.tcgetattr(self.master)[3] & termios.ECHO)
+
+    def finish(self, timeout=15):
+        """Exit status and stdout; the terminal's text stays in self.screen."""
+        end = time.time() + timeout
+        while time.time() < end and self._read(0.2) is not None:
+            pass
+        try:
+            out, _ = self.proc.communicate(timeout=max(0.1, end - time.time()))
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGKILL)
+            raise
+        return self.proc.returncode, out
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        os.close(self.master)

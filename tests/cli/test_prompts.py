@@ -1,0 +1,568 @@
+"""The prompt layer as people and programs meet it: questions on a real
+pseudo-terminal (hidden input, Ctrl-C, Ctrl-D), the $HVYM_DIALOG protocol
+with a small script, zenity on a real X server (Xvfb) driven by xdotool
+with screenshots kept, and the refusals (--no-input, nowhere to ask)."""
+import base64
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from clitest import BIN, run  # noqa: E402
+import desktop  # noqa: E402
+
+ARTIFACTS = os.environ.get("HVYM_ARTIFACTS") or tempfile.mkdtemp(prefix="hvym-artifacts-")
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3
+
+
+def base_env(home, **extra):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": home}
+    env.update(extra)
+    return env
+
+
+class Home(unittest.TestCase):
+    """Each test gets an empty HOME (so a fresh data folder)."""
+
+    def setUp(self):
+        self.home = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.home, True)
+
+    def hvym(self, *args, env=None, stdin=b""):
+        return run(*args, env=env, stdin=stdin, home=self.home)
+
+    def value(self, query):
+        r = self.hvym(query)
+        self.assertEqual(r.code, 0, r)
+        return r.out.decode().rstrip("\n")
+
+    def store_files(self):
+        """The data folder's files and bytes: to show nothing changed."""
+        data = os.path.join(self.home, ".local/share/heavymeta-cli")
+        out = {}
+        for root, _, files in os.walk(data):
+            for f in files:
+                if f.endswith(".lock"):
+                    continue
+                with open(os.path.join(root, f), "rb") as fh:
+                    out[os.path.relpath(os.path.join(root, f), data)] = fh.read()
+        return out
+
+
+class Terminal(Home):
+    """hvym on a pseudo-terminal: stdin and stderr are the terminal."""
+
+    def pty(self, *args):
+        t = desktop.Pty([BIN, *args], base_env(self.home))
+        self.addCleanup(t.close)
+        return t
+
+    def test_port_is_asked_checked_and_stored(self):
+        t = self.pty("pintheon-set-port")
+        t.expect("Enter Pintheon Port: [9998] ")
+        t.send("70000\n")
+        t.expect("Invalid port '70000': a whole number from 1 to 65535.")
+        t.expect("[9998] ")
+        t.send("9100\n")
+        code, out = t.finish()
+        self.assertEqual((code, out), (0, b""), t.screen)
+        self.assertIn(b"Pintheon port set to: 9100", t.screen)
+        self.assertEqual(self.value("pintheon-port"), "9100")
+
+    def test_enter_keeps_the_current_port(self):
+        self.assertEqual(self.hvym("pintheon-set-port", "9200").code, 0)
+        t = self.pty("pintheon-set-port")
+        t.expect("[9200] ")
+        t.send("\n")
+        self.assertEqual(t.finish()[0], 0, t.screen)
+        self.assertEqual(self.value("pintheon-port"), "9200")
+
+    def test_token_is_read_without_echo(self):
+        t = self.pty("pinggy-set-token")
+        t.expect("Enter Pinggy Token: ")
+        self.assertFalse(t.echo_on(), "echo should be off while the token is typed")
+        t.send("tok-s3cret\n")
+        code, out = t.finish()
+        self.assertEqual((code, out), (0, b"\n"), t.screen)
+        self.assertNotIn(b"tok-s3cret", t.screen)
+        self.assertTrue(t.echo_on(), "echo must be back on after the token")
+        self.assertEqual(self.value("pinggy-token"), "tok-s3cret")
+
+    def test_ctrl_c_cancels_restores_echo_and_changes_nothing(self):
+        self.assertEqual(self.hvym("pinggy-set-token", "old-token").code, 0)
+        before = self.store_files()
+        t = self.pty("pinggy-set-token")
+        t.expect("Enter Pinggy Token: ")
+        t.send("half-typ")
+        t.send(b"\x03")
+        code, out = t.finish()
+        self.assertEqual((code, out), (1, b""), t.screen)
+        self.assertIn(b"cancelled; nothing changed.", t.screen)
+        self.assertTrue(t.echo_on(), "echo must be back on after Ctrl-C")
+        self.assertEqual(self.store_files(), before)
+        self.assertEqual(self.value("pinggy-token"), "old-token")
+
+    def test_ctrl_d_cancels_a_choice(self):
+        t = self.pty("pintheon-set-network")
+        t.expect("Choose 1-2 [1]: ")
+        t.send(b"\x04")
+        code, _ = t.finish()
+        self.assertEqual(code, 1, t.screen)
+        self.assertIn(b"cancelled", t.screen)
+        self.assertEqual(self.value("pintheon-network"), "testnet")
+
+    def test_tier_from_a_numbered_menu(self):
+        t = self.pty("pinggy-set-tier")
+        t.expect("Select Pinggy Tier:")
+        t.expect("1) pro")
+        t.expect("2) free")
+        t.expect("Choose 1-2 [1]: ")
+        t.send("3\n")
+        t.expect("Please enter a number from 1 to 2.")
+        t.send("2\n")
+        self.assertEqual(t.finish()[0], 0, t.screen)
+        self.assertEqual(self.value("pinggy-tier"), "free")
+
+    def test_network_by_name_and_the_dapp_follows(self):
+        t = self.pty("pintheon-set-network")
+        t.expect("Choose 1-2 [1]: ")
+        t.send("mainnet\n")
+        self.assertEqual(t.finish()[0], 0, t.screen)
+        self.assertEqual(self.value("pintheon-network"), "mainnet")
+        self.assertIn("pintheon-mainnet-", self.value("pintheon-dapp"))
+
+    def test_choice_prompt_prints_ok_or_cancel(self):
+        for typed, printed in (("y\n", b"OK\n"), ("no\n", b"CANCEL\n")):
+            t = self.pty("custom-choice-prompt", "Deploy now?")
+            t.expect("Deploy now? [y/n] ")
+            t.send("maybe\n")
+            t.expect("Please answer y or n.")
+            t.send(typed)
+            self.assertEqual(t.finish(), (0, printed), t.screen)
+
+    def test_message_waits_for_enter(self):
+        t = self.pty("custom-prompt", "Saved.")
+        t.expect("Saved.")
+        t.expect("(press Enter) ")
+        time.sleep(0.3)
+        self.assertIsNone(t.proc.poll(), "it must wait for Enter")
+        t.send("\n")
+        self.assertEqual(t.finish(), (0, b""), t.screen)
+
+    def test_copy_prompts_show_the_text_and_print_it(self):
+        t = self.pty("custom-copy-line-prompt", "Your key:", "GABC")
+        t.expect("Your key:")
+        t.expect("GABC")
+        t.send("\n")
+        self.assertEqual(t.finish(), (0, b"GABC\n"), t.screen)
+        t = self.pty("custom-copy-text-prompt", "Words:", "one two\nthree")
+        t.expect("one two\r\nthree")  # the terminal turns \n into \r\n
+        t.send("\n")
+        self.assertEqual(t.finish(), (0, b"one two\nthree\n"), t.screen)
+
+    def test_img_to_url_asks_again_then_prints_the_data_url(self):
+        png = os.path.join(self.home, "logo.png")
+        with open(png, "wb") as f:
+            f.write(PNG)
+        with open(os.path.join(self.home, "notes.txt"), "w") as f:
+            f.write("x")
+        t = self.pty("img-to-url", "Pick a logo")
+        t.expect("Pick a logo (*.png, *.svg) ")
+        t.send("/no/such.png\n")
+        t.expect("no such file: /no/such.png")
+        t.send("~/notes.txt\n")
+        t.expect("not a *.png or *.svg file")
+        t.send("~/logo.png\n")
+        code, out = t.finish()
+        self.assertEqual(code, 0, t.screen)
+        self.assertEqual(out, self.hvym("png-to-data-url", png).out)
+        self.assertEqual(out, b"data:image/png;base64," + base64.b64encode(PNG) + b"\n")
+
+    def test_loading_spinner_for_its_seconds(self):
+        t = self.pty("custom-loading-msg", "Working", "--seconds", "1")
+        start = time.time()
+        t.expect("Working")
+        code, out = t.finish()
+        self.assertEqual((code, out), (0, b""), t.screen)
+        self.assertGreaterEqual(time.time() - start, 0.9)
+
+    def test_splash_prints_the_brand(self):
+        t = self.pty("splash")
+        t.expect("HEAVYMETA\u00ae")
+        self.assertEqual(t.finish(), (0, b""))
+
+
+DIALOG_SCRIPT = r"""#!/bin/sh
+# Records each call (arguments and input), then answers as the test says.
+{ printf 'call'; for a in "$@"; do printf ' [%s]' "$a"; done; printf '\n'; } >> "$DIALOG_LOG"
+case "$1" in
+  busy) cat > /dev/null; echo "input closed" >> "$DIALOG_LOG"; exit 0 ;;
+  splash) exit 0 ;;
+esac
+cat > "$DIALOG_LOG.in"
+printf '%s' "$DIALOG_ANSWER"
+[ -n "$DIALOG_STDERR" ] && echo "$DIALOG_STDERR" >&2
+exit "${DIALOG_EXIT:-0}"
+"""
+
+
+class DialogProtocol(Home):
+    """$HVYM_DIALOG: hvym's argument protocol (docs/dialogs.md)."""
+
+    def setUp(self):
+        super().setUp()
+        self.script = os.path.join(self.home, "dialog")
+        with open(self.script, "w") as f:
+            f.write(DIALOG_SCRIPT)
+        os.chmod(self.script, 0o755)
+        self.log = os.path.join(self.home, "dialog.log")
+
+    def ask(self, *args, answer="", exit=0, stderr="", stdin=b"", extra=None):
+        env = {"HVYM_DIALOG": self.script, "DIALOG_LOG": self.log, "DIALOG_ANSWER": answer,
+               "DIALOG_EXIT": str(exit), "DIALOG_STDERR": stderr, **(extra or {})}
+        return self.hvym(*args, env=env, stdin=stdin)
+
+    def calls(self):
+        if not os.path.exists(self.log):
+            return []
+        with open(self.log) as f:
+            return [line.rstrip("\n") for line in f if line.startswith("call")]
+
+    def given(self):
+        with open(self.log + ".in", "rb") as f:
+            return f.read()
+
+    def test_port_line_with_the_current_port_on_stdin(self):
+        r = self.ask("pintheon-set-port", answer="9300\n")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.calls(), ["call [line] [--title] [HEAVYMETA\u00ae] [--text] [Enter Pintheon Port:]"])
+        self.assertEqual(self.given(), b"9998")
+        self.assertEqual(self.value("pintheon-port"), "9300")
+
+    def test_bad_answers_are_asked_again_a_few_times_only(self):
+        before = self.store_files()
+        r = self.ask("pintheon-set-port", answer="abc")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn(b"no valid port after 5 tries; nothing changed.", r.err)
+        self.assertEqual(len(self.calls()), 5)
+        self.assertIn("[Invalid port 'abc': a whole number from 1 to 65535. Enter Pintheon Port:]",
+                      self.calls()[1])
+        self.assertEqual(self.store_files(), before)
+
+    def test_cancel_is_exit_1_and_changes_nothing(self):
+        self.assertEqual(self.hvym("pinggy-set-tier", "free").code, 0)
+        before = self.store_files()
+        for cmd in ("pinggy-set-tier", "pintheon-set-network", "pinggy-set-token", "pintheon-set-port"):
+            r = self.ask(cmd, answer="pro", exit=1)
+            self.assertEqual((r.code, r.out), (1, b""), (cmd, r))
+            self.assertEqual(r.err, b"Error: cancelled; nothing changed.\n", cmd)
+        self.assertEqual(self.store_files(), before)
+
+    def test_a_failing_dialog_program_is_reported(self):
+        r = self.ask("pintheon-set-port", exit=3, stderr="no screen here")
+        self.assertEqual(r.code, 1)
+        self.assertIn(b"failed (exit status 3): no screen here", r.err)
+
+    def test_choices_are_listed_and_a_bad_answer_refused(self):
+        r = self.ask("pinggy-set-tier", answer="gold\n")
+        self.assertEqual(r.code, 1)
+        self.assertIn(b"answered badly: 'gold' is not one of 'pro', 'free'", r.err)
+        self.assertEqual(self.calls()[0],
+                         "call [choice] [--title] [HEAVYMETA\u00ae] [--text] [Select Pinggy Tier:] "
+                         "[--choice] [pro] [--choice] [free]")
+        self.assertEqual(self.given(), b"pro")  # the current choice
+        r = self.ask("pinggy-set-tier", answer="free\n")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.value("pinggy-tier"), "free")
+
+    def test_secret_answer_is_stored_and_never_an_argument(self):
+        r = self.ask("pinggy-set-token", answer="p1ng-t0ken\n")
+        self.assertEqual((r.code, r.out), (0, b"\n"), r)
+        self.assertEqual(self.calls(), ["call [secret] [--title] [HEAVYMETA\u00ae] [--text] [Enter Pinggy Token:]"])
+        self.assertEqual(self.value("pinggy-token"), "p1ng-t0ken")
+
+    def test_copy_text_goes_on_stdin_and_the_final_text_is_printed(self):
+        r = self.ask("custom-copy-text-prompt", "Words:", "alpha\nbeta", answer="alpha\nbeta\ngamma\n")
+        self.assertEqual((r.code, r.out), (0, b"alpha\nbeta\ngamma\n"), r)
+        self.assertEqual(self.calls(), ["call [copy] [--title] [HEAVYMETA\u00ae] [--text] [Words:]"])
+        self.assertEqual(self.given(), b"alpha\nbeta")
+        r = self.ask("custom-copy-line-prompt", "Key:", "GABC", answer="GABC\nextra\n")
+        self.assertEqual((r.code, r.out), (0, b"GABC\n"), r)
+        self.assertIn("[--one-line]", self.calls()[-1])
+
+    def test_choice_prompt_and_message(self):
+        self.assertEqual(self.ask("custom-choice-prompt", "Go?").out, b"OK\n")
+        self.assertEqual(self.ask("custom-choice-prompt", "Go?", exit=1).out, b"CANCEL\n")
+        r = self.ask("custom-prompt", "Done.")
+        self.assertEqual((r.code, r.out), (0, b""))
+        self.assertEqual(self.calls()[-1], "call [message] [--title] [HEAVYMETA\u00ae] [--text] [Done.]")
+
+    def test_img_to_url_checks_the_picked_file(self):
+        svg = os.path.join(self.home, "a.SVG")
+        with open(svg, "wb") as f:
+            f.write(b'<?xml version="1.0"?>\n<svg/>')
+        r = self.ask("img-to-url", "Pick", answer=svg + "\n")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.out, self.hvym("svg-to-data-url", svg).out)
+        self.assertIn("[--pattern] [*.png] [--pattern] [*.svg] [--filter-name] [Images]", self.calls()[0])
+        r = self.ask("img-to-url", "Pick", answer="/etc/hostname\n")
+        self.assertEqual((r.code, r.out), (1, b""))
+        self.assertIn(b"not a *.png or *.svg file: /etc/hostname", r.err)
+
+    def test_loading_message_ends_when_stdin_closes(self):
+        env = base_env(self.home, HVYM_DIALOG=self.script, DIALOG_LOG=self.log)
+        p = subprocess.Popen([BIN, "custom-loading-msg", "Exporting", "--seconds", "0"], env=env,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdin.write(b"progress 10\n")
+        p.stdin.flush()
+        time.sleep(0.5)
+        self.assertIsNone(p.poll(), "it must wait for its input to close")
+        start = time.time()
+        p.stdin.close()
+        p.stdin = None
+        out, err = p.communicate(timeout=10)
+        self.assertLess(time.time() - start, 3)
+        self.assertEqual((p.returncode, out), (0, b""), err)
+        with open(self.log) as f:
+            log = f.read()
+        self.assertIn("call [busy] [--title] [HEAVYMETA\u00ae] [--text] [Exporting]", log)
+        self.assertIn("input closed", log)
+
+    def test_loading_message_ends_after_its_seconds(self):
+        # Standard input that is not a pipe (here /dev/null) is not watched.
+        env = base_env(self.home, HVYM_DIALOG=self.script, DIALOG_LOG=self.log)
+        start = time.time()
+        r = subprocess.run([BIN, "custom-loading-msg", "Working", "--seconds", "1"], env=env,
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertGreaterEqual(time.time() - start, 0.9)
+        self.assertLess(time.time() - start, 5)
+
+    def test_splash_seconds(self):
+        r = self.ask("splash", "--seconds", "2")
+        self.assertEqual((r.code, r.out), (0, b""), r)
+        self.assertEqual(self.calls(), ["call [splash] [--title] [HEAVYMETA\u00ae] [--text] [HEAVYMETA\u00ae] "
+                                        "[--seconds] [2]"])
+        self.assertEqual(self.ask("splash", "--seconds", "-1").code, 2)
+
+    def test_a_missing_dialog_program_is_named(self):
+        r = self.hvym("pintheon-set-port", env={"HVYM_DIALOG": "/no/such/dialog"})
+        self.assertEqual(r.code, 1)
+        self.assertIn(b"HVYM_DIALOG names /no/such/dialog, which is not an executable program", r.err)
+
+
+class Refusals(Home):
+    """When hvym may not or cannot ask."""
+
+    def test_no_terminal_and_no_dialog_program(self):
+        self.hvym("pintheon-port")  # makes the store
+        before = self.store_files()
+        cases = {
+            "pintheon-set-port": "the Pintheon port",
+            "pinggy-set-token": "the Pinggy token",
+            "pinggy-set-tier": "the Pinggy tier",
+            "pintheon-set-network": "the Pintheon network",
+            "custom-prompt": "an acknowledgement",
+            "custom-choice-prompt": "a choice",
+            "img-to-url": "an image file",
+        }
+        for cmd, what in cases.items():
+            args = [cmd] + (["msg"] if cmd.startswith(("custom", "img")) else [])
+            r = self.hvym(*args)
+            self.assertEqual((r.code, r.out), (1, b""), (cmd, r))
+            self.assertEqual(r.err.decode(), f"Error: cannot ask for {what}: no terminal and no dialog program; "
+                                             "give it as an argument.\n")
+        r = self.hvym("splash")
+        self.assertEqual(r.code, 1)
+        self.assertIn(b"cannot show the splash: no terminal and no dialog program", r.err)
+        self.assertEqual(self.store_files(), before)
+
+    def test_no_input_forbids_asking_even_with_a_dialog_program(self):
+        log = os.path.join(self.home, "called")
+        script = os.path.join(self.home, "dialog")
+        with open(script, "w") as f:
+            f.write(f"#!/bin/sh\ntouch {log}\necho 9400\n")
+        os.chmod(script, 0o755)
+        r = self.hvym("pintheon-set-port", "--no-input", env={"HVYM_DIALOG": script})
+        self.assertEqual(r.code, 1)
+        self.assertIn(b"cannot ask for the Pintheon port: input is disabled (--no-input)", r.err)
+        r = self.hvym("pintheon-set-port", env={"HVYM_DIALOG": script, "HVYM_NO_INPUT": "1"})
+        self.assertEqual(r.code, 1)
+        self.assertIn(b"input is disabled (HVYM_NO_INPUT is set)", r.err)
+        self.assertFalse(os.path.exists(log), "the dialog program must not run")
+        r = self.hvym("pintheon-set-port", env={"HVYM_DIALOG": script, "HVYM_NO_INPUT": "0"})
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.value("pintheon-port"), "9400")
+        # Given a value, --no-input changes nothing.
+        self.assertEqual(self.hvym("pintheon-set-port", "9500", "--no-input").code, 0)
+        self.assertEqual(self.value("pintheon-port"), "9500")
+
+    def test_no_input_is_accepted_by_every_command_and_listed_where_it_matters(self):
+        self.assertEqual(self.hvym("check", "--no-input").out, b"ONE-TWO\n")
+        for cmd in ("pintheon-set-port", "pinggy-set-token", "pinggy-set-tier", "pintheon-set-network",
+                    "splash", "custom-prompt", "custom-choice-prompt", "custom-copy-line-prompt",
+                    "custom-copy-text-prompt", "custom-loading-msg", "img-to-url"):
+            r = self.hvym(cmd, "--help")
+            self.assertEqual(r.code, 0, cmd)
+            self.assertIn(b"--no-input", r.out, cmd)
+        self.assertNotIn(b"--no-input", self.hvym("pintheon-port", "--help").out)
+
+
+class NoGuiInBinary(unittest.TestCase):
+    def test_no_gui_library_is_linked(self):
+        with open(BIN, "rb") as f:
+            blob = f.read()
+        for name in (b"libgtk", b"libgdk", b"libQt", b"libX11", b"libxcb", b"libwayland", b"XOpenDisplay",
+                     b"gtk_init", b"QApplication"):
+            self.assertNotIn(name, blob)
+        nm = shutil.which("nm")
+        if nm:
+            symbols = subprocess.run([nm, "-C", BIN], capture_output=True, text=True).stdout
+            self.assertTrue(symbols, "the binary should keep its symbol table")
+            bad = [s for s in symbols.splitlines() if re.search(r"\b(gtk_|gdk_|Gtk|Q[A-Z]\w+::|X[A-Z]\w+Display|xcb_|wl_)", s)]
+            self.assertEqual(bad, [])
+        if os.environ.get("HVYM_STATIC") == "true":
+            dyn = subprocess.run(["readelf", "-d", BIN], capture_output=True, text=True).stdout
+            self.assertIn("no dynamic section", dyn)
+
+
+class Zenity(Home):
+    """No terminal, a real X server: hvym runs zenity; xdotool answers."""
+
+    @classmethod
+    def setUpClass(cls):
+        missing = [n for n, p in (("Xvfb", desktop.XVFB), ("zenity", desktop.ZENITY),
+                                  ("xdotool", desktop.XDOTOOL), ("xwd", desktop.XWD)) if not p]
+        if missing:
+            raise RuntimeError(f"missing {', '.join(missing)}: run scripts/setup")
+        cls.x = desktop.Xvfb()
+        os.makedirs(ARTIFACTS, exist_ok=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.x.stop()
+
+    def start(self, *args, stdin=subprocess.DEVNULL):
+        p = subprocess.Popen([BIN, *args], env=base_env(self.home, **self.x.env()), stdin=stdin,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        return p
+
+    def shot(self, name):
+        path = self.x.screenshot(os.path.join(ARTIFACTS, name + ".png"))
+        self.assertGreater(os.path.getsize(path), 1000)
+        return path
+
+    def end(self, p):
+        out, err = p.communicate(timeout=20)
+        return p.returncode, out, err
+
+    def test_port_dialog_answer_is_stored(self):
+        p = self.start("pintheon-set-port")
+        self.x.window("HEAVYMETA")
+        self.x.keys("ctrl+a")
+        self.x.type("9555")
+        self.shot("pintheon-set-port-zenity")
+        self.x.keys("Return")
+        code, out, err = self.end(p)
+        self.assertEqual((code, out), (0, b""), err)
+        self.assertEqual(self.value("pintheon-port"), "9555")
+
+    def test_escape_cancels_and_changes_nothing(self):
+        self.hvym("pintheon-port")
+        before = self.store_files()
+        p = self.start("pintheon-set-port")
+        self.x.window("HEAVYMETA")
+        self.x.type("1234")
+        self.x.keys("Escape")
+        code, out, err = self.end(p)
+        self.assertEqual((code, out), (1, b""))
+        self.assertIn(b"cancelled; nothing changed.", err)
+        self.assertEqual(self.store_files(), before)
+
+    def test_tier_from_the_list(self):
+        p = self.start("pinggy-set-tier")
+        self.x.window("HEAVYMETA")
+        self.x.keys("Down")
+        self.shot("pinggy-set-tier-zenity")
+        self.x.keys("Return")
+        code, _, err = self.end(p)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.value("pinggy-tier"), "free")
+
+    def test_token_entry_is_hidden(self):
+        p = self.start("pinggy-set-token")
+        self.x.window("HEAVYMETA")
+        self.x.type("zen-token")
+        self.shot("pinggy-set-token-zenity")
+        self.x.keys("Return")
+        code, out, err = self.end(p)
+        self.assertEqual((code, out), (0, b"\n"), err)
+        self.assertEqual(self.value("pinggy-token"), "zen-token")
+
+    def test_copy_text_can_be_edited(self):
+        p = self.start("custom-copy-text-prompt", "Your words", "one\ntwo")
+        self.x.window("Your words")
+        self.x.keys("ctrl+End")
+        self.x.type(" three")
+        self.shot("custom-copy-text-prompt-zenity")
+        self.x.keys("ctrl+Tab", "Return")
+        code, out, err = self.end(p)
+        self.assertEqual((code, out), (0, b"one\ntwo three\n"), err)
+
+    def test_img_to_url_file_picker(self):
+        png = os.path.join(self.home, "pick.png")
+        with open(png, "wb") as f:
+            f.write(PNG)
+        p = self.start("img-to-url", "Choose an image")
+        self.x.window("Choose an image")
+        self.x.keys("ctrl+l")
+        self.x.type(png)
+        self.shot("img-to-url-zenity")
+        self.x.keys("Return")
+        code, out, err = self.end(p)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out, b"data:image/png;base64," + base64.b64encode(PNG) + b"\n")
+
+    def test_loading_message_closes_with_its_input(self):
+        p = self.start("custom-loading-msg", "Exporting", "--seconds", "0", stdin=subprocess.PIPE)
+        self.x.window("HEAVYMETA")
+        self.shot("custom-loading-msg-zenity")
+        p.stdin.close()
+        p.stdin = None
+        code, _, err = self.end(p)
+        self.assertEqual(code, 0, err)
+        self.assertTrue(desktop_wait(lambda: self.x.gone("HEAVYMETA")))
+
+    def test_splash_goes_away_by_itself(self):
+        start = time.time()
+        p = self.start("splash", "--seconds", "2")
+        self.x.window("HEAVYMETA")
+        self.shot("splash-zenity")
+        code, _, err = self.end(p)
+        self.assertEqual(code, 0, err)
+        self.assertGreaterEqual(time.time() - start, 1.5)
+
+    def test_an_unreachable_display_is_a_failure_not_a_cancel(self):
+        r = self.hvym("pintheon-set-port", env={"DISPLAY": ":" + str(os.getpid() % 1000 + 3000)})
+        self.assertEqual(r.code, 1)
+        self.assertIn(b"the dialog program zenity failed", r.err)
+        self.assertIn(b"cannot open display", r.err)
+
+
+def desktop_wait(check, seconds=10):
+    end = time.time() + seconds
+    while time.time() < end:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+if __name__ == "__main__":
+    unittest.main()
