@@ -15,6 +15,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import BIN, run  # noqa: E402
 import desktop  # noqa: E402
+from realparts import wait_for  # noqa: E402
 
 ARTIFACTS = os.environ.get("HVYM_ARTIFACTS") or tempfile.mkdtemp(prefix="hvym-artifacts-")
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3
@@ -537,7 +538,7 @@ class Zenity(Home):
         p.stdin = None
         code, _, err = self.end(p)
         self.assertEqual(code, 0, err)
-        self.assertTrue(desktop_wait(lambda: self.x.gone("HEAVYMETA")))
+        self.assertTrue(wait_for(lambda: self.x.gone("HEAVYMETA"), 10))
 
     def test_splash_goes_away_by_itself(self):
         start = time.time()
@@ -553,15 +554,6 @@ class Zenity(Home):
         self.assertEqual(r.code, 1)
         self.assertIn(b"the dialog program zenity failed", r.err)
         self.assertIn(b"cannot open display", r.err)
-
-
-def desktop_wait(check, seconds=10):
-    end = time.time() + seconds
-    while time.time() < end:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 if __name__ == "__main__":
