@@ -62,6 +62,17 @@
   X(slider_int_data) \
   X(splash) \
   X(standard_material_data) \
+  X(stellar_import_legacy) \
+  X(stellar_list) \
+  X(stellar_load_keys) \
+  X(stellar_load_shared_pub) \
+  X(stellar_new_account) \
+  X(stellar_new_testnet_account) \
+  X(stellar_remove_account) \
+  X(stellar_select_keys) \
+  X(stellar_select_shared_pub) \
+  X(stellar_set_account) \
+  X(stellar_update_db_pw) \
   X(svg_to_data_url) \
   X(version)
 

@@ -30,6 +30,8 @@ constexpr KeySpec kSpecs[kKeyCount] = {
     {"pintheon_registry", ValueKind::Text, "metavinci",
      "Registry and namespace of the Pintheon image (default metavinci on Docker Hub)"},
     {"pintheon_sif_path", ValueKind::Text, "", "Pintheon SIF file path"},
+    {"stellar_friendbot_url", ValueKind::Text, "https://friendbot.stellar.org",
+     "Stellar testnet Friendbot (stellar-new-testnet-account funds through URL?addr=G...)"},
     {"tunnel_pid", ValueKind::Count, "", "Process id of the running Pinggy tunnel"},
     {"tunnel_status", ValueKind::Status, "stopped",
      "Pinggy tunnel state: stopped, starting, running or error"},
@@ -103,10 +105,10 @@ std::string check_value(Key k, std::string_view v) {
             return registry ? "must be a registry path (letters, digits, '-', '_', '.', '/', ':')"
                             : "must be a Docker image name (letters, digits, '-', '_', '.')";
       }
-      if (k == Key::PinggyBaseUrl &&
+      if ((k == Key::PinggyBaseUrl || k == Key::StellarFriendbotUrl) &&
           (v.substr(0, 7) != "http://" && v.substr(0, 8) != "https://"))
         return "must be an http:// or https:// URL";
-      if (k == Key::PinggyBaseUrl && v.find(' ') != std::string_view::npos)
+      if ((k == Key::PinggyBaseUrl || k == Key::StellarFriendbotUrl) && v.find(' ') != std::string_view::npos)
         return "must not contain spaces";
       return "";
     case ValueKind::List: {
@@ -368,6 +370,15 @@ std::optional<std::string_view> ConfigSession::cached(std::string_view name) {
   if (!config_.store_) return std::nullopt;
   std::string error;
   return store_.get("cache/" + std::string(name), error);
+}
+
+Store* ConfigSession::writable_store(std::string& error) {
+  if (!config_.store_ && create_on_write_ && !create_now(error)) return nullptr;
+  if (!config_.store_ || !store_.writable()) {
+    if (error.empty()) error = "the store is not open for writing";
+    return nullptr;
+  }
+  return &store_;
 }
 
 bool ConfigSession::remember(std::string_view name, std::string_view value, std::string& error) {

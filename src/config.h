@@ -29,11 +29,12 @@ enum class Key : uint8_t {
   PintheonPort,
   PintheonRegistry,
   PintheonSifPath,
+  StellarFriendbotUrl,
   TunnelPid,
   TunnelStatus,
   TunnelTimestamp,
 };
-inline constexpr size_t kKeyCount = 12;
+inline constexpr size_t kKeyCount = 13;
 inline constexpr int kSchemaVersion = 1;
 
 // How a value is kept in the store (and printed by `config get`):
@@ -118,6 +119,10 @@ class ConfigSession {
   // Remembers an answer in this write session (creating the store if needed).
   bool remember(std::string_view name, std::string_view value, std::string& error);
   bool has_store() const { return config_.store_ != nullptr; }
+  // The store of a write session for records that are not config values
+  // (the vault); created now when the call found none. Null with the
+  // reason in error.
+  Store* writable_store(std::string& error);
 
  private:
   friend class Config;

@@ -1,0 +1,317 @@
+// Stellar accounts: stellar-new-account, stellar-new-testnet-account,
+// stellar-set-account, stellar-remove-account, stellar-list. Keys come from
+// 24 recovery words (SEP-0005); secrets live sealed in the vault.
+#include <sodium.h>
+#include <time.h>
+
+#include "accounts.h"
+#include "args.h"
+#include "command.h"
+#include "friendbot.h"
+#include "json_writer.h"
+#include "prompt.h"
+#include "stellar_keys.h"
+
+namespace hvym::commands {
+namespace {
+
+using accounts::Write;
+
+// --- stellar-new-account, stellar-new-testnet-account ---------------------
+constexpr Param kNewParams[] = {
+    {Kind::Option, Type::String, "--name", nullptr, "Name of the account (asked when not given).", true},
+    {Kind::Option, Type::String, "--passphrase-file", nullptr,
+     "Read the vault passphrase from the first line of FILE ('-': standard input).", true},
+    {Kind::Option, Type::String, "--mnemonic-file", nullptr,
+     "Recover the account from the words in FILE ('-': standard input) instead of making new ones.", true},
+    {Kind::Flag, Type::Bool, "--show-mnemonic", nullptr,
+     "Print the new words on standard output (second line) instead of showing them in a dialog.", true},
+};
+
+// The words, shown once; nothing is stored unless they were seen.
+int show_words(Call& call, const std::string& words) {
+  Answer a = ask(call, {.kind = Ask::Copy,
+                        .what = "the recovery words to be seen",
+                        .message = "Write down these 24 words and keep them secret: they recover the "
+                                   "account. They are shown only this once.",
+                        .initial = words});
+  if (a.outcome == Outcome::Answered) return kOk;
+  if (a.outcome == Outcome::Cancelled) return failure(call, "cancelled; no account was made.");
+  return failure(call, a.error + " (or use --show-mnemonic); no account was made.");
+}
+
+double now_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+int new_account(Call& call, bool testnet) {
+  Vault seen;
+  if (!accounts::snapshot(call, seen)) return kFailed;
+
+  std::string name;
+  if (call[0].given) {
+    name = call[0].text;
+  } else {
+    Answer a = ask(call, {.kind = Ask::Line, .what = "the account name",
+                          .message = testnet ? "Name of the new testnet account:" : "Name of the new account:"});
+    if (a.outcome != Outcome::Answered) return unanswered(call, a);
+    name = std::move(a.text);
+  }
+  if (std::string why = Vault::check_name(name); !why.empty()) return usage_error(call, why + ".");
+  if (seen.find(name)) return failure(call, "an account named " + py_repr(name) + " exists already.");
+
+  Secrets secrets;
+  bool recovering = call[2].given;
+  if (recovering) {
+    std::string text, why;
+    if (!accounts::read_secret(call[2].text, 0, text, why)) return failure(call, why + ".");
+    bool ok = stellar::check_mnemonic(text, secrets.mnemonic, why);
+    sodium_memzero(text.data(), text.size());
+    if (!ok) return failure(call, "those are not recovery words: " + why + ".");
+  } else {
+    secrets.mnemonic = stellar::new_mnemonic();
+  }
+  auto seed = stellar::mnemonic_seed(secrets.mnemonic);
+  auto key32 = stellar::derive_account(seed, 0);
+  stellar::KeyPair kp = stellar::keypair_from_seed(key32);
+  sodium_memzero(seed.data(), seed.size());
+  sodium_memzero(key32.data(), key32.size());
+  secrets.secret_key = kp.secret_key;
+  sodium_memzero(kp.secret_key.data(), kp.secret_key.size());
+  for (const Account& a : seen.accounts())
+    if (a.public_key == kp.public_key)
+      return failure(call, "this account is in the vault already, as " + py_repr(a.name) + ".");
+
+  VaultKey key;
+  std::string passphrase, prepared;
+  int status = seen.has_passphrase()
+                   ? accounts::unlock(call, seen, call[1], key, passphrase)
+                   : accounts::new_passphrase(call, call[1], 0, "New passphrase for the Stellar vault:", passphrase);
+  if (status != kOk) return status;
+  std::string error;
+  if (!seen.has_passphrase() && !Vault::new_header(passphrase, key, prepared, error)) return failure(call, error + ".");
+  bool print_words = call[3].b && !recovering;
+  if (!recovering && !print_words && (status = show_words(call, secrets.mnemonic)) != kOk) return status;
+
+  Write w;
+  if ((status = w.begin(call)) != kOk) return status;
+  if ((status = w.rekey(call, seen, passphrase, key, prepared)) != kOk) return status;
+  sodium_memzero(passphrase.data(), passphrase.size());
+  if (w.vault().find(name)) return failure(call, "an account named " + py_repr(name) + " exists already.");
+  for (const Account& a : w.vault().accounts())
+    if (a.public_key == kp.public_key)
+      return failure(call, "this account is in the vault already, as " + py_repr(a.name) + ".");
+  Account account{.name = name, .public_key = kp.public_key, .x25519_pub = kp.x25519_pub, .testnet = testnet};
+  if (testnet) account.funded = false;
+  account.created = w.vault().next_number();
+  Vault::seal(key, account, secrets, account.sealed);
+  if (!Vault::put_account(w.store(), account, error) || !Vault::set_next(w.store(), account.created + 1, error) ||
+      !Vault::set_active(w.store(), name, error))
+    return w.failed(call, error);
+  if ((status = w.commit(call)) != kOk) return status;
+
+  call.out.line(kp.public_key);
+  if (print_words) call.out.line(secrets.mnemonic);
+  call.err.line("Account " + name + (recovering ? " recovered" : " created") + "; it is the active account.");
+  if (!testnet) return kOk;
+
+  // Funding talks to the network: after the account is safely stored.
+  call.out.flush();
+  std::string base;
+  {
+    ConfigSession s;
+    if (s.open(false, call.err)) base = s.config().get(Key::StellarFriendbotUrl);
+  }
+  Funding f = fund_testnet(base, kp.public_key);
+  if (!f.funded) {
+    call.err.line("Warning: the account was not funded: " + f.why + ". Fund it later at " + base +
+                  "/?addr=" + kp.public_key);
+    return kOk;
+  }
+  Write fw;
+  if ((status = fw.begin(call)) != kOk) return status;
+  if (const Account* now = fw.vault().find(name); now && now->public_key == kp.public_key) {
+    Account funded = *now;
+    funded.funded = true;
+    funded.funded_at = now_seconds();
+    if (!Vault::put_account(fw.store(), funded, error)) return fw.failed(call, error);
+    if ((status = fw.commit(call)) != kOk) return status;
+  }
+  call.err.line("Funded by Friendbot.");
+  return kOk;
+}
+
+int run_new(Call& call) { return new_account(call, false); }
+int run_new_testnet(Call& call) { return new_account(call, true); }
+
+// --- stellar-set-account ---------------------------------------------------
+constexpr Param kSetParams[] = {
+    {Kind::Argument, Type::String, "name", nullptr, "the account (asked when not given)", true},
+    {Kind::Flag, Type::Bool, "--quiet", "-q", "No confirmation.", true},
+};
+
+int run_set(Call& call) {
+  Vault seen;
+  if (!accounts::snapshot(call, seen)) return kFailed;
+  const Account* chosen = nullptr;
+  if (int status = accounts::pick(call, seen, call[0], "Choose Account:", chosen); status != kOk) return status;
+  std::string name = chosen->name;
+  Write w;
+  std::string error;
+  if (int status = w.begin(call); status != kOk) return status;
+  if (!w.vault().find(name)) return failure(call, "no account is named " + py_repr(name) + " any more.");
+  if (!Vault::set_active(w.store(), name, error)) return w.failed(call, error);
+  if (int status = w.commit(call); status != kOk) return status;
+  call.out.line(name);
+  if (!call[1].b) call.err.line("Account has been changed to: " + name);
+  return kOk;
+}
+
+// --- stellar-remove-account --------------------------------------------------
+constexpr Param kRemoveParams[] = {
+    {Kind::Argument, Type::String, "name", nullptr, "the account (asked when not given)", true},
+    {Kind::Flag, Type::Bool, "--yes", "-y", "Do not ask for confirmation.", true},
+};
+
+int run_remove(Call& call) {
+  Vault seen;
+  if (!accounts::snapshot(call, seen)) return kFailed;
+  const Account* chosen = nullptr;
+  if (int status = accounts::pick(call, seen, call[0], "Remove Account:", chosen); status != kOk) return status;
+  std::string name = chosen->name, public_key = chosen->public_key;
+  if (!call[1].b) {
+    std::string message = "Remove the account " + name + " (" + public_key +
+                          ")? Only its 24 words can bring it back.";
+    Answer a = ask(call, {.kind = Ask::YesNo, .what = "a confirmation (or give --yes)", .message = message});
+    if (a.outcome != Outcome::Answered) return unanswered(call, a);
+  }
+  Write w;
+  std::string error;
+  if (int status = w.begin(call); status != kOk) return status;
+  const auto& list = w.vault().accounts();
+  const Account* gone = w.vault().find(name);
+  if (!gone || gone->public_key != public_key) return failure(call, "the account " + py_repr(name) + " changed meanwhile; nothing removed.");
+  // The next account (in creation order) becomes active, else the one before.
+  std::string next;
+  bool was_active = w.vault().active() == gone;
+  size_t at = static_cast<size_t>(gone - list.data());
+  if (at + 1 < list.size()) next = list[at + 1].name;
+  else if (at > 0) next = list[at - 1].name;
+  if (!Vault::remove_account(w.store(), name, error)) return w.failed(call, error);
+  if (was_active && !next.empty() && !Vault::set_active(w.store(), next, error)) return w.failed(call, error);
+  if (int status = w.commit(call); status != kOk) return status;
+  std::string active = was_active ? next : std::string(w.vault().active()->name);
+  call.err.line(active.empty() ? name + " removed; no accounts are left."
+                               : name + " removed; the active account is " + active + ".");
+  return kOk;
+}
+
+// --- stellar-list ------------------------------------------------------------
+constexpr Param kListParams[] = {
+    {Kind::Flag, Type::Bool, "--json", nullptr, "One JSON array of the accounts' public parts.", true},
+};
+
+int run_list(Call& call) {
+  Vault v;
+  if (!accounts::snapshot(call, v)) return kFailed;
+  const Account* active = v.active();
+  if (call[0].b) {
+    JsonWriter w(call.out);
+    w.begin_array();
+    for (const Account& a : v.accounts()) {
+      w.begin_object();
+      w.key("name");
+      w.string(a.name);
+      w.key("public");
+      w.string(a.public_key);
+      w.key("25519_pub");
+      w.string(a.x25519_pub);
+      w.key("active");
+      w.boolean(&a == active);
+      w.key("testnet");
+      w.boolean(a.testnet);
+      w.key("funded");
+      if (a.funded) w.boolean(*a.funded);
+      else w.null();
+      w.end_object();
+    }
+    w.end_array();
+    call.out.put('\n');
+    return kOk;
+  }
+  for (const Account& a : v.accounts()) {
+    call.out.write(&a == active ? "* " : "  ");
+    call.out.write(a.public_key);
+    call.out.write("  ");
+    call.out.write(a.name);
+    if (a.testnet) call.out.write(a.funded.value_or(false) ? "  (testnet, funded)" : "  (testnet, not funded)");
+    call.out.put('\n');
+  }
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command stellar_new_account, stellar_new_testnet_account, stellar_set_account,
+    stellar_remove_account, stellar_list;
+
+constinit const Command stellar_new_account{
+    .name = "stellar-new-account",
+    .group = Group::Stellar,
+    .summary = "Create a Stellar account from 24 new words (or recover one); print its public key.",
+    .help = "Create a Stellar account: 24 new recovery words (BIP-39), the key derived from them "
+            "(SEP-0005, m/44'/148'/0'), sealed in the vault under its passphrase. The words are "
+            "shown once through a dialog or the terminal (--show-mnemonic prints them instead). "
+            "With --mnemonic-file the account is recovered from its words. Prints the public key; "
+            "the new account becomes the active one.",
+    .params = kNewParams,
+    .needs = kMayPrompt,
+    .run = run_new,
+};
+
+constinit const Command stellar_new_testnet_account{
+    .name = "stellar-new-testnet-account",
+    .group = Group::Stellar,
+    .summary = "Create a testnet account and fund it through Friendbot; print its public key.",
+    .help = "As stellar-new-account, flagged testnet, then funded through the testnet Friendbot "
+            "(config key stellar_friendbot_url) with curl. When funding fails the account is kept, "
+            "marked not funded, and a warning says why (exit status 0).",
+    .params = kNewParams,
+    .needs = kMayPrompt | kUsesNetwork,
+    .run = run_new_testnet,
+};
+
+constinit const Command stellar_set_account{
+    .name = "stellar-set-account",
+    .group = Group::Stellar,
+    .summary = "Choose the active Stellar account; print its name.",
+    .help = nullptr,
+    .params = kSetParams,
+    .needs = kMayPrompt,
+    .run = run_set,
+};
+
+constinit const Command stellar_remove_account{
+    .name = "stellar-remove-account",
+    .group = Group::Stellar,
+    .summary = "Remove a Stellar account from the vault (asks for confirmation).",
+    .help = "Remove an account and its sealed keys. Asks for confirmation unless --yes. When it was "
+            "the active account, the next one (in creation order) becomes active.",
+    .params = kRemoveParams,
+    .needs = kMayPrompt,
+    .run = run_remove,
+};
+
+constinit const Command stellar_list{
+    .name = "stellar-list",
+    .group = Group::Stellar,
+    .summary = "List the Stellar accounts (public parts; * marks the active one).",
+    .help = nullptr,
+    .params = kListParams,
+    .needs = kNeedsNothing,
+    .run = run_list,
+};
+
+}  // namespace hvym::commands

@@ -1,0 +1,123 @@
+// Reading keys back: stellar-load-keys / stellar-select-keys (public key;
+// the secret only with --show-secret and the passphrase),
+// stellar-load-shared-pub / stellar-select-shared-pub (the 25519_pub).
+#include "accounts.h"
+#include "args.h"
+#include "command.h"
+#include "stellar_keys.h"
+
+namespace hvym::commands {
+namespace {
+
+constexpr Param kLoadParams[] = {
+    {Kind::Flag, Type::Bool, "--show-secret", nullptr, "Also print the secret key (S...) on a second line.", true},
+    {Kind::Option, Type::String, "--passphrase-file", nullptr,
+     "With --show-secret: read the passphrase from the first line of FILE ('-': standard input).", true},
+};
+constexpr Param kSelectParams[] = {
+    {Kind::Argument, Type::String, "name", nullptr, "the account (asked when not given)", true},
+    kLoadParams[0],
+    kLoadParams[1],
+};
+constexpr Param kSharedParams[] = {
+    {Kind::Argument, Type::String, "name", nullptr, "the account (asked when not given)", true},
+};
+
+// Prints the account's public key, and with --show-secret its secret key,
+// checked against the public key.
+int print_keys(Call& call, const Vault& v, const Account& a, size_t show, size_t file) {
+  if (!call[show].b) {
+    call.out.line(a.public_key);
+    return kOk;
+  }
+  VaultKey key;
+  std::string passphrase;
+  if (int status = accounts::unlock(call, v, call[file], key, passphrase); status != kOk) return status;
+  Secrets s;
+  stellar::KeyPair kp;
+  if (!Vault::open(key, a, s) || !stellar::keypair_from_secret(s.secret_key, kp) || kp.public_key != a.public_key)
+    return failure(call, "the sealed keys of " + py_repr(a.name) + " do not open; the vault is damaged.");
+  call.out.line(a.public_key);
+  call.out.line(s.secret_key);
+  return kOk;
+}
+
+int run_load_keys(Call& call) {
+  Vault v;
+  if (!accounts::snapshot(call, v)) return kFailed;
+  const Account* a = v.active();
+  if (!a) return failure(call, "there are no Stellar accounts yet (stellar-new-account makes one).");
+  return print_keys(call, v, *a, 0, 1);
+}
+
+int run_select_keys(Call& call) {
+  Vault v;
+  if (!accounts::snapshot(call, v)) return kFailed;
+  const Account* a = nullptr;
+  if (int status = accounts::pick(call, v, call[0], "Choose Account:", a); status != kOk) return status;
+  return print_keys(call, v, *a, 1, 2);
+}
+
+int run_load_shared(Call& call) {
+  Vault v;
+  if (!accounts::snapshot(call, v)) return kFailed;
+  const Account* a = v.active();
+  if (!a) return failure(call, "there are no Stellar accounts yet (stellar-new-account makes one).");
+  call.out.line(a->x25519_pub);
+  return kOk;
+}
+
+int run_select_shared(Call& call) {
+  Vault v;
+  if (!accounts::snapshot(call, v)) return kFailed;
+  const Account* a = nullptr;
+  if (int status = accounts::pick(call, v, call[0], "Choose Account:", a); status != kOk) return status;
+  call.out.line(a->x25519_pub);
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command stellar_load_keys, stellar_select_keys, stellar_load_shared_pub, stellar_select_shared_pub;
+
+constinit const Command stellar_load_keys{
+    .name = "stellar-load-keys",
+    .group = Group::Stellar,
+    .summary = "Print the active account's public key (and secret key with --show-secret).",
+    .help = nullptr,
+    .params = kLoadParams,
+    .needs = kMayPrompt,
+    .run = run_load_keys,
+};
+
+constinit const Command stellar_select_keys{
+    .name = "stellar-select-keys",
+    .group = Group::Stellar,
+    .summary = "Print an account's public key (and secret key with --show-secret).",
+    .help = nullptr,
+    .params = kSelectParams,
+    .needs = kMayPrompt,
+    .run = run_select_keys,
+};
+
+constinit const Command stellar_load_shared_pub{
+    .name = "stellar-load-shared-pub",
+    .group = Group::Stellar,
+    .summary = "Print the active account's X25519 public key (25519_pub).",
+    .help = nullptr,
+    .params = {},
+    .needs = kNeedsNothing,
+    .run = run_load_shared,
+};
+
+constinit const Command stellar_select_shared_pub{
+    .name = "stellar-select-shared-pub",
+    .group = Group::Stellar,
+    .summary = "Print an account's X25519 public key (25519_pub).",
+    .help = nullptr,
+    .params = kSharedParams,
+    .needs = kMayPrompt,
+    .run = run_select_shared,
+};
+
+}  // namespace hvym::commands

@@ -1,0 +1,178 @@
+// The vault as a whole: stellar-update-db-pw (a new passphrase, everything
+// sealed again in one transaction) and stellar-import-legacy (the Python
+// CLI's enc_db.json, left untouched).
+#include "accounts.h"
+#include "args.h"
+#include "command.h"
+#include "legacy_vault.h"
+#include "paths.h"
+#include "prompt.h"
+#include "stellar_keys.h"
+#include "store.h"
+
+namespace hvym::commands {
+namespace {
+
+using accounts::Write;
+
+// --- stellar-update-db-pw ------------------------------------------------------
+constexpr Param kUpdateParams[] = {
+    {Kind::Option, Type::String, "--passphrase-file", nullptr,
+     "The current passphrase: first line of FILE ('-': standard input).", true},
+    {Kind::Option, Type::String, "--new-passphrase-file", nullptr,
+     "The new passphrase: first line of FILE ('-': standard input; its second line when both are '-').", true},
+};
+
+int run_update(Call& call) {
+  Vault seen;
+  if (!accounts::snapshot(call, seen)) return kFailed;
+  if (!seen.has_passphrase()) return failure(call, "the vault has no passphrase yet (stellar-new-account sets it).");
+  VaultKey old_key, new_key;
+  std::string old_pass, new_pass, header, error;
+  int status = accounts::unlock(call, seen, call[0], old_key, old_pass);
+  if (status != kOk) return status;
+  size_t line = call[0].given && call[0].text == "-" && call[1].given && call[1].text == "-" ? 1 : 0;
+  if ((status = accounts::new_passphrase(call, call[1], line, "New passphrase for the Stellar vault:", new_pass)) != kOk)
+    return status;
+  if (!Vault::new_header(new_pass, new_key, header, error)) return failure(call, error + ".");
+
+  Write w;
+  if ((status = w.begin(call)) != kOk) return status;
+  if (w.vault().header() != seen.header()) return failure(call, "the vault's passphrase changed meanwhile; nothing changed.");
+  for (Account a : w.vault().accounts()) {
+    Secrets s;
+    if (!Vault::open(old_key, a, s))
+      return failure(call, "the sealed keys of " + py_repr(a.name) + " do not open; nothing changed.");
+    Vault::seal(new_key, a, s, a.sealed);
+    if (!Vault::put_account(w.store(), a, error)) return w.failed(call, error);
+  }
+  if (!Vault::put_header(w.store(), header, error)) return w.failed(call, error);
+  if ((status = w.commit(call)) != kOk) return status;
+  call.err.line("The vault's passphrase is changed (" + std::to_string(w.vault().accounts().size()) +
+                " accounts sealed again).");
+  return kOk;
+}
+
+// --- stellar-import-legacy -----------------------------------------------------
+constexpr Param kImportParams[] = {
+    {Kind::Option, Type::String, "--passphrase-file", nullptr,
+     "The Python CLI's passphrase: first line of FILE ('-': standard input).", true},
+    {Kind::Option, Type::String, "--file", nullptr,
+     "The legacy file (default: enc_db.json in the data folder).", true},
+    {Kind::Option, Type::String, "--vault-passphrase-file", nullptr,
+     "The hvym vault's passphrase when it differs (first line of FILE; '-': the next line of "
+     "standard input).",
+     true},
+};
+
+int run_import(Call& call) {
+  Vault seen;
+  if (!accounts::snapshot(call, seen)) return kFailed;
+  std::string path = call[1].given ? std::string(call[1].text) : data_dir() + "/enc_db.json";
+  std::string legacy_pass, error;
+  if (call[0].given) {
+    if (!accounts::read_secret(call[0].text, 0, legacy_pass, error)) return failure(call, error + ".");
+  } else {
+    Answer a = ask(call, {.kind = Ask::Secret, .what = "the Python CLI's passphrase",
+                          .message = "Passphrase of the Python CLI's accounts (enc_db.json):"});
+    if (a.outcome != Outcome::Answered) return unanswered(call, a);
+    legacy_pass = std::move(a.text);
+  }
+  std::vector<LegacyAccount> legacy;
+  if (!read_legacy_vault(path, legacy_pass, legacy, error)) return failure(call, error + "; nothing imported.");
+
+  // The vault's key: the same passphrase when it opens the vault (or the
+  // vault is new), else the vault's own.
+  VaultKey key;
+  std::string vault_pass = legacy_pass, prepared;
+  if (!seen.has_passphrase()) {
+    if (!Vault::new_header(vault_pass, key, prepared, error)) return failure(call, error + ".");
+  } else if (!seen.unlock(vault_pass, key, error)) {
+    Value file = call[2];
+    if (!file.given) call.err.line("The hvym vault has another passphrase.");
+    size_t line = call[0].given && call[0].text == "-" && file.given && file.text == "-" ? 1 : 0;
+    if (file.given) {
+      if (!accounts::read_secret(file.text, line, vault_pass, error)) return failure(call, error + ".");
+      if (!seen.unlock(vault_pass, key, error)) return failure(call, error + "; nothing imported.");
+    } else if (int status = accounts::unlock(call, seen, file, key, vault_pass); status != kOk) {
+      return status;
+    }
+  }
+
+  Write w;
+  int status = w.begin(call);
+  if (status != kOk) return status;
+  if ((status = w.rekey(call, seen, vault_pass, key, prepared)) != kOk) return status;
+  uint64_t next = w.vault().next_number();
+  std::string first;
+  size_t imported = 0, skipped = 0;
+  for (const LegacyAccount& l : legacy) {
+    stellar::KeyPair kp;
+    std::string label = l.name.empty() ? l.public_key : l.name;
+    if (!stellar::keypair_from_secret(l.secret_key, kp) || kp.public_key != l.public_key) {
+      call.err.line("Skipped " + label + ": its secret key does not match its public key.");
+      ++skipped;
+      continue;
+    }
+    const Account* same = nullptr;
+    for (const Account& a : w.vault().accounts())
+      if (a.public_key == l.public_key) same = &a;
+    if (same) {
+      call.err.line("Skipped " + label + ": already in the vault as " + same->name + ".");
+      ++skipped;
+      continue;
+    }
+    if (!Vault::check_name(l.name).empty() || w.vault().find(l.name)) {
+      call.err.line("Skipped " + label + ": the vault has an account of that name (or the name is not allowed).");
+      ++skipped;
+      continue;
+    }
+    Account a{.name = l.name, .public_key = kp.public_key, .x25519_pub = kp.x25519_pub, .testnet = l.testnet};
+    a.funded = l.funded;
+    a.funded_at = l.funded_at;
+    a.created = next++;
+    Secrets s;
+    s.secret_key = l.secret_key;
+    s.legacy_seed = l.seed;  // the original's words do not derive this key: kept, never offered
+    Vault::seal(key, a, s, a.sealed);
+    if (!Vault::put_account(w.store(), a, error)) return w.failed(call, error);
+    if (first.empty()) first = a.name;
+    call.out.line(a.public_key + "  " + a.name);
+    ++imported;
+  }
+  if (!Vault::set_next(w.store(), next, error)) return w.failed(call, error);
+  if (!w.vault().active() && !first.empty() && !Vault::set_active(w.store(), first, error)) return w.failed(call, error);
+  if ((status = w.commit(call)) != kOk) return status;
+  call.err.line("Imported " + std::to_string(imported) + " of " + std::to_string(legacy.size()) + " accounts from " +
+                path + (skipped ? " (" + std::to_string(skipped) + " skipped)" : "") + "; the file is unchanged.");
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command stellar_update_db_pw, stellar_import_legacy;
+
+constinit const Command stellar_update_db_pw{
+    .name = "stellar-update-db-pw",
+    .group = Group::Stellar,
+    .summary = "Change the vault's passphrase (every account sealed again, one transaction).",
+    .help = nullptr,
+    .params = kUpdateParams,
+    .needs = kMayPrompt,
+    .run = run_update,
+};
+
+constinit const Command stellar_import_legacy{
+    .name = "stellar-import-legacy",
+    .group = Group::Stellar,
+    .summary = "Import the Python CLI's accounts (enc_db.json) into the vault.",
+    .help = "Decrypt the Python CLI's enc_db.json with its passphrase and import its accounts, each "
+            "checked (its secret key must give its public key). The file is left untouched. Its "
+            "passphrase also becomes the vault's when the vault is new. Imported accounts have no "
+            "recovery words: the Python CLI's words did not belong to the keys.",
+    .params = kImportParams,
+    .needs = kMayPrompt,
+    .run = run_import,
+};
+
+}  // namespace hvym::commands

@@ -1,0 +1,168 @@
+#include "accounts.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "args.h"
+#include "prompt.h"
+#include "stellar_keys.h"
+#include "store.h"
+
+namespace hvym::accounts {
+namespace {
+
+// Standard input is read once per process: two secrets may come from it.
+std::string* stdin_text(std::string& error) {
+  static std::string text;
+  static bool read_already = false;
+  if (read_already) return &text;
+  read_already = true;
+  char buf[4096];
+  while (true) {
+    ssize_t n = read(0, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return error = std::string("cannot read standard input: ") + std::strerror(errno), nullptr;
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > 65536) return error = "standard input is too long for a secret", nullptr;
+  }
+  return &text;
+}
+
+bool nth_line(std::string_view text, size_t line, std::string& out) {
+  for (size_t i = 0; i < line; ++i) {
+    size_t nl = text.find('\n');
+    if (nl == std::string_view::npos) return false;
+    text.remove_prefix(nl + 1);
+  }
+  size_t nl = text.find('\n');
+  if (nl == std::string_view::npos && text.empty()) return false;
+  out.assign(text.substr(0, nl));
+  if (!out.empty() && out.back() == '\r') out.pop_back();
+  return true;
+}
+
+}  // namespace
+
+bool snapshot(Call& call, Vault& v) {
+  if (!stellar::crypto_ready()) return failure(call, "libsodium cannot start"), false;
+  ConfigSession session;
+  if (!session.open(false, call.err)) return false;
+  if (!session.has_store()) return true;  // an empty vault
+  std::string error;
+  if (!v.load(session.store(), error)) return failure(call, error), false;
+  return true;
+}
+
+bool read_secret(std::string_view file, size_t line, std::string& out, std::string& error) {
+  std::string owned;
+  std::string_view text;
+  if (file == "-") {
+    std::string* s = stdin_text(error);
+    if (!s) return false;
+    text = *s;
+  } else {
+    int fd = open(std::string(file).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return error = "cannot open " + std::string(file) + ": " + std::strerror(errno), false;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0 && owned.size() <= 65536) owned.append(buf, static_cast<size_t>(n));
+    close(fd);
+    if (n < 0) return error = "cannot read " + std::string(file) + ": " + std::strerror(errno), false;
+    text = owned;
+  }
+  if (!nth_line(text, line, out)) {
+    error = file == "-" ? "standard input has no line " + std::to_string(line + 1)
+                        : std::string(file) + " is empty";
+    return false;
+  }
+  return true;
+}
+
+int unlock(Call& call, const Vault& v, const Value& file, VaultKey& key, std::string& passphrase) {
+  if (file.given) {
+    std::string error;
+    if (!read_secret(file.text, 0, passphrase, error)) return failure(call, error + ".");
+  } else {
+    Answer a = ask(call, {.kind = Ask::Secret, .what = "the vault passphrase",
+                          .message = "Passphrase of the Stellar vault:"});
+    if (a.outcome != Outcome::Answered) return unanswered(call, a);
+    passphrase = std::move(a.text);
+  }
+  std::string error;
+  if (!v.unlock(passphrase, key, error)) return failure(call, error + "; nothing changed.");
+  return kOk;
+}
+
+int new_passphrase(Call& call, const Value& file, size_t line, std::string_view message,
+                   std::string& passphrase) {
+  if (file.given) {
+    std::string error;
+    if (!read_secret(file.text, line, passphrase, error)) return failure(call, error + ".");
+  } else {
+    Answer a = ask(call, {.kind = Ask::Secret, .what = "a new vault passphrase", .message = message});
+    if (a.outcome != Outcome::Answered) return unanswered(call, a);
+    Answer again = ask(call, {.kind = Ask::Secret, .what = "the passphrase again",
+                              .message = "The same passphrase again:"});
+    if (again.outcome != Outcome::Answered) return unanswered(call, again);
+    if (a.text != again.text) return failure(call, "the two passphrases differ; nothing changed.");
+    passphrase = std::move(a.text);
+  }
+  if (passphrase.empty()) return failure(call, "the passphrase is empty; nothing changed.");
+  return kOk;
+}
+
+int pick(Call& call, const Vault& v, const Value& name, std::string_view message, const Account*& out) {
+  if (v.accounts().empty()) return failure(call, "there are no Stellar accounts yet (stellar-new-account makes one).");
+  if (name.given) {
+    out = v.find(name.text);
+    if (!out) return failure(call, "no account is named " + py_repr(name.text) + ".");
+    return kOk;
+  }
+  std::vector<std::string_view> names;
+  const Account* active = v.active();
+  names.push_back(active->name);
+  for (const Account& a : v.accounts())
+    if (&a != active) names.push_back(a.name);
+  Answer a = ask(call, {.kind = Ask::Choice, .what = "the account", .message = message,
+                        .initial = active->name, .choices = names});
+  if (a.outcome != Outcome::Answered) return unanswered(call, a);
+  out = v.find(a.text);
+  return out ? kOk : failure(call, "no account is named " + py_repr(a.text) + ".");
+}
+
+int Write::begin(Call& call) {
+  if (!session_.open(true, call.err)) return kFailed;
+  std::string error;
+  store_ = session_.writable_store(error);
+  if (!store_) return failed(call, error);
+  if (!vault_.load(*store_, error)) return failed(call, error);
+  return kOk;
+}
+
+int Write::rekey(Call& call, const Vault& seen, std::string_view passphrase, VaultKey& key,
+                 const std::string& prepared) {
+  std::string error;
+  if (vault_.header().empty()) {
+    std::string header = prepared;
+    if (header.empty() && !Vault::new_header(passphrase, key, header, error)) return failed(call, error);
+    if (!Vault::put_header(*store_, header, error)) return failed(call, error);
+    return kOk;
+  }
+  if (vault_.header() == seen.header()) return kOk;
+  // Another process made the vault, or changed its passphrase, meanwhile.
+  if (!vault_.unlock(passphrase, key, error)) return failure(call, error + "; nothing changed.");
+  return kOk;
+}
+
+int Write::commit(Call& call) { return session_.commit(call.err) ? kOk : kFailed; }
+
+int Write::failed(Call& call, const std::string& error) {
+  return failure(call, error + "; nothing changed.");
+}
+
+}  // namespace hvym::accounts
