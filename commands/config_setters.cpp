@@ -2,6 +2,12 @@
 // non-interactive; a bad value is a usage error and changes nothing (the
 // write transaction is only committed on success). Without one they ask
 // through the prompt layer; a confirmation goes to standard error.
+//
+// They open the store themselves (needs has no kWritesConfig): a person
+// may take minutes to answer, and no transaction may stay open meanwhile
+// (it would hold up every other writer). What a question shows is read in
+// one read transaction; the answer is written in a write transaction of
+// its own, checked again there.
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +21,26 @@
 
 namespace hvym::commands {
 namespace {
+
+// Runs change() with call.config in one write transaction, committed when
+// it returns kOk.
+template <class F>
+int in_write(Call& call, F change) {
+  ConfigSession session;
+  if (!session.open(true, call.err)) return kFailed;
+  call.config = &session.config();
+  int status = change();
+  call.config = nullptr;
+  if (status == kOk && !session.commit(call.err)) status = kFailed;
+  return status;
+}
+
+// A value read in a read transaction of its own (for a question).
+std::string peek(Call& call, Key k, bool& ok) {
+  ConfigSession session;
+  ok = session.open(false, call.err);
+  return ok ? std::string(session.config().get(k)) : std::string();
+}
 
 int set_or_fail(Call& call, Key k, std::string_view value) {
   std::string error;
@@ -42,12 +68,21 @@ struct Asked {
   const char* done;     // "Pinggy tier set to: "
 };
 
-int choose(Call& call, Key k, const char* name, const Asked& q, std::string& chosen) {
+// `also` writes what follows from the choice, in the same transaction.
+using Also = int (*)(Call&, const std::string& chosen);
+
+int choose(Call& call, Key k, const char* name, const Asked& q, std::string& chosen, Also also = nullptr) {
+  auto write = [&] {
+    int status = put_first(call, k, name, chosen);
+    return status == kOk && also ? also(call, chosen) : status;
+  };
   if (call[0].given) {
     chosen = call[0].text;
-    return put_first(call, k, name, chosen);
+    return in_write(call, write);
   }
-  std::string_view list = call.config->get(k);
+  bool ok;
+  std::string list = peek(call, k, ok);
+  if (!ok) return kFailed;
   auto items = list_elements(list);
   Answer a = ask(call, {.kind = Ask::Choice,
                         .what = q.what,
@@ -56,7 +91,7 @@ int choose(Call& call, Key k, const char* name, const Asked& q, std::string& cho
                         .choices = items});
   if (a.outcome != Outcome::Answered) return unanswered(call, a);
   chosen = a.text;
-  int status = put_first(call, k, name, chosen);
+  int status = in_write(call, write);
   if (status == kOk) call.err.line(q.done + chosen);
   return status;
 }
@@ -94,7 +129,7 @@ int set_token(Call& call) {
   }
   std::string why = check_value(Key::PinggyToken, token);
   if (!why.empty()) return usage_error(call, "Invalid token: " + why + ".");
-  int status = set_or_fail(call, Key::PinggyToken, token);
+  int status = in_write(call, [&] { return set_or_fail(call, Key::PinggyToken, token); });
   if (status == kOk && asked) call.err.line("Pinggy token set.");
   if (status == kOk) call.out.line("");  // the original echoed None: an empty line
   return status;
@@ -120,11 +155,9 @@ constexpr Param kNetworkParams[] = {
 
 int set_network(Call& call) {
   std::string network;
-  int status = choose(call, Key::PintheonNetworks, "NETWORK",
-                      {"Select Pintheon Network:", "the Pintheon network", "Pintheon network set to: "},
-                      network);
-  if (status == kOk) status = set_or_fail(call, Key::PintheonDapp, dapp_name(network));
-  return status;
+  return choose(call, Key::PintheonNetworks, "NETWORK",
+                {"Select Pintheon Network:", "the Pintheon network", "Pintheon network set to: "}, network,
+                [](Call& c, const std::string& chosen) { return set_or_fail(c, Key::PintheonDapp, dapp_name(chosen)); });
 }
 
 // --- pintheon-set-port ----------------------------------------------------
@@ -139,7 +172,9 @@ bool port_in_range(const std::string& digits) {
 // Asks until the answer is a port (a few tries: a dialog program that
 // keeps answering badly must not loop forever).
 int ask_port(Call& call) {
-  std::string current(call.config->get(Key::PintheonPort));
+  bool ok;
+  std::string current = peek(call, Key::PintheonPort, ok);
+  if (!ok) return kFailed;
   std::string problem;  // what was wrong with the last answer
   for (int attempt = 0; attempt < 5; ++attempt) {
     std::string message = problem.empty() ? "Enter Pintheon Port:" : problem + " Enter Pintheon Port:";
@@ -147,7 +182,7 @@ int ask_port(Call& call) {
     if (a.outcome != Outcome::Answered) return unanswered(call, a);
     std::string digits;
     if (py::parse_int(a.text, digits) && port_in_range(digits)) {
-      int status = set_or_fail(call, Key::PintheonPort, digits);
+      int status = in_write(call, [&] { return set_or_fail(call, Key::PintheonPort, digits); });
       if (status == kOk) call.err.line("Pintheon port set to: " + digits);
       return status;
     }
@@ -161,7 +196,7 @@ int set_port(Call& call) {
   if (!call[0].i_fits || call[0].i < 1 || call[0].i > 65535)
     return usage_error(call, "Invalid value for 'PORT': " + call[0].digits +
                                  " is not in the range 1<=x<=65535.");
-  return set_or_fail(call, Key::PintheonPort, call[0].digits);
+  return in_write(call, [&] { return set_or_fail(call, Key::PintheonPort, call[0].digits); });
 }
 
 }  // namespace
@@ -175,7 +210,7 @@ constinit const Command pinggy_set_token{
     .help = "Set the Pinggy token. With --stdin the token is read from standard input "
             "(trailing line ends dropped), which keeps it out of the process list.",
     .params = kTokenParams,
-    .needs = kWritesConfig | kMayPrompt,
+    .needs = kMayPrompt,  // opens the store itself (see the top)
     .run = set_token,
 };
 
@@ -185,7 +220,7 @@ constinit const Command pinggy_set_tier{
     .summary = "Choose the Pinggy tier (moves it to the front of the tier list).",
     .help = nullptr,
     .params = kTierParams,
-    .needs = kWritesConfig | kMayPrompt,
+    .needs = kMayPrompt,  // opens the store itself (see the top)
     .run = set_tier,
 };
 
@@ -196,7 +231,7 @@ constinit const Command pintheon_set_network{
     .help = "Choose the Stellar network for Pintheon: it moves to the front of the network "
             "list and the image name (pintheon-dapp) is recomputed for it.",
     .params = kNetworkParams,
-    .needs = kWritesConfig | kMayPrompt,
+    .needs = kMayPrompt,  // opens the store itself (see the top)
     .run = set_network,
 };
 
@@ -206,7 +241,7 @@ constinit const Command pintheon_set_port{
     .summary = "Set the Pintheon gateway port (1..65535).",
     .help = nullptr,
     .params = kPortParams,
-    .needs = kWritesConfig | kMayPrompt,
+    .needs = kMayPrompt,  // opens the store itself (see the top)
     .run = set_port,
 };
 

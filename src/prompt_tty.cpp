@@ -2,6 +2,7 @@
 // standard input a byte at a time (nothing typed ahead is swallowed).
 // Ctrl-C or Ctrl-D cancels; a secret is read with echo off, and the
 // terminal is put back however the read ends.
+#include <poll.h>
 #include <signal.h>
 #include <termios.h>
 #include <unistd.h>
@@ -63,12 +64,16 @@ class NoEcho {
 Got read_line(std::string& line) {
   line.clear();
   while (true) {
+    // Ctrl-C may come before read() starts: look at the flag between short
+    // waits instead of trusting read() to be interrupted.
+    if (interrupted) return Got::Interrupted;
+    pollfd pfd{0, POLLIN, 0};
+    int ready = poll(&pfd, 1, 100);
+    if (ready < 0 && errno != EINTR) return line.empty() ? Got::End : Got::Line;
+    if (ready <= 0) continue;
     char c;
     ssize_t n = read(0, &c, 1);
-    if (n < 0 && errno == EINTR) {
-      if (interrupted) return Got::Interrupted;
-      continue;
-    }
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return line.empty() ? Got::End : Got::Line;
     if (c == '\n') break;
     line += c;
