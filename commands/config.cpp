@@ -134,7 +134,7 @@ constinit const Command config{
             "(lists comma-separated); config set KEY VALUE checks and stores one (lists as "
             "a,b or a JSON array); config verify checks the store's consistency.",
     .params = kParams,
-    .needs = kNeedsNothing,  // opens its own session: read or write depends on the action
+    .needs = kOwnWrites,  // opens its own session: read or write depends on the action
     .run = run,
 };
 

@@ -210,7 +210,7 @@ constinit const Command pinggy_set_token{
     .help = "Set the Pinggy token. With --stdin the token is read from standard input "
             "(trailing line ends dropped), which keeps it out of the process list.",
     .params = kTokenParams,
-    .needs = kMayPrompt,  // opens the store itself (see the top)
+    .needs = kMayPrompt | kOwnWrites,  // opens the store itself (see the top)
     .run = set_token,
 };
 
@@ -220,7 +220,7 @@ constinit const Command pinggy_set_tier{
     .summary = "Choose the Pinggy tier (moves it to the front of the tier list).",
     .help = nullptr,
     .params = kTierParams,
-    .needs = kMayPrompt,  // opens the store itself (see the top)
+    .needs = kMayPrompt | kOwnWrites,  // opens the store itself (see the top)
     .run = set_tier,
 };
 
@@ -231,7 +231,7 @@ constinit const Command pintheon_set_network{
     .help = "Choose the Stellar network for Pintheon: it moves to the front of the network "
             "list and the image name (pintheon-dapp) is recomputed for it.",
     .params = kNetworkParams,
-    .needs = kMayPrompt,  // opens the store itself (see the top)
+    .needs = kMayPrompt | kOwnWrites,  // opens the store itself (see the top)
     .run = set_network,
 };
 
@@ -241,7 +241,7 @@ constinit const Command pintheon_set_port{
     .summary = "Set the Pintheon gateway port (1..65535).",
     .help = nullptr,
     .params = kPortParams,
-    .needs = kMayPrompt,  // opens the store itself (see the top)
+    .needs = kMayPrompt | kOwnWrites,  // opens the store itself (see the top)
     .run = set_port,
 };
 

@@ -93,7 +93,7 @@ constinit const Command migrate{
             "--status says what was imported and when; --from PATH imports PATH now, "
             "replacing what an earlier import brought.",
     .params = kParams,
-    .needs = kNeedsNothing,  // works on the store itself
+    .needs = kOwnWrites,  // works on the store itself
     .run = run,
 };
 

@@ -267,7 +267,7 @@ constinit const Command stellar_new_account{
             "With --mnemonic-file the account is recovered from its words. Prints the public key; "
             "the new account becomes the active one.",
     .params = kNewParams,
-    .needs = kMayPrompt,
+    .needs = kMayPrompt | kOwnWrites,
     .run = run_new,
 };
 
@@ -279,7 +279,7 @@ constinit const Command stellar_new_testnet_account{
             "(config key stellar_friendbot_url) with curl. When funding fails the account is kept, "
             "marked not funded, and a warning says why (exit status 0).",
     .params = kNewParams,
-    .needs = kMayPrompt | kUsesNetwork,
+    .needs = kMayPrompt | kOwnWrites | kUsesNetwork,
     .run = run_new_testnet,
 };
 
@@ -289,7 +289,7 @@ constinit const Command stellar_set_account{
     .summary = "Choose the active Stellar account; print its name.",
     .help = nullptr,
     .params = kSetParams,
-    .needs = kMayPrompt,
+    .needs = kMayPrompt | kOwnWrites,
     .run = run_set,
 };
 
@@ -300,7 +300,7 @@ constinit const Command stellar_remove_account{
     .help = "Remove an account and its sealed keys. Asks for confirmation unless --yes. When it was "
             "the active account, the next one (in creation order) becomes active.",
     .params = kRemoveParams,
-    .needs = kMayPrompt,
+    .needs = kMayPrompt | kOwnWrites,
     .run = run_remove,
 };
 

@@ -86,7 +86,7 @@ constinit const Command stellar_load_keys{
     .summary = "Print the active account's public key (and secret key with --show-secret).",
     .help = nullptr,
     .params = kLoadParams,
-    .needs = kMayPrompt,
+    .needs = kMayPrompt | kOwnWrites,
     .run = run_load_keys,
 };
 
@@ -96,7 +96,7 @@ constinit const Command stellar_select_keys{
     .summary = "Print an account's public key (and secret key with --show-secret).",
     .help = nullptr,
     .params = kSelectParams,
-    .needs = kMayPrompt,
+    .needs = kMayPrompt | kOwnWrites,
     .run = run_select_keys,
 };
 
@@ -116,7 +116,7 @@ constinit const Command stellar_select_shared_pub{
     .summary = "Print an account's X25519 public key (25519_pub).",
     .help = nullptr,
     .params = kSharedParams,
-    .needs = kMayPrompt,
+    .needs = kMayPrompt | kOwnWrites,
     .run = run_select_shared,
 };
 

@@ -158,7 +158,7 @@ constinit const Command stellar_update_db_pw{
     .summary = "Change the vault's passphrase (every account sealed again, one transaction).",
     .help = nullptr,
     .params = kUpdateParams,
-    .needs = kMayPrompt,
+    .needs = kMayPrompt | kOwnWrites,
     .run = run_update,
 };
 
@@ -171,7 +171,7 @@ constinit const Command stellar_import_legacy{
             "passphrase also becomes the vault's when the vault is new. Imported accounts have no "
             "recovery words: the Python CLI's words did not belong to the keys.",
     .params = kImportParams,
-    .needs = kMayPrompt,
+    .needs = kMayPrompt | kOwnWrites,
     .run = run_import,
 };
 

@@ -10,6 +10,7 @@
   X(about) \
   X(anim_prop_data) \
   X(basic_material_data) \
+  X(batch) \
   X(check) \
   X(collection_data) \
   X(config) \

@@ -45,11 +45,12 @@ void write_usage_line(const Command& cmd, std::string_view prog, Sink& out) {
   out.write(prog);
   out.write(" [OPTIONS]");
   for (const Param& p : cmd.params) {
-    if (p.kind != Kind::Argument) continue;
+    if (p.kind != Kind::Argument && p.kind != Kind::Rest) continue;
     out.put(' ');
     if (p.optional) out.put('[');
     out.write(upper(p.name));
     if (p.optional) out.put(']');
+    if (p.kind == Kind::Rest) out.write("...");
   }
   out.put('\n');
 }
@@ -107,7 +108,7 @@ struct Parser {
   const Param* find(std::string_view spelling, size_t& index) const {
     for (size_t i = 0; i < cmd.params.size(); ++i) {
       const Param& p = cmd.params[i];
-      if (p.kind == Kind::Argument) continue;
+      if (p.kind == Kind::Argument || p.kind == Kind::Rest) continue;
       if (spelling == p.name || (p.alias && spelling == p.alias)) {
         index = i;
         return &p;
@@ -246,7 +247,10 @@ Parsed parse_args(Call& call, std::span<const char* const> args) {
   for (size_t i = 0; i < cmd.params.size(); ++i) {
     const Param& p = cmd.params[i];
     Value& v = call.values[i];
-    if (p.kind == Kind::Flag) {
+    if (p.kind == Kind::Rest) {
+      while (used < parser.positional.size()) call.rest.push_back(parser.positional[used++]);
+      v.given = !call.rest.empty();
+    } else if (p.kind == Kind::Flag) {
       v.given = v.b = parser.option_seen[i];
     } else if (p.kind == Kind::Option) {
       if (parser.option_seen[i] && !convert(p, parser.option_text[i], v, message))
@@ -298,7 +302,7 @@ void write_command_help(const Command& cmd, std::string_view prog, Sink& out) {
   struct Row { std::string left; const char* help; };
   std::vector<Row> arguments, options;
   for (const Param& p : cmd.params) {
-    if (p.kind == Kind::Argument) {
+    if (p.kind == Kind::Argument || p.kind == Kind::Rest) {
       std::string left = upper(p.name);
       arguments.push_back({left, p.help ? p.help : type_word(p.type)});
     } else {

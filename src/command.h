@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sink.h"
 
@@ -26,9 +27,12 @@ enum Needs : uint32_t {
   kTalksToDocker = 1u << 3,
   kUsesNetwork = 1u << 4,
   kExclusive = 1u << 5,     // one at a time per data folder (DATA/hvym.lock held while it runs)
+  kProbe = 1u << 6,         // a question about the machine, bounded in time: batch runs these concurrently
+  kOwnWrites = 1u << 7,     // opens the store itself and may write it
 };
 
-enum class Kind : uint8_t { Argument, Option, Flag };
+// Rest: every remaining positional argument (call.rest), the last parameter.
+enum class Kind : uint8_t { Argument, Option, Flag, Rest };
 // Click's types, plus JSON text for the original's broken list/dict types.
 enum class Type : uint8_t { String, Bool, Int, Float, Json };
 
@@ -85,6 +89,7 @@ struct Call {
   Config* config = nullptr;  // set when needs has kReadsConfig or kWritesConfig
   // Why asking is forbidden ("--no-input", "batch never asks"), or empty.
   std::string_view no_input_why;
+  std::vector<std::string_view> rest;  // a Kind::Rest parameter's arguments
 
   const Value& operator[](size_t i) const { return values[i]; }
 };

@@ -21,7 +21,7 @@ std::string quoted(std::string_view s) {
 std::string option_words(const Command& c) {
   std::string w;
   for (const Param& p : c.params) {
-    if (p.kind == Kind::Argument) continue;
+    if (p.kind == Kind::Argument || p.kind == Kind::Rest) continue;
     w += p.name;
     w += ' ';
     if (p.alias) {
@@ -141,7 +141,7 @@ void fish(Sink& out) {
                                  std::string("-c ") + c->name};
     for (const std::string& where : conditions) {
       for (const Param& p : c->params) {
-        if (p.kind == Kind::Argument) continue;
+        if (p.kind == Kind::Argument || p.kind == Kind::Rest) continue;
         out.write("complete ");
         out.write(where);
         out.write(" -l ");

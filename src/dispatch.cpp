@@ -15,12 +15,19 @@
 namespace hvym {
 
 int run_command(const Command& cmd, std::string_view prog, std::span<const char* const> args,
-                Sink& out, Sink& err, bool one_shot) {
+                Sink& out, Sink& err, const RunOptions& options) {
   Call call{cmd, prog, out, err, {}};
   switch (parse_args(call, args)) {
     case Parsed::Help: return kOk;
     case Parsed::Usage: return kUsage;
     case Parsed::Ok: break;
+  }
+  if (!options.no_input_why.empty()) call.no_input_why = options.no_input_why;
+  // A snapshot serves commands that only read the config (probes included).
+  if (options.snapshot && (cmd.needs & kReadsConfig) &&
+      !(cmd.needs & (kWritesConfig | kExclusive | kMayPrompt | kOwnWrites))) {
+    call.config = options.snapshot;
+    return cmd.run(call);
   }
   ExclusiveLock lock;
   if (cmd.needs & kExclusive) {
@@ -40,7 +47,7 @@ int run_command(const Command& cmd, std::string_view prog, std::span<const char*
   call.config = &session.config();
   int status = cmd.run(call);
   if (write && status == kOk && !session.commit(err)) status = kFailed;
-  if (one_shot) session.end_for_exit();
+  if (options.one_shot) session.end_for_exit();
   return status;
 }
 
@@ -79,7 +86,7 @@ int dispatch(int argc, char** argv) {
   perf.dispatched();
   int status = run_command(*cmd, {prog, prog_len},
                            {argv + first, static_cast<size_t>(argc - first)}, out, err,
-                           /*one_shot=*/true);
+                           {.one_shot = true});
   if (!out.flush() && status == kOk) {
     err.line("hvym: cannot write the result to standard output");
     status = kFailed;

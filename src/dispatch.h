@@ -7,11 +7,23 @@
 
 namespace hvym {
 
+class Config;
+
+struct RunOptions {
+  // The process exits right after: the kernel may release the store.
+  bool one_shot = false;
+  // Set: asking is refused, with this reason ("batch never asks").
+  std::string_view no_input_why;
+  // A read snapshot for a command whose only need is kReadsConfig (batch:
+  // one consistent view for many queries); else it opens its own.
+  Config* snapshot = nullptr;
+};
+
 // Runs one command in this process: parses its arguments, prepares what its
-// needs ask for, calls it. Safe to call many times (batch, serve); one_shot
-// (the process exits right after) lets the kernel release the store.
+// needs ask for, calls it. Safe to call many times, from several threads
+// (batch, serve).
 int run_command(const Command& cmd, std::string_view prog, std::span<const char* const> args,
-                Sink& out, Sink& err, bool one_shot = false);
+                Sink& out, Sink& err, const RunOptions& options = {});
 
 // The process entry: picks the command from argv[0] or argv[1].
 int dispatch(int argc, char** argv);

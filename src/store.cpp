@@ -6,6 +6,7 @@
 #endif
 
 #include <cerrno>
+#include <mutex>
 #include <csetjmp>
 #include <csignal>
 #include <cstdlib>
@@ -25,9 +26,20 @@ constexpr size_t kMapSize = size_t{64} << 20;
 constexpr unsigned kDeadlineSeconds = 10;
 
 // --- the fault guard ------------------------------------------------------
-sigjmp_buf g_jump;
-volatile sig_atomic_t g_armed = 0;
-volatile sig_atomic_t g_why = 0;  // the signal that fired
+// Per thread: a fault is delivered to the thread that faulted (batch and
+// serve run units on several threads).
+thread_local sigjmp_buf g_jump;
+thread_local volatile sig_atomic_t g_armed = 0;
+thread_local volatile sig_atomic_t g_why = 0;  // the signal that fired
+
+// Batch and serve: one environment per process, shared by every Store (LMDB
+// wants one per process and file); each Store only begins its own
+// transaction. No deadline alarm there (SIGALRM is process-wide).
+bool g_share = false;
+std::mutex g_share_mutex;
+MDB_env* g_shared_env = nullptr;
+std::string* g_shared_dir = nullptr;
+bool g_shared_writable = false;
 
 void on_fault(int sig) {
   if (!g_armed) {  // not ours: behave as if no handler were installed
@@ -176,6 +188,41 @@ bool Store::open_env(const std::string& dir, bool write, bool fresh, std::string
   close();
   write_ = write;
   where_ = "config store " + dir;
+  if (g_share && !fresh) {
+    std::lock_guard<std::mutex> hold(g_share_mutex);
+    if (!g_shared_env) {
+      // Opened once, for writing where the folder allows it.
+      std::string ignored;
+      if (!open_env_alone(dir, true, false, ignored, known, /*begin_txn=*/false) &&
+          !open_env_alone(dir, false, false, error, known, /*begin_txn=*/false))
+        return false;
+      g_shared_env = env_;
+      g_shared_dir = new std::string(dir);
+      g_shared_writable = write_;
+    } else if (*g_shared_dir != dir) {
+      error = where_ + ": this process already serves " + *g_shared_dir;
+      return false;
+    }
+    env_ = g_shared_env;
+    shared_ = true;
+    write_ = write;
+    if (write && !g_shared_writable) {
+      error = where_ + ": the folder is read-only";
+      env_ = nullptr;
+      shared_ = false;
+      return false;
+    }
+    return begin(error);
+  }
+  return open_env_alone(dir, write, fresh, error, known);
+}
+
+void Store::share_environments() { g_share = true; }
+
+bool Store::open_env_alone(const std::string& dir, bool write, bool fresh, std::string& error,
+                           const struct stat* known, bool begin_txn) {
+  close();
+  write_ = write;
   // An existing data.mdb shorter than its two meta pages (LMDB pages are at
   // least 4 KiB) is damage (creation never leaves one there), which LMDB
   // would otherwise take for a new store.
@@ -193,7 +240,8 @@ bool Store::open_env(const std::string& dir, bool write, bool fresh, std::string
       return false;
     }
   }
-  if (g_open_stores++ == 0) arm_deadline();
+  if (!g_share && g_open_stores++ == 0) arm_deadline();
+  counted_ = !g_share;
   int rc = mdb_env_create(&env_);
   if (rc == 0) rc = mdb_env_set_mapsize(env_, kMapSize);
   const volatile unsigned flags = MDB_NOTLS | (write ? 0 : MDB_RDONLY);  // lives across sigsetjmp
@@ -230,7 +278,12 @@ bool Store::open_env(const std::string& dir, bool write, bool fresh, std::string
       return false;
     }
   }
-  HVYM_GUARDED(rc = mdb_txn_begin(env_, nullptr, write ? 0 : MDB_RDONLY, &txn_), false);
+  return !begin_txn || begin(error);
+}
+
+bool Store::begin(std::string& error) {
+  int rc;
+  HVYM_GUARDED(rc = mdb_txn_begin(env_, nullptr, write_ ? 0 : MDB_RDONLY, &txn_), false);
   if (rc == 0) HVYM_GUARDED(rc = mdb_dbi_open(txn_, nullptr, 0, &dbi_), false);  // the main database
   if (rc != 0) {
     if (txn_) mdb_txn_abort(txn_);
@@ -315,18 +368,30 @@ bool Store::commit(std::string& error) {
 void Store::leave_for_exit() {
   if (txn_) mdb_txn_abort(txn_);  // frees the reader slot for writers
   txn_ = nullptr;
+  if (shared_) {
+    env_ = nullptr;
+    shared_ = false;
+    return;
+  }
 #ifdef HVYM_SANITIZE
   if (env_) __lsan_ignore_object(env_);  // left on purpose, not a leak
 #endif
   env_ = nullptr;  // the kernel unmaps, closes and unlocks at exit
-  if (--g_open_stores == 0) alarm(0);
+  if (counted_ && --g_open_stores == 0) alarm(0);
+  counted_ = false;
 }
 
 void Store::close() {
   if (txn_) mdb_txn_abort(txn_);
   txn_ = nullptr;
+  if (shared_) {  // the process's environment stays open
+    env_ = nullptr;
+    shared_ = false;
+    return;
+  }
   if (env_) mdb_env_close(env_);
-  if (env_ && --g_open_stores == 0) alarm(0);
+  if (env_ && counted_ && --g_open_stores == 0) alarm(0);
+  counted_ = false;
   env_ = nullptr;
 }
 

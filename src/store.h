@@ -44,6 +44,10 @@ class Store {
   enum class Opened { Yes, Missing, Failed };
   Opened open_existing(const std::string& data_dir, std::string& error);
   bool writable() const { return write_; }
+  // Batch and serve: from now on every Store of this process shares one
+  // environment (opened at first use, kept open) and only begins its own
+  // transaction, from any thread. Without the 10 s deadline guard.
+  static void share_environments();
 
   // Values stay valid until the transaction ends.
   std::optional<std::string_view> get(std::string_view key, std::string& error);
@@ -66,7 +70,12 @@ class Store {
  private:
   bool open_env(const std::string& dir, bool write, bool fresh, std::string& error,
                 const struct stat* known);
+  bool open_env_alone(const std::string& dir, bool write, bool fresh, std::string& error,
+                      const struct stat* known, bool begin_txn = true);
+  bool begin(std::string& error);  // the transaction on env_
   MDB_env* env_ = nullptr;
+  bool shared_ = false;   // env_ is the process's shared environment
+  bool counted_ = false;  // counted in the deadline guard's open stores
   MDB_txn* txn_ = nullptr;
   unsigned dbi_ = 0;
   bool write_ = false;
