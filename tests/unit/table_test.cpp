@@ -22,9 +22,13 @@ TEST_CASE("the command table is sorted, unique and complete in its declarations"
     CHECK(c.params.size() <= kMaxParams);
     CHECK(static_cast<size_t>(c.group) < kGroupCount);
     bool optional_seen = false;
-    for (const Param& p : c.params) {
+    for (size_t i = 0; i < c.params.size(); ++i) {
+      const Param& p = c.params[i];
       CHECK(p.name != nullptr);
-      if (p.kind == Kind::Argument) {
+      if (p.kind == Kind::Rest) {
+        CHECK(i + 1 == c.params.size());  // it takes what is left: the last parameter
+        CHECK(p.name[0] != '-');
+      } else if (p.kind == Kind::Argument) {
         CHECK(p.name[0] != '-');
         if (optional_seen) CHECK(p.optional);  // optional arguments come last
         optional_seen |= p.optional;
