@@ -54,6 +54,7 @@
   X(pintheon_tunnel_status) \
   X(png_to_data_url) \
   X(print_hvym_data) \
+  X(serve) \
   X(single_float_data) \
   X(single_int_data) \
   X(single_mesh_data) \

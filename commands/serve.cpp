@@ -1,0 +1,253 @@
+// hvym serve: batch requests over a unix socket, one line in, one line out,
+// for callers that ask often (the GUI's status refresh).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "args.h"
+#include "batch.h"
+#include "command.h"
+#include "json_writer.h"
+#include "paths.h"
+#include "process.h"
+#include "sink.h"
+
+namespace hvym::commands {
+namespace {
+
+constexpr size_t kMaxLine = 1 << 20;
+
+int g_signal_pipe[2] = {-1, -1};
+void on_stop_signal(int) {
+  char c = 's';
+  ssize_t ignored = write(g_signal_pipe[1], &c, 1);
+  (void)ignored;
+}
+
+std::string default_socket() {
+  if (const char* run = std::getenv("XDG_RUNTIME_DIR"); run && *run) return std::string(run) + "/hvym.sock";
+  std::string dir = data_dir();
+  return dir.empty() ? std::string() : dir + "/hvym.sock";
+}
+
+bool fill_address(const std::string& path, sockaddr_un& a) {
+  std::memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  if (path.size() >= sizeof a.sun_path) return false;
+  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+  return true;
+}
+
+// Something answers on path.
+bool live(const sockaddr_un& a) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool ok = connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
+struct Server {
+  int stop_pipe[2] = {-1, -1};  // readable once the server stops: connections finish up
+  std::atomic<int> active{0};
+  std::atomic<long long> last_activity{0};
+};
+
+void answer_error(int fd, const std::string& message, size_t offset, bool with_offset) {
+  std::string line;
+  {
+    StringSink s(line);
+    JsonWriter w(s);
+    w.begin_object();
+    w.key("error");
+    w.string(message);
+    if (with_offset) {
+      w.key("offset");
+      w.integer(static_cast<int64_t>(offset));
+    }
+    w.end_object();
+  }
+  line += '\n';
+  write_all(fd, line.data(), line.size());
+}
+
+// Answers one line; false when the client is gone.
+bool answer(int fd, std::string_view line) {
+  std::vector<batch::Request> requests;
+  std::string error;
+  size_t offset = 0;
+  if (!batch::parse_requests(line, true, requests, error, offset)) {
+    answer_error(fd, "malformed request: " + error, offset, true);
+    return true;
+  }
+  std::string out;
+  {
+    StringSink sink(out);
+    batch::run(requests, sink);
+  }
+  out += '\n';
+  return write_all(fd, out.data(), out.size());
+}
+
+void serve_connection(Server& server, int fd) {
+  std::string buf;
+  bool skipping = false;  // inside an oversized line: drop until its end
+  char chunk[65536];
+  bool open = true;
+  while (open) {
+    pollfd pfd[2] = {{fd, POLLIN, 0}, {server.stop_pipe[0], POLLIN, 0}};
+    if (poll(pfd, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (pfd[1].revents) break;  // stopping: lines not read yet were not accepted
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) break;
+    server.last_activity = now_ms();
+    size_t start = buf.size();
+    buf.append(chunk, static_cast<size_t>(n));
+    // Every complete line read is accepted: it is answered even when a
+    // stop comes meanwhile.
+    size_t from = 0, nl;
+    while ((nl = buf.find('\n', std::max(from, start))) != std::string::npos) {
+      std::string_view line(buf.data() + from, nl - from);
+      if (skipping) {
+        skipping = false;
+      } else if (line.size() > kMaxLine) {
+        answer_error(fd, "request over 1 MB", 0, false);
+      } else if (line.find_first_not_of(" \t\r") != std::string_view::npos && !answer(fd, line)) {
+        open = false;
+        break;
+      }
+      from = nl + 1;
+      start = from;
+    }
+    buf.erase(0, from);
+    if (buf.size() > kMaxLine && !skipping) {
+      answer_error(fd, "request over 1 MB", 0, false);
+      skipping = true;
+    }
+    if (skipping) buf.clear();
+    server.last_activity = now_ms();
+  }
+  close(fd);
+}
+
+constexpr Param kServeParams[] = {
+    {Kind::Option, Type::String, "--socket", nullptr,
+     "The socket (default $XDG_RUNTIME_DIR/hvym.sock, else hvym.sock in the data folder).", true},
+    {Kind::Option, Type::Int, "--idle-exit", nullptr, "Exit after SECONDS without clients.", true},
+};
+
+int run_serve(Call& call) {
+  std::string path = call[0].given ? std::string(call[0].text) : default_socket();
+  if (path.empty()) return failure(call, "no place for the socket: set XDG_RUNTIME_DIR, HOME or HVYM_HOME, or give --socket.");
+  long long idle_ms = 0;
+  if (call[1].given) {
+    if (!call[1].i_fits || call[1].i < 1 || call[1].i > 86400 * 365)
+      return usage_error(call, "Invalid value for '--idle-exit': " + call[1].digits + " is not a positive number of seconds.");
+    idle_ms = call[1].i * 1000;
+  }
+  sockaddr_un addr;
+  if (!fill_address(path, addr)) return failure(call, "the socket path is too long: " + path);
+  std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
+  std::string error;
+  if (!dir.empty() && !make_dirs(dir, 0700, error)) return failure(call, error + ".");
+
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) return failure(call, path + " exists and is not a socket; nothing done.");
+    if (live(addr)) return failure(call, "a server already answers on " + path + ".");
+    unlink(path.c_str());  // a stale socket from a server that died
+  }
+  int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listener < 0) return failure(call, std::string("cannot make a socket: ") + std::strerror(errno));
+  mode_t old_mask = umask(077);  // the socket is born 0600
+  int bound = bind(listener, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  umask(old_mask);
+  if (bound != 0 || listen(listener, 128) != 0) {
+    std::string why = std::strerror(errno);
+    close(listener);
+    return failure(call, "cannot listen on " + path + ": " + why);
+  }
+  chmod(path.c_str(), 0600);
+
+  Server server;
+  if (pipe2(g_signal_pipe, O_CLOEXEC) != 0 || pipe2(server.stop_pipe, O_CLOEXEC) != 0)
+    return failure(call, "cannot make a pipe");
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that left: its write fails, nothing more
+  call.err.line("hvym serve: listening on " + path);
+  call.err.flush();
+
+  server.last_activity = now_ms();
+  while (true) {
+    int wait = idle_ms ? 200 : -1;
+    pollfd pfd[2] = {{listener, POLLIN, 0}, {g_signal_pipe[0], POLLIN, 0}};
+    int ready = poll(pfd, 2, wait);
+    if (ready < 0 && errno != EINTR) break;
+    if (pfd[1].revents) break;
+    if (idle_ms && server.active == 0 && now_ms() - server.last_activity > idle_ms) break;
+    if (ready <= 0 || !pfd[0].revents) continue;
+    int fd = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    ++server.active;
+    server.last_activity = now_ms();
+    try {
+      // Detached: a finished connection leaves nothing behind; the stop
+      // below waits for the count of active ones to reach zero.
+      std::thread([&server, fd] {
+        serve_connection(server, fd);
+        server.last_activity = now_ms();
+        --server.active;
+      }).detach();
+    } catch (const std::system_error&) {
+      close(fd);
+      --server.active;
+    }
+  }
+  // Stop: no new clients; connections answer what they have read, then end.
+  close(listener);
+  unlink(path.c_str());
+  char c = 'x';
+  ssize_t ignored = write(server.stop_pipe[1], &c, 1);
+  (void)ignored;
+  while (server.active > 0) poll(nullptr, 0, 5);
+  call.err.line("hvym serve: stopped");
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command serve;
+
+constinit const Command serve{
+    .name = "serve",
+    .group = Group::Tools,
+    .summary = "Answer batch requests on a unix socket, a line each (docs/batch.md).",
+    .help = "Listen on a unix socket (mode 0600) and answer each line, a JSON request or array of "
+            "requests, with one line in hvym batch's format. Every line reads a fresh snapshot of "
+            "the config; clients are served at the same time. SIGTERM or SIGINT: the lines read "
+            "are answered, the socket is removed, exit 0. Refuses to start when a server already "
+            "answers on the socket; a stale one is replaced.",
+    .params = kServeParams,
+    .needs = kNeedsNothing,
+    .run = run_serve,
+};
+
+}  // namespace hvym::commands
