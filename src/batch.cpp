@@ -29,7 +29,7 @@ bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool may_write(const Command& c) { return c.needs & (kWritesConfig | kExclusive | kMayPrompt | kOwnWrites); }
 bool reads_snapshot(const Command& c) { return (c.needs & kReadsConfig) && !may_write(c); }
 
-void run_one(const Request& r, Result& res, Config* snapshot) {
+void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot) {
   StringSink out(res.out), err(res.err);
   if (r.argv.empty()) {
     err.line("Error: an empty request.");
@@ -37,7 +37,6 @@ void run_one(const Request& r, Result& res, Config* snapshot) {
     return;
   }
   res.cmd = r.argv[0];
-  const Command* cmd = find_command(r.argv[0]);
   if (!cmd) {
     res.exit = unknown_command("hvym", r.argv[0], err);
     return;
@@ -261,7 +260,7 @@ size_t json_error_offset(std::string_view json) {
 
 bool parse_requests(std::string_view json, bool single, std::vector<Request>& out, std::string& error,
                     size_t& offset) {
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // its buffers are reused by the next request
   simdjson::dom::element root;
   if (auto code = parser.parse(json.data(), json.size()).get(root)) {
     error = simdjson::error_message(code);
@@ -321,12 +320,12 @@ void run(const std::vector<Request>& requests, Sink& out) {
     bool started = false;
     if (cmd && (cmd->needs & kProbe)) {
       try {
-        probes.emplace_back([&requests, &results, i, snap] { run_one(requests[i], results[i], snap); });
+        probes.emplace_back([&requests, &results, i, cmd, snap] { run_one(requests[i], cmd, results[i], snap); });
         started = true;
       } catch (const std::system_error&) {
       }
     }
-    if (!started) run_one(requests[i], results[i], snap);
+    if (!started) run_one(requests[i], cmd, results[i], snap);
     if (cmd && may_write(*cmd)) current = nullptr;  // later requests see what it wrote
   }
   for (std::thread& t : probes) t.join();
