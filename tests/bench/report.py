@@ -8,6 +8,7 @@ static true first and the command second. The ratio is computed per round
 (medians) and the median over rounds is reported and held to the budget.
 Exits 1 when a result is over budget."""
 import json
+import os
 import statistics
 import sys
 
@@ -21,6 +22,7 @@ print(f"{'command':28} {'median us':>10} {'x true':>7} {'spread':>11} {'budget':
 over = False
 true_us = []
 rows = []
+tsv = []  # name, median us of the static true, median us of the command
 for spec in sys.argv[2:]:
     name, ratio_budget, instr_budget, instructions, rss, rss_budget, jsons = spec.split("|")
     rounds = [json.load(open(p))["results"] for p in jsons.split(",")]
@@ -28,6 +30,7 @@ for spec in sys.argv[2:]:
     ratios = sorted(med(r[1]) / med(r[0]) for r in rounds)
     ratio = statistics.median(ratios)
     us = statistics.median(med(r[1]) for r in rounds) * 1e6
+    tsv.append(f"{name}\t{statistics.median(med(r[0]) for r in rounds) * 1e6:.1f}\t{us:.1f}")
     instr = int(instructions)
     if ratio_budget.startswith("ms:"):  # an absolute budget on the median time
         limit = float(ratio_budget[3:])
@@ -50,4 +53,7 @@ print(f"{'true (static)':28} {statistics.median(true_us):10.0f} {1:7.2f} {'':>11
 print("\n".join(rows))
 print("\nx true: median over rounds of (median command / median true) in the same hyperfine run;"
       "\nspread: lowest and highest round; instructions: callgrind, whole process")
+if os.environ.get("HVYM_BENCH_TSV"):
+    with open(os.environ["HVYM_BENCH_TSV"], "w") as f:
+        f.write("\n".join(tsv) + "\n")
 sys.exit(1 if over else 0)
