@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -26,6 +27,13 @@ namespace hvym::commands {
 namespace {
 
 constexpr size_t kMaxLine = 1 << 20;
+constexpr long long kSpinUs = 200;  // how long a connection looks for a next line before sleeping
+
+long long now_us() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<long long>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
 
 int g_signal_pipe[2] = {-1, -1};
 void on_stop_signal(int) {
@@ -104,16 +112,27 @@ void serve_connection(Server& server, int fd) {
   bool skipping = false;  // inside an oversized line: drop until its end
   char chunk[65536];
   bool open = true;
+  long long spin_until = 0;
   while (open) {
-    pollfd pfd[2] = {{fd, POLLIN, 0}, {server.stop_pipe[0], POLLIN, 0}};
-    if (poll(pfd, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
+    // Right after an answer the client often sends its next line at once:
+    // look for it for a moment before sleeping in poll() (a wake-up from
+    // poll costs this machine about as much as the whole answer).
+    ssize_t n = -1;
+    while (now_us() < spin_until && (n = recv(fd, chunk, sizeof chunk, MSG_DONTWAIT)) < 0 &&
+           (errno == EAGAIN || errno == EINTR)) {
     }
-    if (pfd[1].revents) break;  // stopping: lines not read yet were not accepted
-    ssize_t n = read(fd, chunk, sizeof chunk);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) {
+      pollfd pfd[2] = {{fd, POLLIN, 0}, {server.stop_pipe[0], POLLIN, 0}};
+      if (poll(pfd, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      if (pfd[1].revents) break;  // stopping: lines not read yet were not accepted
+      n = read(fd, chunk, sizeof chunk);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    }
     if (n <= 0) break;
+    spin_until = now_us() + kSpinUs;
     server.last_activity = now_ms();
     size_t start = buf.size();
     buf.append(chunk, static_cast<size_t>(n));
