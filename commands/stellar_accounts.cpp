@@ -222,12 +222,7 @@ int run_list(Call& call) {
     w.begin_array();
     for (const Account& a : v.accounts()) {
       w.begin_object();
-      w.key("name");
-      w.string(a.name);
-      w.key("public");
-      w.string(a.public_key);
-      w.key("25519_pub");
-      w.string(a.x25519_pub);
+      Vault::write_public(w, a);
       w.key("active");
       w.boolean(&a == active);
       w.key("testnet");

@@ -246,12 +246,7 @@ bool Vault::put_account(Store& store, const Account& a, std::string& error) {
     StringSink sink(json);
     JsonWriter w(sink);
     w.begin_object();
-    w.key("name");
-    w.string(a.name);
-    w.key("public");
-    w.string(a.public_key);
-    w.key("25519_pub");
-    w.string(a.x25519_pub);
+    write_public(w, a);
     w.key("testnet");
     w.boolean(a.testnet);
     if (a.funded) {
@@ -269,6 +264,15 @@ bool Vault::put_account(Store& store, const Account& a, std::string& error) {
     w.end_object();
   }
   return store.put(std::string(kAccountPrefix) + a.name, json, error);
+}
+
+void Vault::write_public(JsonWriter& w, const Account& a) {
+  w.key("name");
+  w.string(a.name);
+  w.key("public");
+  w.string(a.public_key);
+  w.key("25519_pub");
+  w.string(a.x25519_pub);
 }
 
 bool Vault::remove_account(Store& store, std::string_view name, std::string& error) {

@@ -82,6 +82,10 @@ class Vault {
   static bool set_active(Store& store, std::string_view name, std::string& error);
   static bool set_next(Store& store, uint64_t next, std::string& error);
 
+  // The members every view of an account starts with: "name", "public",
+  // "25519_pub" (the original's names), inside an object being written.
+  static void write_public(class JsonWriter& w, const Account& a);
+
   // Checks an account name: "" or why not.
   static std::string check_name(std::string_view name);
 
