@@ -20,6 +20,11 @@
   X(custom_copy_text_prompt) \
   X(custom_loading_msg) \
   X(custom_prompt) \
+  X(didc_bind_js) \
+  X(didc_bind_js_popup) \
+  X(didc_bind_ts) \
+  X(didc_bind_ts_popup) \
+  X(didc_install) \
   X(docker_installed) \
   X(img_to_url) \
   X(installation_stats) \
@@ -76,6 +81,9 @@
   X(stellar_set_account) \
   X(stellar_update_db_pw) \
   X(svg_to_data_url) \
+  X(up) \
+  X(update_npm_modules) \
+  X(update_proprium_js_file) \
   X(version)
 
 namespace hvym {

@@ -15,6 +15,8 @@ namespace hvym {
 namespace {
 
 constexpr KeySpec kSpecs[kKeyCount] = {
+    {"npm_links_source", ValueKind::Text, "",
+     "The npm modules folder up links (default: share/hvym/npm_links beside the hvym executable)"},
     {"pinggy_base_url", ValueKind::Text,
      "https://s3.ap-south-1.amazonaws.com/public.pinggy.binaries/cli/v0.2.2",
      "Where pinggy-install downloads from (then /OS/ARCH/pinggy)"},

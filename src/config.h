@@ -20,6 +20,7 @@ struct ImportPlan;
 namespace hvym {
 
 enum class Key : uint8_t {
+  NpmLinksSource,
   PinggyBaseUrl,
   PinggyDebuggerPort,
   PinggyTiers,
@@ -34,7 +35,7 @@ enum class Key : uint8_t {
   TunnelStatus,
   TunnelTimestamp,
 };
-inline constexpr size_t kKeyCount = 13;
+inline constexpr size_t kKeyCount = 14;
 inline constexpr int kSchemaVersion = 1;
 
 // How a value is kept in the store (and printed by `config get`):

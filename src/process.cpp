@@ -73,6 +73,7 @@ long spawn_process(const std::vector<std::string>& argv, const SpawnSpec& spec, 
   }
   if (spec.err_to_out) posix_spawn_file_actions_adddup2(&fa, 1, 2);
   else if (spec.quiet) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   if (spec.detach) posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);

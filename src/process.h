@@ -22,6 +22,7 @@ struct SpawnSpec {
   bool detach = false;      // a session of its own: it outlives hvym and its terminal
   bool quiet = false;       // its standard error goes to /dev/null
   int in = -1;              // its standard input, when >= 0
+  std::string cwd;          // its working folder, when not empty
 };
 
 // Starts argv[0] (a path) with argv; the pid, or -1 with errno's message in error.

@@ -1,0 +1,264 @@
+// up, update-npm-modules, update-proprium-js-file: the npm modules the CLI
+// works with, copied from a modules folder into DATA/npm_links and linked
+// globally with `npm link`. hvym ships no module: it links whatever modules
+// folder is installed (share/hvym/npm_links beside the executable, or the
+// config's npm_links_source).
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "args.h"
+#include "command.h"
+#include "config.h"
+#include "paths.h"
+#include "process.h"
+#include "prompt.h"
+#include "simdjson.h"
+
+namespace hvym::commands {
+namespace {
+
+struct Npm {
+  std::string npm;     // the npm executable
+  std::string source;  // the modules folder
+  std::string target;  // DATA/npm_links
+};
+
+bool is_dir(const std::string& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int prepare(Call& call, Npm& n) {
+  n.npm = find_in_path("npm");
+  if (n.npm.empty()) return failure(call, "npm is not installed (Debian: apt install npm); nothing done.");
+  {
+    ConfigSession s;
+    if (!s.open(false, call.err)) return kFailed;
+    n.source = s.config().get(Key::NpmLinksSource);
+  }
+  if (n.source.empty()) {
+    std::string exe = self_exe();
+    n.source = exe.substr(0, exe.rfind('/')) + "/../share/hvym/npm_links";
+  }
+  std::string dir = data_dir();
+  if (dir.empty()) return failure(call, "no data folder: set HOME or HVYM_HOME.");
+  n.target = dir + "/npm_links";
+  return kOk;
+}
+
+std::vector<std::string> subdirs(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string name = e->d_name;
+      if (name != "." && name != ".." && name != ".git" && is_dir(dir + "/" + name)) out.push_back(name);
+    }
+    closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The "name" of DIR/package.json, or "".
+std::string package_name(const std::string& dir) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  std::string_view name;
+  if (parser.load(dir + "/package.json").get(e) || e["name"].get(name)) return "";
+  return std::string(name);
+}
+
+// Copies a file (its mode too); false with the reason.
+bool copy_file(const std::string& from, const std::string& to, std::string& error) {
+  int in = open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return error = "cannot read " + from + ": " + std::strerror(errno), false;
+  struct stat st;
+  fstat(in, &st);
+  int out = open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0777);
+  if (out < 0) {
+    close(in);
+    return error = "cannot write " + to + ": " + std::strerror(errno), false;
+  }
+  char buf[65536];
+  ssize_t n;
+  bool ok = true;
+  while ((n = read(in, buf, sizeof buf)) > 0) ok = ok && write_all(out, buf, static_cast<size_t>(n));
+  ok = ok && n == 0;
+  close(in);
+  ok = close(out) == 0 && ok;
+  if (!ok) error = "cannot copy " + from + " to " + to;
+  return ok;
+}
+
+// cp -r, without node_modules (npm install makes those).
+bool copy_tree(const std::string& from, const std::string& to, std::string& error) {
+  if (mkdir(to.c_str(), 0755) != 0 && errno != EEXIST) return error = "cannot make " + to + ": " + std::strerror(errno), false;
+  DIR* d = opendir(from.c_str());
+  if (!d) return error = "cannot read " + from + ": " + std::strerror(errno), false;
+  bool ok = true;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == ".." || name == "node_modules") continue;
+    std::string a = from + "/" + name, b = to + "/" + name;
+    ok = is_dir(a) ? copy_tree(a, b, error) : copy_file(a, b, error);
+    if (!ok) break;
+  }
+  closedir(d);
+  return ok;
+}
+
+void remove_tree(const std::string& path) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) return;
+  if (S_ISDIR(st.st_mode)) {
+    if (DIR* d = opendir(path.c_str())) {
+      while (dirent* e = readdir(d)) {
+        std::string name = e->d_name;
+        if (name != "." && name != "..") remove_tree(path + "/" + name);
+      }
+      closedir(d);
+    }
+    rmdir(path.c_str());
+  } else {
+    unlink(path.c_str());
+  }
+}
+
+// Global packages that are links (npm ls --link --global).
+std::set<std::string> linked(const Npm& n) {
+  std::set<std::string> names;
+  Conversation c = converse({n.npm, "ls", "--link", "--global", "--depth=0", "--json"}, {});
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  simdjson::dom::object deps;
+  if (!parser.parse(c.out).get(e) && !e["dependencies"].get(deps))
+    for (auto field : deps) names.emplace(field.key);
+  return names;
+}
+
+// Runs npm in a module's folder, its output on standard error (progress).
+bool npm_in(Call& call, const Npm& n, const std::string& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), n.npm);
+  SpawnSpec spec;
+  spec.out = SpawnSpec::ToStderr;
+  spec.cwd = dir;
+  std::string error;
+  call.err.flush();
+  long pid = spawn_process(args, spec, error);
+  if (pid < 0) return failure(call, error), false;
+  int status = wait_process(pid);
+  if (status != 0) failure(call, "npm " + args[1] + " failed in " + dir + " (exit status " + std::to_string(status) + ")");
+  return status == 0;
+}
+
+// Copies the modules folder when there is no copy yet, then installs and
+// links every module that is not linked.
+int link_modules(Call& call, const Npm& n) {
+  std::string error;
+  if (!is_dir(n.target)) {
+    if (!is_dir(n.source))
+      return failure(call, "no npm modules folder at " + n.source + " (set it with: hvym config set npm_links_source DIR).");
+    if (!copy_tree(n.source, n.target, error)) return failure(call, error + ".");
+    call.out.line("copied " + n.source + " to " + n.target);
+  }
+  std::set<std::string> have = linked(n);
+  int status = kOk;
+  for (const std::string& sub : subdirs(n.target)) {
+    std::string dir = n.target + "/" + sub, name = package_name(dir);
+    if (name.empty()) continue;
+    if (have.count(name)) {
+      call.out.line(name + " is linked already");
+      continue;
+    }
+    if (!npm_in(call, n, dir, {"install", "--no-audit", "--no-fund"}) || !npm_in(call, n, dir, {"link"})) {
+      status = kFailed;
+      continue;
+    }
+    call.out.line("linked " + name + " (" + dir + ")");
+  }
+  return status;
+}
+
+int run_up(Call& call) {
+  Npm n;
+  if (int status = prepare(call, n); status != kOk) return status;
+  int status = link_modules(call, n);
+  // The splash is a greeting: nowhere to show it is no failure of `up`.
+  std::string ignored;
+  StringSink quiet(ignored);
+  Call greeting{call.cmd, call.prog, call.out, quiet, {}};
+  show_for(greeting, "the splash", kBrand, 3);
+  return status;
+}
+
+int run_update_modules(Call& call) {
+  Npm n;
+  if (int status = prepare(call, n); status != kOk) return status;
+  if (is_dir(n.target)) {
+    std::set<std::string> have = linked(n);
+    for (const std::string& sub : subdirs(n.target)) {
+      std::string name = package_name(n.target + "/" + sub);
+      if (name.empty() || !have.count(name)) continue;
+      if (!npm_in(call, n, n.target + "/" + sub, {"unlink", "--global", name})) return kFailed;
+      call.out.line("unlinked " + name);
+    }
+    remove_tree(n.target);
+  }
+  return link_modules(call, n);
+}
+
+int run_update_proprium(Call& call) {
+  Npm n;
+  if (int status = prepare(call, n); status != kOk) return status;
+  std::string from = n.source + "/proprium/index.js", to = n.target + "/proprium/index.js", error;
+  if (!is_dir(n.target + "/proprium")) return failure(call, "proprium is not set up in " + n.target + " (run hvym up).");
+  if (!copy_file(from, to, error)) return failure(call, error + ".");
+  call.out.line("updated " + to);
+  return kOk;
+}
+
+}  // namespace
+
+extern const Command up, update_npm_modules, update_proprium_js_file;
+
+constinit const Command up{
+    .name = "up",
+    .group = Group::Tools,
+    .summary = "Set up the CLI: link the npm modules, then show the splash.",
+    .help = "Copy the npm modules folder (config npm_links_source, default share/hvym/npm_links "
+            "beside the hvym executable) into the data folder when it is not there yet, run npm "
+            "install and npm link for every module not linked yet, then show the splash. Prints "
+            "what it did; npm's own output goes to standard error.",
+    .params = {},
+    .needs = kMayPrompt | kUsesNetwork | kExclusive,
+    .run = run_up,
+};
+
+constinit const Command update_npm_modules{
+    .name = "update-npm-modules",
+    .group = Group::Tools,
+    .summary = "Unlink the npm modules, copy them afresh and link them again.",
+    .help = nullptr,
+    .params = {},
+    .needs = kUsesNetwork | kExclusive,
+    .run = run_update_modules,
+};
+
+constinit const Command update_proprium_js_file{
+    .name = "update-proprium-js-file",
+    .group = Group::Tools,
+    .summary = "Copy proprium's index.js from the modules folder into the linked copy.",
+    .help = nullptr,
+    .params = {},
+    .needs = kExclusive,
+    .run = run_update_proprium,
+};
+
+}  // namespace hvym::commands
