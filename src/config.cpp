@@ -225,6 +225,17 @@ std::string_view Config::own(std::string s) {
   return owned_.back();
 }
 
+void Config::detach() {
+  for (auto& v : values_)
+    if (v) v = own(std::string(*v));
+  store_ = nullptr;
+}
+
+void ConfigSession::release() {
+  config_.detach();
+  store_.close();
+}
+
 std::string_view Config::get(Key k) const {
   const auto& v = values_[static_cast<size_t>(k)];
   if (v) return *v;

@@ -94,6 +94,7 @@ class Config {
   std::deque<std::string> owned_;  // backing for values not in the store's map (stable)
   mutable std::string derived_dapp_;
   std::string_view own(std::string s);
+  void detach();  // values copied out of the store's map; no store any more
 };
 
 // Opens the configuration for one call.
@@ -120,6 +121,10 @@ class ConfigSession {
   // Remembers an answer in this write session (creating the store if needed).
   bool remember(std::string_view name, std::string_view value, std::string& error);
   bool has_store() const { return config_.store_ != nullptr; }
+  // A read session whose command works longer than the store's 10 s guard
+  // allows (pulls, downloads, questions): the values are copied out and the
+  // store is closed now; config() keeps answering.
+  void release();
   // The store of a write session for records that are not config values
   // (the vault); created now when the call found none. Null with the
   // reason in error.

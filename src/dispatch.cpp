@@ -45,6 +45,9 @@ int run_command(const Command& cmd, std::string_view prog, std::span<const char*
   ConfigSession session;
   if (!session.open(write, err)) return kFailed;
   call.config = &session.config();
+  // The store's guard ends a process whose store stays open over 10 s: work
+  // that can take longer (pulls, downloads, questions) must not hold it.
+  if (!write && (cmd.needs & (kExclusive | kMayPrompt))) session.release();
   int status = cmd.run(call);
   if (write && status == kOk && !session.commit(err)) status = kFailed;
   if (options.one_shot) session.end_for_exit();

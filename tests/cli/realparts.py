@@ -110,12 +110,13 @@ class Registry:
         self.proc.wait(timeout=20)
 
 
-def http_server(status=200, files=None):
+def http_server(status=200, files=None, delay=0):
     """A loopback HTTP server answering `status`, or serving `files`
-    ({path: bytes}, 404 for others). .close() stops it."""
+    ({path: bytes}, 404 for others), after `delay` seconds. .close() stops it."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
+            time.sleep(delay)
             body = b"ok"
             code = status
             if files is not None:

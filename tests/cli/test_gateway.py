@@ -216,6 +216,18 @@ class PinggyInstall(Home):
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o755)
         self.assertEqual(os.listdir(self.dir), ["pinggy"])
 
+    def test_a_download_longer_than_the_store_guard(self):
+        # The store is closed before the download: its 10 s guard must not
+        # end a slow one (it did: SIGALRM after 10 s).
+        slow = http_server(files={"/linux/amd64/pinggy": self.binary, "/linux/arm64/pinggy": self.binary},
+                           delay=11)
+        self.addCleanup(slow.close)
+        self.ok("config", "set", "pinggy_base_url", f"http://127.0.0.1:{slow.port}")
+        r = self.hvym("pinggy-install")
+        self.assertEqual(r.code, 0, r)
+        with open(os.path.join(self.dir, "pinggy"), "rb") as f:
+            self.assertEqual(f.read(), self.binary)
+
     def test_a_failed_download_leaves_nothing(self):
         self.ok("config", "set", "pinggy_base_url", f"http://127.0.0.1:{self.files.port}/missing")
         r = self.hvym("pinggy-install")
