@@ -25,8 +25,7 @@ struct Result {
 
 bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// What a command may change: later requests must see it.
-bool may_write(const Command& c) { return c.needs & (kWritesConfig | kExclusive | kMayPrompt | kOwnWrites); }
+bool may_write(const Command& c) { return c.needs & kMayWrite; }
 bool reads_snapshot(const Command& c) { return (c.needs & kReadsConfig) && !may_write(c); }
 
 void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot) {

@@ -30,6 +30,8 @@ enum Needs : uint32_t {
   kProbe = 1u << 6,         // a question about the machine, bounded in time: batch runs these concurrently
   kOwnWrites = 1u << 7,     // opens the store itself and may write it
 };
+// What may change the store: later requests of a batch must see it.
+inline constexpr uint32_t kMayWrite = kWritesConfig | kExclusive | kMayPrompt | kOwnWrites;
 
 // Rest: every remaining positional argument (call.rest), the last parameter.
 enum class Kind : uint8_t { Argument, Option, Flag, Rest };

@@ -17,7 +17,7 @@ namespace {
 constexpr KeySpec kSpecs[kKeyCount] = {
     {"npm_links_source", ValueKind::Text, "",
      "The npm modules folder up links (default: share/hvym/npm_links beside the hvym executable)"},
-    {"pinggy_base_url", ValueKind::Text,
+    {"pinggy_base_url", ValueKind::Url,
      "https://s3.ap-south-1.amazonaws.com/public.pinggy.binaries/cli/v0.2.2",
      "Where pinggy-install downloads from (then /OS/ARCH/pinggy)"},
     {"pinggy_debugger_port", ValueKind::Port, "4300",
@@ -32,7 +32,7 @@ constexpr KeySpec kSpecs[kKeyCount] = {
     {"pintheon_registry", ValueKind::Text, "metavinci",
      "Registry and namespace of the Pintheon image (default metavinci on Docker Hub)"},
     {"pintheon_sif_path", ValueKind::Text, "", "Pintheon SIF file path"},
-    {"stellar_friendbot_url", ValueKind::Text, "https://friendbot.stellar.org",
+    {"stellar_friendbot_url", ValueKind::Url, "https://friendbot.stellar.org",
      "Stellar testnet Friendbot (stellar-new-testnet-account funds through URL?addr=G...)"},
     {"tunnel_pid", ValueKind::Count, "", "Process id of the running Pinggy tunnel"},
     {"tunnel_status", ValueKind::Status, "stopped",
@@ -107,11 +107,11 @@ std::string check_value(Key k, std::string_view v) {
             return registry ? "must be a registry path (letters, digits, '-', '_', '.', '/', ':')"
                             : "must be a Docker image name (letters, digits, '-', '_', '.')";
       }
-      if ((k == Key::PinggyBaseUrl || k == Key::StellarFriendbotUrl) &&
-          (v.substr(0, 7) != "http://" && v.substr(0, 8) != "https://"))
-        return "must be an http:// or https:// URL";
-      if ((k == Key::PinggyBaseUrl || k == Key::StellarFriendbotUrl) && v.find(' ') != std::string_view::npos)
-        return "must not contain spaces";
+      return "";
+    case ValueKind::Url:
+      if (has_control(v)) return "control characters are not allowed";
+      if (v.substr(0, 7) != "http://" && v.substr(0, 8) != "https://") return "must be an http:// or https:// URL";
+      if (v.find(' ') != std::string_view::npos) return "must not contain spaces";
       return "";
     case ValueKind::List: {
       if (v.empty()) return "must have at least one element";
@@ -395,12 +395,8 @@ Store* ConfigSession::writable_store(std::string& error) {
 }
 
 bool ConfigSession::remember(std::string_view name, std::string_view value, std::string& error) {
-  if (!config_.store_ && create_on_write_ && !create_now(error)) return false;
-  if (!config_.store_ || !store_.writable()) {
-    error = "the store is not open for writing";
-    return false;
-  }
-  return store_.put("cache/" + std::string(name), value, error);
+  Store* store = writable_store(error);
+  return store && store->put("cache/" + std::string(name), value, error);
 }
 
 bool ConfigSession::commit(Sink& err) {

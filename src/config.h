@@ -41,8 +41,8 @@ inline constexpr int kSchemaVersion = 1;
 // How a value is kept in the store (and printed by `config get`):
 // Text: the UTF-8 text; List: elements joined by '\n'; Port: decimal 1..65535;
 // Number: Python's repr of a float; Status: one of a few words; Count: a
-// whole number >= 0, or "" for none.
-enum class ValueKind : uint8_t { Text, List, Port, Number, Status, Count };
+// whole number >= 0, or "" for none; Url: an http:// or https:// URL.
+enum class ValueKind : uint8_t { Text, List, Port, Number, Status, Count, Url };
 
 struct KeySpec {
   const char* name;

@@ -24,8 +24,7 @@ int run_command(const Command& cmd, std::string_view prog, std::span<const char*
   }
   if (!options.no_input_why.empty()) call.no_input_why = options.no_input_why;
   // A snapshot serves commands that only read the config (probes included).
-  if (options.snapshot && (cmd.needs & kReadsConfig) &&
-      !(cmd.needs & (kWritesConfig | kExclusive | kMayPrompt | kOwnWrites))) {
+  if (options.snapshot && (cmd.needs & kReadsConfig) && !(cmd.needs & kMayWrite)) {
     call.config = options.snapshot;
     return cmd.run(call);
   }

@@ -29,6 +29,7 @@ struct Reader {
     switch (spec(k).kind) {
       case ValueKind::Text:
       case ValueKind::Status:
+      case ValueKind::Url:
         if (!doc.is_str(v)) return why = "not a string", "";
         enc.assign(std::string_view(v));
         break;
