@@ -80,9 +80,8 @@ int new_account(Call& call, bool testnet) {
   sodium_memzero(key32.data(), key32.size());
   secrets.secret_key = kp.secret_key;
   sodium_memzero(kp.secret_key.data(), kp.secret_key.size());
-  for (const Account& a : seen.accounts())
-    if (a.public_key == kp.public_key)
-      return failure(call, "this account is in the vault already, as " + py_repr(a.name) + ".");
+  if (const Account* same = seen.find_key(kp.public_key))
+    return failure(call, "this account is in the vault already, as " + py_repr(same->name) + ".");
 
   VaultKey key;
   std::string passphrase, prepared;
@@ -100,9 +99,8 @@ int new_account(Call& call, bool testnet) {
   if ((status = w.rekey(call, seen, passphrase, key, prepared)) != kOk) return status;
   sodium_memzero(passphrase.data(), passphrase.size());
   if (w.vault().find(name)) return failure(call, "an account named " + py_repr(name) + " exists already.");
-  for (const Account& a : w.vault().accounts())
-    if (a.public_key == kp.public_key)
-      return failure(call, "this account is in the vault already, as " + py_repr(a.name) + ".");
+  if (const Account* same = w.vault().find_key(kp.public_key))
+    return failure(call, "this account is in the vault already, as " + py_repr(same->name) + ".");
   Account account{.name = name, .public_key = kp.public_key, .x25519_pub = kp.x25519_pub, .testnet = testnet};
   if (testnet) account.funded = false;
   account.created = w.vault().next_number();

@@ -45,8 +45,8 @@ int print_keys(Call& call, const Vault& v, const Account& a, size_t show, size_t
 int run_load_keys(Call& call) {
   Vault v;
   if (!accounts::snapshot(call, v)) return kFailed;
-  const Account* a = v.active();
-  if (!a) return failure(call, "there are no Stellar accounts yet (stellar-new-account makes one).");
+  const Account* a = nullptr;
+  if (int status = accounts::active(call, v, a); status != kOk) return status;
   return print_keys(call, v, *a, 0, 1);
 }
 
@@ -61,8 +61,8 @@ int run_select_keys(Call& call) {
 int run_load_shared(Call& call) {
   Vault v;
   if (!accounts::snapshot(call, v)) return kFailed;
-  const Account* a = v.active();
-  if (!a) return failure(call, "there are no Stellar accounts yet (stellar-new-account makes one).");
+  const Account* a = nullptr;
+  if (int status = accounts::active(call, v, a); status != kOk) return status;
   call.out.line(a->x25519_pub);
   return kOk;
 }

@@ -31,7 +31,7 @@ int run_update(Call& call) {
   std::string old_pass, new_pass, header, error;
   int status = accounts::unlock(call, seen, call[0], old_key, old_pass);
   if (status != kOk) return status;
-  size_t line = call[0].given && call[0].text == "-" && call[1].given && call[1].text == "-" ? 1 : 0;
+  size_t line = accounts::second_line(call[0], call[1]);
   if ((status = accounts::new_passphrase(call, call[1], line, "New passphrase for the Stellar vault:", new_pass)) != kOk)
     return status;
   if (!Vault::new_header(new_pass, new_key, header, error)) return failure(call, error + ".");
@@ -70,14 +70,11 @@ int run_import(Call& call) {
   if (!accounts::snapshot(call, seen)) return kFailed;
   std::string path = call[1].given ? std::string(call[1].text) : data_dir() + "/enc_db.json";
   std::string legacy_pass, error;
-  if (call[0].given) {
-    if (!accounts::read_secret(call[0].text, 0, legacy_pass, error)) return failure(call, error + ".");
-  } else {
-    Answer a = ask(call, {.kind = Ask::Secret, .what = "the Python CLI's passphrase",
-                          .message = "Passphrase of the Python CLI's accounts (enc_db.json):"});
-    if (a.outcome != Outcome::Answered) return unanswered(call, a);
-    legacy_pass = std::move(a.text);
-  }
+  int status = accounts::secret(call, call[0], 0,
+                                {.kind = Ask::Secret, .what = "the Python CLI's passphrase",
+                                 .message = "Passphrase of the Python CLI's accounts (enc_db.json):"},
+                                legacy_pass);
+  if (status != kOk) return status;
   std::vector<LegacyAccount> legacy;
   if (!read_legacy_vault(path, legacy_pass, legacy, error)) return failure(call, error + "; nothing imported.");
 
@@ -88,20 +85,13 @@ int run_import(Call& call) {
   if (!seen.has_passphrase()) {
     if (!Vault::new_header(vault_pass, key, prepared, error)) return failure(call, error + ".");
   } else if (!seen.unlock(vault_pass, key, error)) {
-    Value file = call[2];
-    if (!file.given) call.err.line("The hvym vault has another passphrase.");
-    size_t line = call[0].given && call[0].text == "-" && file.given && file.text == "-" ? 1 : 0;
-    if (file.given) {
-      if (!accounts::read_secret(file.text, line, vault_pass, error)) return failure(call, error + ".");
-      if (!seen.unlock(vault_pass, key, error)) return failure(call, error + "; nothing imported.");
-    } else if (int status = accounts::unlock(call, seen, file, key, vault_pass); status != kOk) {
-      return status;
-    }
+    if (!call[2].given) call.err.line("The hvym vault has another passphrase.");
+    status = accounts::unlock(call, seen, call[2], key, vault_pass, accounts::second_line(call[0], call[2]));
+    if (status != kOk) return status;
   }
 
   Write w;
-  int status = w.begin(call);
-  if (status != kOk) return status;
+  if ((status = w.begin(call)) != kOk) return status;
   if ((status = w.rekey(call, seen, vault_pass, key, prepared)) != kOk) return status;
   uint64_t next = w.vault().next_number();
   std::string first;
@@ -114,10 +104,7 @@ int run_import(Call& call) {
       ++skipped;
       continue;
     }
-    const Account* same = nullptr;
-    for (const Account& a : w.vault().accounts())
-      if (a.public_key == l.public_key) same = &a;
-    if (same) {
+    if (const Account* same = w.vault().find_key(l.public_key)) {
       call.err.line("Skipped " + label + ": already in the vault as " + same->name + ".");
       ++skipped;
       continue;

@@ -83,16 +83,26 @@ bool read_secret(std::string_view file, size_t line, std::string& out, std::stri
   return true;
 }
 
-int unlock(Call& call, const Vault& v, const Value& file, VaultKey& key, std::string& passphrase) {
+int secret(Call& call, const Value& file, size_t line, const Question& q, std::string& out) {
   if (file.given) {
     std::string error;
-    if (!read_secret(file.text, 0, passphrase, error)) return failure(call, error + ".");
-  } else {
-    Answer a = ask(call, {.kind = Ask::Secret, .what = "the vault passphrase",
-                          .message = "Passphrase of the Stellar vault:"});
-    if (a.outcome != Outcome::Answered) return unanswered(call, a);
-    passphrase = std::move(a.text);
+    return read_secret(file.text, line, out, error) ? kOk : failure(call, error + ".");
   }
+  Answer a = ask(call, q);
+  if (a.outcome != Outcome::Answered) return unanswered(call, a);
+  out = std::move(a.text);
+  return kOk;
+}
+
+size_t second_line(const Value& first, const Value& second) {
+  return first.given && first.text == "-" && second.given && second.text == "-" ? 1 : 0;
+}
+
+int unlock(Call& call, const Vault& v, const Value& file, VaultKey& key, std::string& passphrase, size_t line) {
+  int status = secret(call, file, line,
+                      {.kind = Ask::Secret, .what = "the vault passphrase", .message = "Passphrase of the Stellar vault:"},
+                      passphrase);
+  if (status != kOk) return status;
   std::string error;
   if (!v.unlock(passphrase, key, error)) return failure(call, error + "; nothing changed.");
   return kOk;
@@ -100,36 +110,40 @@ int unlock(Call& call, const Vault& v, const Value& file, VaultKey& key, std::st
 
 int new_passphrase(Call& call, const Value& file, size_t line, std::string_view message,
                    std::string& passphrase) {
-  if (file.given) {
-    std::string error;
-    if (!read_secret(file.text, line, passphrase, error)) return failure(call, error + ".");
-  } else {
-    Answer a = ask(call, {.kind = Ask::Secret, .what = "a new vault passphrase", .message = message});
-    if (a.outcome != Outcome::Answered) return unanswered(call, a);
-    Answer again = ask(call, {.kind = Ask::Secret, .what = "the passphrase again",
-                              .message = "The same passphrase again:"});
-    if (again.outcome != Outcome::Answered) return unanswered(call, again);
-    if (a.text != again.text) return failure(call, "the two passphrases differ; nothing changed.");
-    passphrase = std::move(a.text);
+  int status = secret(call, file, line, {.kind = Ask::Secret, .what = "a new vault passphrase", .message = message},
+                      passphrase);
+  if (status != kOk) return status;
+  if (!file.given) {
+    std::string again;
+    status = secret(call, file, line,
+                    {.kind = Ask::Secret, .what = "the passphrase again", .message = "The same passphrase again:"},
+                    again);
+    if (status != kOk) return status;
+    if (again != passphrase) return failure(call, "the two passphrases differ; nothing changed.");
   }
   if (passphrase.empty()) return failure(call, "the passphrase is empty; nothing changed.");
   return kOk;
 }
 
+int active(Call& call, const Vault& v, const Account*& out) {
+  out = v.active();
+  return out ? kOk : failure(call, "there are no Stellar accounts yet (stellar-new-account makes one).");
+}
+
 int pick(Call& call, const Vault& v, const Value& name, std::string_view message, const Account*& out) {
-  if (v.accounts().empty()) return failure(call, "there are no Stellar accounts yet (stellar-new-account makes one).");
+  const Account* active_one = nullptr;
+  if (int status = active(call, v, active_one); status != kOk) return status;
   if (name.given) {
     out = v.find(name.text);
     if (!out) return failure(call, "no account is named " + py_repr(name.text) + ".");
     return kOk;
   }
   std::vector<std::string_view> names;
-  const Account* active = v.active();
-  names.push_back(active->name);
+  names.push_back(active_one->name);
   for (const Account& a : v.accounts())
-    if (&a != active) names.push_back(a.name);
+    if (&a != active_one) names.push_back(a.name);
   Answer a = ask(call, {.kind = Ask::Choice, .what = "the account", .message = message,
-                        .initial = active->name, .choices = names});
+                        .initial = active_one->name, .choices = names});
   if (a.outcome != Outcome::Answered) return unanswered(call, a);
   out = v.find(a.text);
   return out ? kOk : failure(call, "no account is named " + py_repr(a.text) + ".");

@@ -12,6 +12,7 @@
 
 #include "command.h"
 #include "config.h"
+#include "prompt.h"
 #include "vault.h"
 
 namespace hvym::accounts {
@@ -24,9 +25,20 @@ bool snapshot(Call& call, Vault& v);
 // which line, so two secrets can follow each other). Trailing "\r\n" dropped.
 bool read_secret(std::string_view file, size_t line, std::string& out, std::string& error);
 
+// A secret from `file` when given (read_secret), else asked with `q`. kOk,
+// or the exit status after a message.
+int secret(Call& call, const Value& file, size_t line, const Question& q, std::string& out);
+// The line of standard input the second of two secrets is on: 1 when both
+// come from "-", else 0.
+size_t second_line(const Value& first, const Value& second);
+
 // The passphrase of an existing vault (from `file` when given, else asked
 // hidden), and its key. kOk, or the exit status after a message.
-int unlock(Call& call, const Vault& v, const Value& file, VaultKey& key, std::string& passphrase);
+int unlock(Call& call, const Vault& v, const Value& file, VaultKey& key, std::string& passphrase,
+           size_t line = 0);
+
+// The active account; a message when there is none.
+int active(Call& call, const Vault& v, const Account*& out);
 
 // A new passphrase: from `file` (line `line` of standard input for "-"),
 // else asked twice. Must not be empty.

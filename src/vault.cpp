@@ -143,6 +143,12 @@ const Account* Vault::find(std::string_view name) const {
   return nullptr;
 }
 
+const Account* Vault::find_key(std::string_view public_key) const {
+  for (const Account& a : accounts_)
+    if (a.public_key == public_key) return &a;
+  return nullptr;
+}
+
 const Account* Vault::active() const {
   if (const Account* a = find(active_)) return a;
   return accounts_.empty() ? nullptr : &accounts_.front();

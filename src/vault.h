@@ -58,6 +58,7 @@ class Vault {
   bool has_passphrase() const { return !header_.empty(); }
   const std::vector<Account>& accounts() const { return accounts_; }
   const Account* find(std::string_view name) const;
+  const Account* find_key(std::string_view public_key) const;
   // The active account (the first when none is marked), or null when empty.
   const Account* active() const;
   uint64_t next_number() const { return next_; }
