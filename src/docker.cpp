@@ -29,7 +29,7 @@ DockerCli find_docker_cli() {
 }
 
 bool docker_version_ok(const std::string& path) {
-  ProcessResult r = run_capture({path, "--version"}, kCliBoundMs);
+  Conversation r = run_capture({path, "--version"}, kCliBoundMs);
   return r.started && r.out.find("Docker version") != std::string::npos;
 }
 
@@ -58,7 +58,7 @@ bool image_exists(const std::string& image, Sink& err) {
   }
   std::string docker = find_in_path("docker");
   if (docker.empty()) return false;
-  ProcessResult r = run_capture({docker, "image", "inspect", "--format", "{{.Id}}", image}, kCliBoundMs);
+  Conversation r = run_capture({docker, "image", "inspect", "--format", "{{.Id}}", image}, kCliBoundMs);
   return r.started && !r.timed_out && r.status == 0;
 }
 

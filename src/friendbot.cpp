@@ -4,18 +4,6 @@
 #include "process.h"
 
 namespace hvym {
-namespace {
-
-// The last non-empty line of s, at most 200 bytes.
-std::string last_line(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
-  size_t nl = s.rfind('\n');
-  std::string line(nl == std::string_view::npos ? s : s.substr(nl + 1));
-  if (line.size() > 200) line = line.substr(0, 200) + "...";
-  return line;
-}
-
-}  // namespace
 
 Funding fund_testnet(std::string_view base_url, std::string_view public_key) {
   Funding f;

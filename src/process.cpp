@@ -95,50 +95,8 @@ int wait_process(long pid) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
 }
 
-ProcessResult run_capture(const std::vector<std::string>& argv, int timeout_ms, size_t max_out) {
-  ProcessResult r;
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return r;
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  std::vector<char*> args = c_argv(argv);
-  pid_t pid;
-  int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(p[1]);
-  if (rc != 0) {
-    close(p[0]);
-    return r;
-  }
-  r.started = true;
-  long long deadline = now_ms() + timeout_ms;
-  char buf[4096];
-  while (true) {
-    long long left = deadline - now_ms();
-    if (left <= 0) {
-      r.timed_out = true;
-      kill(pid, SIGKILL);
-      break;
-    }
-    pollfd pfd{p[0], POLLIN, 0};
-    int n = poll(&pfd, 1, static_cast<int>(left));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) continue;  // the deadline check above decides
-    ssize_t got = read(p[0], buf, sizeof buf);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;  // end of output
-    if (r.out.size() < max_out) r.out.append(buf, std::min(static_cast<size_t>(got), max_out - r.out.size()));
-  }
-  close(p[0]);
-  r.status = wait_process(pid);
-  return r;
-}
-
 Conversation converse(const std::vector<std::string>& argv, std::string_view input,
-                      size_t max_out) {
+                      size_t max_out, int timeout_ms) {
   Conversation c;
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) != 0) return c.error = std::strerror(errno), c;
@@ -176,13 +134,26 @@ Conversation converse(const std::vector<std::string>& argv, std::string_view inp
   int readers[2] = {out[0], err[0]};
   std::string* sinks[2] = {&c.out, &c.err};
   char buf[4096];
+  long long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
   while (readers[0] >= 0 || readers[1] >= 0) {
+    int wait = -1;
+    if (timeout_ms >= 0) {
+      long long left = deadline - now_ms();
+      if (left <= 0) {
+        c.timed_out = true;
+        kill(pid, SIGKILL);
+        break;
+      }
+      wait = static_cast<int>(left);
+    }
     pollfd pfd[3];
     nfds_t n = 0;
     for (int fd : readers)
       if (fd >= 0) pfd[n++] = {fd, POLLIN, 0};
     if (to_write >= 0) pfd[n++] = {to_write, POLLOUT, 0};
-    if (poll(pfd, n, -1) < 0) {
+    int ready = poll(pfd, n, wait);
+    if (ready == 0) continue;  // the deadline check above decides
+    if (ready < 0) {
       if (errno == EINTR) continue;
       break;
     }
@@ -212,6 +183,14 @@ Conversation converse(const std::vector<std::string>& argv, std::string_view inp
   c.status = wait_process(pid);
   sigaction(SIGPIPE, &old, nullptr);
   return c;
+}
+
+std::string last_line(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  size_t nl = text.rfind('\n');
+  std::string line(nl == std::string_view::npos ? text : text.substr(nl + 1));
+  if (line.size() > 200) line = line.substr(0, 200) + "...";
+  return line;
 }
 
 }  // namespace hvym

@@ -6,13 +6,6 @@
 
 namespace hvym {
 
-struct ProcessResult {
-  bool started = false;
-  bool timed_out = false;
-  int status = -1;     // exit status, or -signal
-  std::string out;     // standard output (at most max_out bytes)
-};
-
 // Where a spawned program's standard output goes; its input is /dev/null
 // unless `in` names a descriptor to give it.
 struct SpawnSpec {
@@ -30,22 +23,29 @@ long spawn_process(const std::vector<std::string>& argv, const SpawnSpec& spec, 
 // Waits for it: its exit status, or -signal.
 int wait_process(long pid);
 
-// Runs argv[0] (a path) with argv, standard input from /dev/null, standard
-// error discarded. Killed when it outlives timeout_ms.
-ProcessResult run_capture(const std::vector<std::string>& argv, int timeout_ms,
-                          size_t max_out = 65536);
-
-// A program that talks with a person: it gets `input` on its standard
-// input, its standard output and error are captured (each at most max_out
-// bytes). No deadline: it runs until the person is done.
+// A helper program's run: it gets `input` on its standard input, its
+// standard output and error are captured (each at most max_out bytes). With
+// timeout_ms >= 0 it is killed when it outlives that; otherwise it runs as
+// long as it takes (a dialog waits for a person).
 struct Conversation {
   bool started = false;
+  bool timed_out = false;
   int status = -1;  // exit status, or -signal
   std::string out, err;
   std::string error;  // why it did not start
 };
 Conversation converse(const std::vector<std::string>& argv, std::string_view input,
-                      size_t max_out = 1 << 20);
+                      size_t max_out = 1 << 20, int timeout_ms = -1);
+
+// The same, with nothing to say and a deadline.
+inline Conversation run_capture(const std::vector<std::string>& argv, int timeout_ms,
+                                size_t max_out = 65536) {
+  return converse(argv, {}, max_out, timeout_ms);
+}
+
+// The last non-empty line of a program's output (for messages), at most
+// 200 bytes.
+std::string last_line(std::string_view text);
 
 // Milliseconds on a monotonic clock.
 long long now_ms();

@@ -172,19 +172,10 @@ Args command_line(const Dialog& d, const Question& q, std::string& input) {
   return a;
 }
 
-// The last line the program wrote to its standard error (toolkits are chatty).
-std::string last_line(const std::string& err) {
-  size_t end = err.find_last_not_of("\r\n");
-  if (end == std::string::npos) return "";
-  size_t begin = err.rfind('\n', end);
-  begin = begin == std::string::npos ? 0 : begin + 1;
-  return err.substr(begin, end - begin + 1);
-}
-
 std::string failed(const Dialog& d, int status, const std::string& err) {
   std::string why = status < 0 ? "killed by signal " + std::to_string(-status)
                                : "exit status " + std::to_string(status);
-  std::string said = last_line(err);
+  std::string said = last_line(err);  // toolkits are chatty: the last line says it
   return "the dialog program " + d.name() + " failed (" + why + ")" + (said.empty() ? "" : ": " + said);
 }
 
