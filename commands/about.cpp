@@ -20,7 +20,7 @@ constinit const Command about{
     .summary = "Print a short description of the CLI.",
     .help = nullptr,
     .params = {},
-    .needs = kNeedsNothing,
+    .needs = kInProcess,
     .run = run,
 };
 

@@ -1,11 +1,8 @@
 // hvym batch: many commands, one process, one JSON array of results.
-#include <unistd.h>
-
-#include <cerrno>
-
 #include "args.h"
 #include "batch.h"
 #include "command.h"
+#include "input.h"
 
 namespace hvym::commands {
 namespace {
@@ -13,28 +10,26 @@ namespace {
 constexpr Param kBatchParams[] = {
     {Kind::Flag, Type::Bool, "--json", nullptr,
      "Read a JSON array of requests from standard input (or from the one argument).", true},
+    {Kind::Option, Type::Int, "--timeout", nullptr,
+     "Seconds a request run as a child process may take (default 600).", true},
     {Kind::Rest, Type::String, "command", nullptr, "a command line, e.g. 'png-to-data-url logo.png'", true},
 };
-
-bool read_stdin(std::string& text, std::string& error) {
-  char buf[65536];
-  while (true) {
-    ssize_t n = read(0, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return error = "cannot read standard input", false;
-    if (n == 0) return true;
-    text.append(buf, static_cast<size_t>(n));
-  }
-}
 
 int run_batch(Call& call) {
   std::vector<batch::Request> requests;
   std::string error;
+  batch::Limits limits;
+  if (call[1].given) {
+    if (!call[1].i_fits || call[1].i < 1 || call[1].i > batch::kMaxTimeoutS)
+      return usage_error(call, "Invalid value for '--timeout': " + call[1].digits + " is not a number of seconds from 1 to " +
+                                   std::to_string(batch::kMaxTimeoutS) + ".");
+    limits.timeout_s = static_cast<int>(call[1].i);
+  }
   if (call[0].b) {
     if (call.rest.size() > 1) return usage_error(call, "With --json, give the requests as one argument or on standard input.");
-    std::string text;
-    if (call.rest.empty() && !read_stdin(text, error)) return failure(call, error + ".");
-    std::string_view json = call.rest.empty() ? std::string_view(text) : call.rest[0];
+    std::string_view json;
+    if (!call.rest.empty()) json = call.rest[0];
+    else if (!call.input->all(size_t{64} << 20, json, error)) return failure(call, error + ".");
     size_t offset = 0;
     if (!batch::parse_requests(json, false, requests, error, offset)) {
       std::string where = offset ? " at byte " + std::to_string(offset) : "";
@@ -42,6 +37,8 @@ int run_batch(Call& call) {
     }
   } else {
     if (call.rest.empty()) return usage_error(call, "Give command lines, or --json.");
+    if (call.rest.size() > batch::kMaxRequests)
+      return usage_error(call, "more than " + std::to_string(batch::kMaxRequests) + " requests at once.");
     for (size_t i = 0; i < call.rest.size(); ++i) {
       batch::Request r;
       if (!batch::split_words(call.rest[i], r.argv, error))
@@ -49,7 +46,8 @@ int run_batch(Call& call) {
       requests.push_back(std::move(r));
     }
   }
-  batch::run(requests, call.out);
+  batch::enter_shared_mode();
+  batch::run(requests, call.out, limits);
   call.out.put('\n');
   return kOk;
 }
@@ -66,6 +64,7 @@ constinit const Command batch{
             "order: {\"cmd\", \"exit\", \"stdout\", \"stderr\", \"value\"} each (docs/batch.md). "
             "Each argument is one command line, split as a shell would; with --json the requests "
             "are a JSON array. Config queries share one snapshot; probes run at the same time; "
+            "commands that write or run long run as child processes (--timeout bounds each); "
             "nothing asks. Exit status 0 unless the requests are malformed (2).",
     .params = kBatchParams,
     .needs = kNeedsNothing,

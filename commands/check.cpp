@@ -15,7 +15,7 @@ constinit const Command check{
     .summary = "Print ONE-TWO: shows that hvym is on the PATH and answering.",
     .help = nullptr,
     .params = {},
-    .needs = kNeedsNothing,
+    .needs = kInProcess,
     .run = run,
 };
 

@@ -27,7 +27,7 @@ constinit const Command pintheon_port{
     .summary = "Print the Pintheon gateway port (default 9998).",
     .help = nullptr,
     .params = {},
-    .needs = kReadsConfig,
+    .needs = kReadsConfig | kInProcess,
     .run = port,
 };
 
@@ -37,7 +37,7 @@ constinit const Command pintheon_dapp{
     .summary = "Print the Pintheon image name for the current network and this machine.",
     .help = nullptr,
     .params = {},
-    .needs = kReadsConfig,
+    .needs = kReadsConfig | kInProcess,
     .run = dapp,
 };
 
@@ -47,7 +47,7 @@ constinit const Command pintheon_network{
     .summary = "Print the Stellar network Pintheon uses (default testnet).",
     .help = nullptr,
     .params = {},
-    .needs = kReadsConfig,
+    .needs = kReadsConfig | kInProcess,
     .run = network,
 };
 
@@ -57,7 +57,7 @@ constinit const Command pinggy_tier{
     .summary = "Print the Pinggy tier in use (default pro).",
     .help = nullptr,
     .params = {},
-    .needs = kReadsConfig,
+    .needs = kReadsConfig | kInProcess,
     .run = tier,
 };
 
@@ -67,7 +67,7 @@ constinit const Command pinggy_token{
     .summary = "Print the Pinggy token (an empty line when none is set).",
     .help = nullptr,
     .params = {},
-    .needs = kReadsConfig,
+    .needs = kReadsConfig | kInProcess,
     .run = token,
 };
 

@@ -16,6 +16,7 @@
 #include "args.h"
 #include "command.h"
 #include "config.h"
+#include "input.h"
 #include "prompt.h"
 #include "pyconv.h"
 
@@ -114,16 +115,13 @@ int set_token(Call& call) {
     if (a.outcome != Outcome::Answered) return unanswered(call, a);
     token = std::move(a.text);
   } else if (from_stdin) {
-    char buf[4096];
-    while (true) {
-      ssize_t n = read(0, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return failure(call, "cannot read the token from standard input");
-      if (n == 0) break;
-      token.append(buf, static_cast<size_t>(n));
-      if (token.size() > 65536) return usage_error(call, "the token on standard input is too long");
-    }
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    std::string_view text;
+    std::string error;
+    if (!call.input->all(65536, text, error)) return failure(call, error + "; the token is unchanged.");
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+    // Nothing on standard input (a closed pipe, /dev/null) is a mistake, not a token.
+    if (text.empty()) return failure(call, "standard input holds no token; the token is unchanged.");
+    token.assign(text);
   } else {
     token.assign(arg.text);
   }

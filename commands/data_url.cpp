@@ -11,6 +11,7 @@
 #include "args.h"
 #include "base64.h"
 #include "command.h"
+#include "paths.h"
 #include "prompt.h"
 
 namespace hvym::commands {
@@ -29,8 +30,9 @@ struct File {
 // to leave out) as base64 after the prefix.
 int stream(Call& call, const std::string& path, const char* prefix,
            size_t (*skip)(std::string_view first)) {
-  File f{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) return failure(call, "cannot open " + path + ": " + std::strerror(errno));
+  std::string error;
+  File f{open_regular_file(path, error)};
+  if (f.fd < 0) return failure(call, error);
   std::unique_ptr<unsigned char[]> buf(new unsigned char[kChunk]);
   call.out.write(prefix);
   Base64Stream b64(call.out);

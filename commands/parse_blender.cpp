@@ -424,7 +424,7 @@ constinit const Command parse_blender_hvym_collection{
     .summary = "Print a Blender collection's Heavymeta data as one JSON object.",
     .help = nullptr,
     .params = kCollectionParams,
-    .needs = kNeedsNothing,
+    .needs = kInProcess,
     .run = collection,
 };
 
@@ -434,7 +434,7 @@ constinit const Command parse_blender_hvym_interactables{
     .summary = "Print the interactable objects of a Blender scene as JSON.",
     .help = nullptr,
     .params = kInteractablesParams,
-    .needs = kNeedsNothing,
+    .needs = kInProcess,
     .run = interactables,
 };
 

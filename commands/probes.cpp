@@ -120,7 +120,7 @@ constinit const Command docker_installed{
             "else False. The answer is remembered for that binary (path, inode, size, mtime) "
             "and asked again only when it changes.",
     .params = {},
-    .needs = kProbe,  // opens its own sessions: read the cache, write it on a miss
+    .needs = kProbe | kInProcess,  // opens its own sessions: read the cache, write it (a child in batch) on a miss
     .run = docker_installed_run,
 };
 
@@ -133,7 +133,7 @@ constinit const Command pintheon_image_exists{
             "/var/run/docker.sock) within about a second; docker image inspect when that socket "
             "cannot be used.",
     .params = {},
-    .needs = kReadsConfig | kTalksToDocker | kProbe,
+    .needs = kReadsConfig | kTalksToDocker | kProbe | kInProcess,
     .run = image_exists_run,
 };
 
@@ -144,7 +144,7 @@ constinit const Command is_pintheon_tunnel_open{
     .help = "Print true when http://127.0.0.1:PORT/ (the Pinggy web debugger; PORT is the "
             "pinggy_debugger_port setting, default 4300) answers 200 within a second, else false.",
     .params = {},
-    .needs = kReadsConfig | kUsesNetwork | kProbe,
+    .needs = kReadsConfig | kUsesNetwork | kProbe | kInProcess,
     .run = tunnel_open_run,
 };
 
@@ -155,7 +155,7 @@ constinit const Command installation_stats{
     .help = "Print docker_installed, pintheon_image_exists, pintheon_network, pinggy_token and "
             "pinggy_tier as JSON (indent 2). The probes run side by side.",
     .params = {},
-    .needs = kProbe,  // its own read session, closed before the probes run
+    .needs = kProbe | kInProcess,  // its own read session, closed before the probes run
     .run = stats_run,
 };
 

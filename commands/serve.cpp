@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,11 +23,16 @@
 #include "paths.h"
 #include "process.h"
 #include "sink.h"
+#include "store.h"
 
 namespace hvym::commands {
 namespace {
 
 constexpr size_t kMaxLine = 1 << 20;
+constexpr int kMaxClients = 64;            // connections served at once; more are turned away
+constexpr int kSendTimeoutS = 10;          // a client that reads no answers is dropped
+constexpr long long kReaderCheckMs = 5000; // how often dead readers are cleared from the store
+constexpr long long kStopWithinMs = 1800;  // SIGTERM: gone within 2 s, whatever runs
 constexpr long long kSpinUs = 200;  // how long a connection looks for a next line before sleeping
 
 long long now_us() {
@@ -90,7 +96,7 @@ void answer_error(int fd, const std::string& message, size_t offset, bool with_o
 }
 
 // Answers one line; false when the client is gone.
-bool answer(int fd, std::string_view line) {
+bool answer(Server& server, int fd, std::string_view line) {
   std::vector<batch::Request> requests;
   std::string error;
   size_t offset = 0;
@@ -101,7 +107,7 @@ bool answer(int fd, std::string_view line) {
   std::string out;
   {
     StringSink sink(out);
-    batch::run(requests, sink);
+    batch::run(requests, sink, {.cancel_fd = server.stop_pipe[0]});
   }
   out += '\n';
   return write_all(fd, out.data(), out.size());
@@ -145,7 +151,7 @@ void serve_connection(Server& server, int fd) {
         skipping = false;
       } else if (line.size() > kMaxLine) {
         answer_error(fd, "request over 1 MB", 0, false);
-      } else if (line.find_first_not_of(" \t\r") != std::string_view::npos && !answer(fd, line)) {
+      } else if (line.find_first_not_of(" \t\r") != std::string_view::npos && !answer(server, fd, line)) {
         open = false;
         break;
       }
@@ -205,26 +211,38 @@ int run_serve(Call& call) {
   Server server;
   if (pipe2(g_signal_pipe, O_CLOEXEC) != 0 || pipe2(server.stop_pipe, O_CLOEXEC) != 0)
     return failure(call, "cannot make a pipe");
+  batch::enter_shared_mode();
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);  // a client that left: its write fails, nothing more
   call.err.line("hvym serve: listening on " + path);
   call.err.flush();
 
   server.last_activity = now_ms();
+  long long next_reader_check = now_ms() + kReaderCheckMs;
   while (true) {
-    int wait = idle_ms ? 200 : -1;
+    int wait = idle_ms ? 200 : 1000;
     pollfd pfd[2] = {{listener, POLLIN, 0}, {g_signal_pipe[0], POLLIN, 0}};
     int ready = poll(pfd, 2, wait);
     if (ready < 0 && errno != EINTR) break;
     if (pfd[1].revents) break;
     if (idle_ms && server.active == 0 && now_ms() - server.last_activity > idle_ms) break;
+    if (now_ms() >= next_reader_check) {  // readers that died would pin pages and fill the table
+      Store::check_readers();
+      next_reader_check = now_ms() + kReaderCheckMs;
+    }
     if (ready <= 0 || !pfd[0].revents) continue;
     int fd = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
+    if (server.active >= kMaxClients) {
+      answer_error(fd, "too many clients (" + std::to_string(kMaxClients) + "); try again", 0, false);
+      close(fd);
+      continue;
+    }
+    timeval send_timeout{kSendTimeoutS, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
     ++server.active;
     server.last_activity = now_ms();
     try {
@@ -246,7 +264,15 @@ int run_serve(Call& call) {
   char c = 'x';
   ssize_t ignored = write(server.stop_pipe[1], &c, 1);
   (void)ignored;
-  while (server.active > 0) poll(nullptr, 0, 5);
+  // Lines already read are answered: in-process requests are short, and
+  // children were told to stop. Whatever still runs after that is cut off.
+  long long give_up = now_ms() + kStopWithinMs;
+  while (server.active > 0 && now_ms() < give_up) poll(nullptr, 0, 5);
+  if (server.active > 0) {
+    call.err.line("hvym serve: stopped (" + std::to_string(server.active.load()) + " answers cut off)");
+    call.err.flush();
+    _exit(kOk);  // threads still run: returning would free what they use
+  }
   call.err.line("hvym serve: stopped");
   return kOk;
 }

@@ -66,7 +66,7 @@ int new_account(Call& call, bool testnet) {
   bool recovering = call[2].given;
   if (recovering) {
     std::string text, why;
-    if (!accounts::read_secret(call[2].text, 0, text, why)) return failure(call, why + ".");
+    if (!accounts::read_secret(call, call[2].text, 0, text, why)) return failure(call, why + ".");
     bool ok = stellar::check_mnemonic(text, secrets.mnemonic, why);
     sodium_memzero(text.data(), text.size());
     if (!ok) return failure(call, "those are not recovery words: " + why + ".");
@@ -303,7 +303,7 @@ constinit const Command stellar_list{
     .summary = "List the Stellar accounts (public parts; * marks the active one).",
     .help = nullptr,
     .params = kListParams,
-    .needs = kNeedsNothing,
+    .needs = kInProcess,
     .run = run_list,
 };
 

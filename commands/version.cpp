@@ -16,7 +16,7 @@ constinit const Command version{
     .help = "Print the Heavymeta CLI version line that callers of the original expect "
             "(hvym --version prints hvym's own version).",
     .params = {},
-    .needs = kNeedsNothing,
+    .needs = kInProcess,
     .run = run,
 };
 

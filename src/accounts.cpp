@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "args.h"
+#include "input.h"
 #include "prompt.h"
 #include "stellar_keys.h"
 #include "store.h"
@@ -15,23 +16,7 @@
 namespace hvym::accounts {
 namespace {
 
-// Standard input is read once per process: two secrets may come from it.
-std::string* stdin_text(std::string& error) {
-  static std::string text;
-  static bool read_already = false;
-  if (read_already) return &text;
-  read_already = true;
-  char buf[4096];
-  while (true) {
-    ssize_t n = read(0, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return error = std::string("cannot read standard input: ") + std::strerror(errno), nullptr;
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-    if (text.size() > 65536) return error = "standard input is too long for a secret", nullptr;
-  }
-  return &text;
-}
+constexpr size_t kMaxSecretText = 65536;
 
 bool nth_line(std::string_view text, size_t line, std::string& out) {
   for (size_t i = 0; i < line; ++i) {
@@ -58,13 +43,12 @@ bool snapshot(Call& call, Vault& v) {
   return true;
 }
 
-bool read_secret(std::string_view file, size_t line, std::string& out, std::string& error) {
+bool read_secret(Call& call, std::string_view file, size_t line, std::string& out, std::string& error) {
   std::string owned;
   std::string_view text;
   if (file == "-") {
-    std::string* s = stdin_text(error);
-    if (!s) return false;
-    text = *s;
+    // The call's input, read once: two secrets may follow each other on it.
+    if (!call.input->all(kMaxSecretText, text, error)) return false;
   } else {
     int fd = open(std::string(file).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return error = "cannot open " + std::string(file) + ": " + std::strerror(errno), false;
@@ -75,18 +59,19 @@ bool read_secret(std::string_view file, size_t line, std::string& out, std::stri
     if (n < 0) return error = "cannot read " + std::string(file) + ": " + std::strerror(errno), false;
     text = owned;
   }
-  if (!nth_line(text, line, out)) {
-    error = file == "-" ? "standard input has no line " + std::to_string(line + 1)
-                        : std::string(file) + " is empty";
-    return false;
-  }
+  std::string n = std::to_string(line + 1);
+  if (!nth_line(text, line, out))
+    return error = file == "-" ? "standard input has no line " + n : std::string(file) + " is empty", false;
+  std::string where = file == "-" ? "line " + n + " of standard input" : std::string(file);
+  // An empty secret is a mistake (a closed pipe, an empty file), never a value.
+  if (out.empty()) return error = where + " is empty; nothing changed", false;
   return true;
 }
 
 int secret(Call& call, const Value& file, size_t line, const Question& q, std::string& out) {
   if (file.given) {
     std::string error;
-    return read_secret(file.text, line, out, error) ? kOk : failure(call, error + ".");
+    return read_secret(call, file.text, line, out, error) ? kOk : failure(call, error + ".");
   }
   Answer a = ask(call, q);
   if (a.outcome != Outcome::Answered) return unanswered(call, a);

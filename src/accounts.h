@@ -21,9 +21,10 @@ namespace hvym::accounts {
 // message on call.err.
 bool snapshot(Call& call, Vault& v);
 
-// A secret from FILE (its first line) or "-" (standard input; `line` says
-// which line, so two secrets can follow each other). Trailing "\r\n" dropped.
-bool read_secret(std::string_view file, size_t line, std::string& out, std::string& error);
+// A secret from FILE (its first line) or "-" (the call's standard input;
+// `line` says which line, so two secrets can follow each other). Trailing
+// "\r\n" dropped; an empty one is refused.
+bool read_secret(Call& call, std::string_view file, size_t line, std::string& out, std::string& error);
 
 // A secret from `file` when given (read_secret), else asked with `q`. kOk,
 // or the exit status after a message.

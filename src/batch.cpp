@@ -6,8 +6,14 @@
 #include <system_error>
 #include <thread>
 
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include "config.h"
 #include "dispatch.h"
+#include "input.h"
+#include "process.h"
 #include "json_writer.h"
 #include "pyjson.h"
 #include "simdjson.h"
@@ -28,7 +34,43 @@ bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool may_write(const Command& c) { return c.needs & kMayWrite; }
 bool reads_snapshot(const Command& c) { return (c.needs & kReadsConfig) && !may_write(c); }
 
-void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot) {
+// The request as a child process: `hvym CMD ARGS...` run from this very
+// executable, its input the request's, its output captured within the
+// batch's budget and deadline. It never asks, and dies with its parent.
+void run_child(const Request& r, Result& res, size_t budget, const Limits& limits) {
+  Talk t;
+  t.path = "/proc/self/exe";  // this binary, even when replaced on disk since
+  t.argv.reserve(r.argv.size() + 1);
+  t.argv.push_back("hvym");
+  t.argv.insert(t.argv.end(), r.argv.begin(), r.argv.end());
+  t.env.push_back("HVYM_BATCH_CHILD=" + std::to_string(getpid()));
+  t.input = r.input;
+  t.max_out = budget;
+  t.kill_on_overflow = true;
+  int timeout_s = r.timeout_s > 0 ? r.timeout_s : limits.timeout_s;
+  t.timeout_ms = timeout_s * 1000;
+  t.cancel_fd = limits.cancel_fd;
+  t.own_group = true;
+  Conversation c = talk(t);
+  res.out = std::move(c.out);
+  res.err = std::move(c.err);
+  std::string why;
+  if (!c.started) why = c.error;
+  else if (c.timed_out) why = "it took longer than " + std::to_string(timeout_s) + " s; stopped";
+  else if (c.overflowed) why = "its output went over what one batch may hold (" + std::to_string(kMaxOutput >> 20) + " MiB); stopped";
+  else if (c.cancelled) why = "the server is stopping; stopped";
+  else if (c.status < 0) why = "it was killed by signal " + std::to_string(-c.status);
+  if (why.empty()) {
+    res.exit = c.status;
+    return;
+  }
+  if (c.overflowed) res.out.clear(), res.err.clear();
+  res.err += "hvym: " + res.cmd + ": " + why + ".\n";
+  res.exit = kFailed;
+}
+
+void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot, size_t budget,
+             const Limits& limits) {
   StringSink out(res.out), err(res.err);
   if (r.argv.empty()) {
     err.line("Error: an empty request.");
@@ -45,10 +87,36 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
     res.exit = kUsage;
     return;
   }
-  std::vector<const char*> args;
-  for (size_t i = 1; i < r.argv.size(); ++i) args.push_back(r.argv[i].c_str());
-  std::string prog = "hvym " + res.cmd;
-  res.exit = run_command(*cmd, prog, args, out, err, {.no_input_why = "batch never asks", .snapshot = snapshot});
+  if (limits.cancel_fd >= 0) {
+    pollfd p{limits.cancel_fd, POLLIN, 0};
+    if (poll(&p, 1, 0) > 0) {  // serve is stopping: answered, not run
+      err.line("hvym: " + res.cmd + ": not run: the server is stopping.");
+      res.exit = kFailed;
+      return;
+    }
+  }
+  if (budget == 0) {
+    err.line("hvym: " + res.cmd + ": not run: the answers of this batch are over " +
+             std::to_string(kMaxOutput >> 20) + " MiB.");
+    res.exit = kFailed;
+    return;
+  }
+  if (cmd->needs & kInProcess) {
+    std::vector<const char*> args;
+    for (size_t i = 1; i < r.argv.size(); ++i) args.push_back(r.argv[i].c_str());
+    std::string prog = "hvym " + res.cmd;
+    Input input = Input::from_text(r.input);
+    Store::take_wants_process();
+    res.exit = run_command(*cmd, prog, args, out, err,
+                           {.no_input_why = "batch never asks", .snapshot = snapshot, .input = &input});
+    if (!Store::take_wants_process()) return;
+    // It wanted to write the store (a cache, a first import): that is a
+    // child's work. What it printed so far is dropped.
+    out.flush(), err.flush();
+    res.out.clear(), res.err.clear();
+  }
+  out.flush(), err.flush();
+  run_child(r, res, budget, limits);
 }
 
 bool is_integer(std::string_view t) {
@@ -181,7 +249,7 @@ std::string request_from(simdjson::dom::element e, Request& r) {
   auto word = [&](simdjson::dom::element v, std::string& out) {
     std::string_view s;
     int64_t n;
-    if (!v.get(s)) return out = s, true;
+    if (!v.get(s)) return out = s, s.find('\0') == std::string_view::npos;  // argv holds no NUL
     if (!v.get(n)) return out = std::to_string(n), true;
     return false;
   };
@@ -189,7 +257,7 @@ std::string request_from(simdjson::dom::element e, Request& r) {
   if (!e.get(args)) {
     for (auto v : args) {
       std::string w;
-      if (!word(v, w)) return "an argv array holds strings (or whole numbers) only";
+      if (!word(v, w)) return "an argv array holds strings (without NUL) or whole numbers only";
       r.argv.push_back(std::move(w));
     }
     return r.argv.empty() ? "an argv array needs the command name" : "";
@@ -200,12 +268,24 @@ std::string request_from(simdjson::dom::element e, Request& r) {
   if (obj["cmd"].get(cmd)) return "a request object needs \"cmd\", a string";
   r.argv.emplace_back(cmd);
   simdjson::dom::element a;
-  if (obj["args"].get(a)) return "";
-  if (a.get(args)) return "\"args\" must be an array";
-  for (auto v : args) {
-    std::string w;
-    if (!word(v, w)) return "\"args\" holds strings (or whole numbers) only";
-    r.argv.push_back(std::move(w));
+  if (!obj["args"].get(a)) {
+    if (a.get(args)) return "\"args\" must be an array";
+    for (auto v : args) {
+      std::string w;
+      if (!word(v, w)) return "\"args\" holds strings (without NUL) or whole numbers only";
+      r.argv.push_back(std::move(w));
+    }
+  }
+  if (!obj["stdin"].get(a)) {
+    std::string_view text;
+    if (a.get(text)) return "\"stdin\" must be a string";
+    r.input.assign(text);
+  }
+  if (!obj["timeout"].get(a)) {
+    int64_t seconds;
+    if (a.get(seconds) || seconds < 1 || seconds > kMaxTimeoutS)
+      return "\"timeout\" must be a whole number of seconds from 1 to " + std::to_string(kMaxTimeoutS);
+    r.timeout_s = static_cast<int>(seconds);
   }
   return "";
 }
@@ -283,6 +363,8 @@ bool parse_requests(std::string_view json, bool single, std::vector<Request>& ou
     out.push_back(std::move(r));
     return true;
   }
+  if (list.size() > kMaxRequests)
+    return error = "more than " + std::to_string(kMaxRequests) + " requests at once", false;
   size_t n = 0;
   for (auto v : list) {
     ++n;
@@ -294,8 +376,12 @@ bool parse_requests(std::string_view json, bool single, std::vector<Request>& ou
   return true;
 }
 
-void run(const std::vector<Request>& requests, Sink& out) {
+void enter_shared_mode() {
   Store::share_environments();
+  signal(SIGPIPE, SIG_IGN);  // a child or client that left: its write fails, nothing more
+}
+
+void run(const std::vector<Request>& requests, Sink& out, const Limits& limits) {
   std::vector<Result> results(requests.size());
   // Snapshots stay open until every probe that reads one has finished.
   std::deque<ConfigSession> snapshots;
@@ -303,31 +389,52 @@ void run(const std::vector<Request>& requests, Sink& out) {
   std::string ignored;
   StringSink quiet(ignored);
   std::vector<std::thread> probes;
+  size_t joined = 0;
+  size_t used = 0;  // output held so far (a probe's counts when it is joined)
+  auto join_one = [&] { probes[joined++].join(); };
+  std::vector<size_t> probe_of;  // which request each probe thread runs
   for (size_t i = 0; i < requests.size(); ++i) {
     const Command* cmd = requests[i].argv.empty() ? nullptr : find_command(requests[i].argv[0]);
     Config* snap = nullptr;
-    if (cmd && reads_snapshot(*cmd)) {
+    if (cmd && reads_snapshot(*cmd) && (cmd->needs & kInProcess)) {
       if (!current) {
         snapshots.emplace_back();
+        Store::take_wants_process();
         if (snapshots.back().open(false, quiet)) {
           current = &snapshots.back().config();
           current->get(Key::PintheonDapp);  // derived now, before threads read it
         }
+        Store::take_wants_process();  // a store still to import: the request finds out itself
       }
       snap = current;  // null when it could not open: the command opens (and reports) itself
     }
+    while (probes.size() - joined >= kMaxProbeThreads) {
+      size_t k = probe_of[joined];
+      join_one();
+      used += results[k].out.size() + results[k].err.size();
+    }
+    size_t budget = used < kMaxOutput ? kMaxOutput - used : 0;
     bool started = false;
     if (cmd && (cmd->needs & kProbe)) {
       try {
-        probes.emplace_back([&requests, &results, i, cmd, snap] { run_one(requests[i], cmd, results[i], snap); });
+        // A probe prints a word or a small object: its own small budget, so
+        // probes running together stay within the batch's.
+        size_t small = std::min(budget, kMaxProbeOutput);
+        probes.emplace_back([&requests, &results, &limits, i, cmd, snap, small] {
+          run_one(requests[i], cmd, results[i], snap, small, limits);
+        });
+        probe_of.push_back(i);
         started = true;
       } catch (const std::system_error&) {
       }
     }
-    if (!started) run_one(requests[i], cmd, results[i], snap);
+    if (!started) {
+      run_one(requests[i], cmd, results[i], snap, budget, limits);
+      used += results[i].out.size() + results[i].err.size();
+    }
     if (cmd && may_write(*cmd)) current = nullptr;  // later requests see what it wrote
   }
-  for (std::thread& t : probes) t.join();
+  while (joined < probes.size()) join_one();
 
   JsonWriter w(out);
   w.begin_array();

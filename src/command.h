@@ -29,6 +29,10 @@ enum Needs : uint32_t {
   kExclusive = 1u << 5,     // one at a time per data folder (DATA/hvym.lock held while it runs)
   kProbe = 1u << 6,         // a question about the machine, bounded in time: batch runs these concurrently
   kOwnWrites = 1u << 7,     // opens the store itself and may write it
+  // Safe to run inside batch/serve's own process (BusyBox's NOFORK): only
+  // reads the store, every wait bounded, no fd 0, no process-wide state,
+  // every child reaped. Every other command runs there as a child process.
+  kInProcess = 1u << 8,
 };
 // What may change the store: later requests of a batch must see it.
 inline constexpr uint32_t kMayWrite = kWritesConfig | kExclusive | kMayPrompt | kOwnWrites;
@@ -54,6 +58,7 @@ constexpr Param argument(const char* name, Type type = Type::String, const char*
 
 struct Call;
 class Config;
+class Input;
 using RunFn = int (*)(Call&);
 
 struct Command {
@@ -92,6 +97,8 @@ struct Call {
   // Why asking is forbidden ("--no-input", "batch never asks"), or empty.
   std::string_view no_input_why;
   std::vector<std::string_view> rest;  // a Kind::Rest parameter's arguments
+  // Standard input (src/input.h): the only way a unit reads it.
+  Input* input = nullptr;
 
   const Value& operator[](size_t i) const { return values[i]; }
 };

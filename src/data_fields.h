@@ -27,10 +27,11 @@ int emit(Call& call) {
   return emit_fields(call, Fields);
 }
 
-// A data command: Blender/NFT group, needs nothing prepared.
+// A data command: Blender/NFT group; a pure function of its arguments, so
+// batch and serve run it in-process.
 constexpr Command data_command(const char* name, const char* summary, std::span<const Param> params,
                                RunFn run) {
-  return {name, Group::Data, summary, nullptr, params, kNeedsNothing, run};
+  return {name, Group::Data, summary, nullptr, params, kInProcess, run};
 }
 
 }  // namespace hvym

@@ -1,5 +1,11 @@
 #include "dispatch.h"
 
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -7,6 +13,7 @@
 #include "args.h"
 #include "config.h"
 #include "diag.h"
+#include "input.h"
 #include "lock.h"
 #include "paths.h"
 #include "perf.h"
@@ -17,6 +24,8 @@ namespace hvym {
 int run_command(const Command& cmd, std::string_view prog, std::span<const char* const> args,
                 Sink& out, Sink& err, const RunOptions& options) {
   Call call{cmd, prog, out, err, {}};
+  Input own_input = options.one_shot ? Input::from_fd(0) : Input::from_text({});
+  call.input = options.input ? options.input : &own_input;
   switch (parse_args(call, args)) {
     case Parsed::Help: return kOk;
     case Parsed::Usage: return kUsage;
@@ -85,10 +94,21 @@ int dispatch(int argc, char** argv) {
     add(name);
   }
   if (const char* d = std::getenv("HVYM_DIAG"); d && std::strcmp(d, "1") == 0) write_diag(err);
+  // A request that batch or serve runs as a child process: it never asks,
+  // and it does not outlive the thread waiting for it.
+  std::string_view no_input;
+  if (const char* parent = std::getenv("HVYM_BATCH_CHILD")) {
+    no_input = "batch never asks";
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != static_cast<pid_t>(std::atol(parent))) return kFailed;  // the parent is gone already
+#endif
+    unsetenv("HVYM_BATCH_CHILD");  // not for the programs it runs
+  }
   perf.dispatched();
   int status = run_command(*cmd, {prog, prog_len},
                            {argv + first, static_cast<size_t>(argc - first)}, out, err,
-                           {.one_shot = true});
+                           {.one_shot = true, .no_input_why = no_input});
   if (!out.flush() && status == kOk) {
     err.line("hvym: cannot write the result to standard output");
     status = kFailed;

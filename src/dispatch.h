@@ -8,6 +8,7 @@
 namespace hvym {
 
 class Config;
+class Input;
 
 struct RunOptions {
   // The process exits right after: the kernel may release the store.
@@ -17,6 +18,8 @@ struct RunOptions {
   // A read snapshot for a command whose only need is kReadsConfig (batch:
   // one consistent view for many queries); else it opens its own.
   Config* snapshot = nullptr;
+  // The call's standard input; null: fd 0 for a one-shot call, else none.
+  Input* input = nullptr;
 };
 
 // Runs one command in this process: parses its arguments, prepares what its

@@ -1,4 +1,5 @@
 #include "glb.h"
+#include "paths.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -33,18 +34,15 @@ bool read_at(int fd, void* buf, size_t n, off_t at) {
 }  // namespace
 
 bool read_gltf_json(const std::string& path, std::string& json, std::string& error) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = "cannot open " + path + ": " + std::strerror(errno);
-    return false;
-  }
+  int fd = open_regular_file(path, error);
+  if (fd < 0) return false;
   struct Closer {
     int fd;
     ~Closer() { close(fd); }
   } closer{fd};
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    error = path + " is not a regular file";
+  if (fstat(fd, &st) != 0) {
+    error = "cannot read " + path;
     return false;
   }
   uint64_t size = static_cast<uint64_t>(st.st_size);

@@ -1,4 +1,5 @@
 #include "legacy_vault.h"
+#include "paths.h"
 
 #include <fcntl.h>
 #include <sodium.h>
@@ -19,8 +20,8 @@ LegacyAccount::~LegacyAccount() {
 
 bool read_legacy_vault(const std::string& path, std::string_view passphrase,
                        std::vector<LegacyAccount>& out, std::string& error) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return error = "cannot open " + path + ": " + std::strerror(errno), false;
+  int fd = open_regular_file(path, error);
+  if (fd < 0) return false;
   std::string file;
   char buf[65536];
   ssize_t n;

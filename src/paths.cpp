@@ -1,6 +1,7 @@
 #include "paths.h"
 
 #include <climits>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -48,6 +49,22 @@ std::string self_exe() {
   ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n <= 0) return {};
   return std::string(buf, static_cast<size_t>(n));
+}
+
+int open_regular_file(const std::string& path, std::string& error) {
+  int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    error = "cannot open " + path + ": " + std::strerror(errno);
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    error = path + " is not a regular file";
+    return -1;
+  }
+  fcntl(fd, F_SETFL, 0);  // plain blocking reads from here
+  return fd;
 }
 
 }  // namespace hvym

@@ -19,4 +19,9 @@ bool make_dirs(const std::string& dir, unsigned mode, std::string& error);
 // The running executable's absolute path (for --install), or "".
 std::string self_exe();
 
+// Opens a regular file for reading; -1 with a message otherwise. A FIFO
+// or device is refused without blocking (its open or read could wait, or
+// never end).
+int open_regular_file(const std::string& path, std::string& error);
+
 }  // namespace hvym

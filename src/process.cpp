@@ -95,93 +95,155 @@ int wait_process(long pid) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
 }
 
-Conversation converse(const std::vector<std::string>& argv, std::string_view input,
-                      size_t max_out, int timeout_ms) {
-  Conversation c;
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) != 0) return c.error = std::strerror(errno), c;
-  if (pipe2(out, O_CLOEXEC) != 0) {
-    close(in[0]), close(in[1]);
-    return c.error = std::strerror(errno), c;
+namespace {
+
+// The environment for a child: ours plus `extra` ("NAME=value"), which
+// replaces a variable of the same name.
+std::vector<char*> child_env(const std::vector<std::string>& extra) {
+  std::vector<char*> env;
+  for (char** e = environ; *e; ++e) {
+    std::string_view var(*e);
+    bool replaced = false;
+    for (const std::string& x : extra)
+      if (var.substr(0, x.find('=') + 1) == std::string_view(x).substr(0, x.find('=') + 1)) replaced = true;
+    if (!replaced) env.push_back(*e);
   }
-  if (pipe2(err, O_CLOEXEC) != 0) {
-    close(in[0]), close(in[1]), close(out[0]), close(out[1]);
-    return c.error = std::strerror(errno), c;
+  for (const std::string& x : extra) env.push_back(const_cast<char*>(x.c_str()));
+  env.push_back(nullptr);
+  return env;
+}
+
+void close_fd(int& fd) {
+  if (fd >= 0) close(fd);
+  fd = -1;
+}
+
+}  // namespace
+
+Conversation talk(const Talk& t) {
+  Conversation c;
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+    c.error = std::strerror(errno);
+    for (int* p : {in, out, err}) close_fd(p[0]), close_fd(p[1]);
+    return c;
   }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-  std::vector<char*> args = c_argv(argv);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (t.own_group) {  // killed whole: the programs it started go with it
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
+  std::vector<char*> args = c_argv(t.argv);
+  std::vector<char*> env = child_env(t.env);
+  const std::string& path = t.path.empty() ? t.argv[0] : t.path;
   pid_t pid;
-  int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  int rc = posix_spawn(&pid, path.c_str(), &fa, &attr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&fa);
-  close(in[0]), close(out[1]), close(err[1]);
+  posix_spawnattr_destroy(&attr);
+  close_fd(in[0]), close_fd(out[1]), close_fd(err[1]);
   if (rc != 0) {
-    close(in[1]), close(out[0]), close(err[0]);
-    c.error = "cannot run " + argv[0] + ": " + std::strerror(rc);
+    close_fd(in[1]), close_fd(out[0]), close_fd(err[0]);
+    c.error = "cannot run " + t.argv[0] + ": " + std::strerror(rc);
     return c;
   }
   c.started = true;
-  // A program that exits without reading its input must not kill hvym.
+  // A program that exits without reading its input must not kill hvym:
+  // batch and serve ignore SIGPIPE for good; a one-process call only here.
   struct sigaction ignore {}, old {};
   ignore.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &ignore, &old);
+  sigaction(SIGPIPE, nullptr, &old);
+  bool swap = old.sa_handler != SIG_IGN;
+  if (swap) sigaction(SIGPIPE, &ignore, nullptr);
   fcntl(in[1], F_SETFL, O_NONBLOCK);
+  std::string_view input = t.input;
   int to_write = in[1];
-  if (input.empty()) close(to_write), to_write = -1;
+  if (input.empty()) close_fd(to_write);
   int readers[2] = {out[0], err[0]};
   std::string* sinks[2] = {&c.out, &c.err};
-  char buf[4096];
-  long long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
+  char buf[16384];
+  long long deadline = t.timeout_ms >= 0 ? now_ms() + t.timeout_ms : 0;
+  auto stop = [&](bool& why) {
+    why = true;
+    kill(t.own_group ? -pid : pid, SIGKILL);
+  };
+  bool reaped = false;
+  int wstatus = 0;
+  long long drain_until = 0;  // after it exited: what is still in the pipes
   while (readers[0] >= 0 || readers[1] >= 0) {
-    int wait = -1;
-    if (timeout_ms >= 0) {
-      long long left = deadline - now_ms();
-      if (left <= 0) {
-        c.timed_out = true;
-        kill(pid, SIGKILL);
+    long long now = now_ms();
+    int wait = 100;  // a tick to notice that it exited while a descendant holds a pipe
+    if (t.timeout_ms >= 0) {
+      if (deadline - now <= 0) {
+        stop(c.timed_out);
         break;
       }
-      wait = static_cast<int>(left);
+      wait = static_cast<int>(std::min<long long>(wait, deadline - now));
     }
-    pollfd pfd[3];
+    if (drain_until && now >= drain_until) break;
+    pollfd pfd[4];
     nfds_t n = 0;
     for (int fd : readers)
       if (fd >= 0) pfd[n++] = {fd, POLLIN, 0};
     if (to_write >= 0) pfd[n++] = {to_write, POLLOUT, 0};
+    if (t.cancel_fd >= 0) pfd[n++] = {t.cancel_fd, POLLIN, 0};
     int ready = poll(pfd, n, wait);
-    if (ready == 0) continue;  // the deadline check above decides
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      break;
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) {
+      if (!reaped && waitpid(pid, &wstatus, WNOHANG) == pid) {
+        reaped = true;
+        drain_until = now_ms() + 50;
+      }
+      continue;
     }
+    bool cancelled = false;
     for (nfds_t k = 0; k < n; ++k) {
       if (!pfd[k].revents) continue;
+      if (pfd[k].fd == t.cancel_fd) {
+        cancelled = true;
+        continue;
+      }
       if (pfd[k].fd == to_write) {
         ssize_t w = write(to_write, input.data(), input.size());
         if (w > 0) input.remove_prefix(static_cast<size_t>(w));
-        if ((w < 0 && errno != EAGAIN && errno != EINTR) || input.empty()) close(to_write), to_write = -1;
+        if ((w < 0 && errno != EAGAIN && errno != EINTR) || input.empty()) close_fd(to_write);
         continue;
       }
       int which = pfd[k].fd == readers[0] ? 0 : 1;
       ssize_t got = read(pfd[k].fd, buf, sizeof buf);
       if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (got <= 0) {
-        close(readers[which]);
-        readers[which] = -1;
+        close_fd(readers[which]);
         continue;
       }
       std::string& s = *sinks[which];
-      if (s.size() < max_out) s.append(buf, std::min(static_cast<size_t>(got), max_out - s.size()));
+      size_t size = static_cast<size_t>(got);
+      if (t.kill_on_overflow) {
+        if (c.out.size() + c.err.size() + size > t.max_out) {
+          stop(c.overflowed);
+          break;
+        }
+        s.append(buf, size);
+      } else if (s.size() < t.max_out) {
+        s.append(buf, std::min(size, t.max_out - s.size()));
+      }
+    }
+    if (cancelled && !c.overflowed) stop(c.cancelled);
+    if (c.cancelled || c.overflowed) break;
+  }
+  close_fd(to_write);
+  for (int& fd : readers) close_fd(fd);
+  if (!reaped) {
+    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
     }
   }
-  if (to_write >= 0) close(to_write);
-  for (int fd : readers)
-    if (fd >= 0) close(fd);
-  c.status = wait_process(pid);
-  sigaction(SIGPIPE, &old, nullptr);
+  c.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -WTERMSIG(wstatus);
+  if (swap) sigaction(SIGPIPE, &old, nullptr);
   return c;
 }
 

@@ -23,19 +23,42 @@ long spawn_process(const std::vector<std::string>& argv, const SpawnSpec& spec, 
 // Waits for it: its exit status, or -signal.
 int wait_process(long pid);
 
-// A helper program's run: it gets `input` on its standard input, its
-// standard output and error are captured (each at most max_out bytes). With
-// timeout_ms >= 0 it is killed when it outlives that; otherwise it runs as
-// long as it takes (a dialog waits for a person).
+// A program's run with its input given and its output captured.
 struct Conversation {
   bool started = false;
-  bool timed_out = false;
+  bool timed_out = false;   // killed at the deadline
+  bool overflowed = false;  // killed: its output went over max_out
+  bool cancelled = false;   // killed: cancel_fd became readable
   int status = -1;  // exit status, or -signal
   std::string out, err;
   std::string error;  // why it did not start
 };
-Conversation converse(const std::vector<std::string>& argv, std::string_view input,
-                      size_t max_out = 1 << 20, int timeout_ms = -1);
+
+struct Talk {
+  std::vector<std::string> argv;
+  std::string path;               // the program, when not argv[0]
+  std::vector<std::string> env;   // "NAME=value" added to (or replacing in) ours
+  std::string_view input;         // its standard input, then end of file
+  size_t max_out = 1 << 20;       // each stream; with kill_on_overflow, both together
+  bool kill_on_overflow = false;
+  int timeout_ms = -1;            // killed when it outlives it; <0: no deadline
+  int cancel_fd = -1;             // readable: kill it now
+  bool own_group = false;         // a process group of its own, killed whole
+};
+
+// Runs it and waits, reaping it (and, in its own group, what it started when
+// it is killed). A program that exits while something it started still
+// holds its output is not waited for beyond 50 ms.
+Conversation talk(const Talk& t);
+
+// A helper program's run: it gets `input` on its standard input, its
+// standard output and error are captured (each at most max_out bytes). With
+// timeout_ms >= 0 it is killed when it outlives that; otherwise it runs as
+// long as it takes (a dialog waits for a person).
+inline Conversation converse(const std::vector<std::string>& argv, std::string_view input,
+                             size_t max_out = 1 << 20, int timeout_ms = -1) {
+  return talk({.argv = argv, .input = input, .max_out = max_out, .timeout_ms = timeout_ms});
+}
 
 // The same, with nothing to say and a deadline.
 inline Conversation run_capture(const std::vector<std::string>& argv, int timeout_ms,

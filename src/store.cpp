@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +25,9 @@ namespace {
 constexpr size_t kMapSize = size_t{64} << 20;
 // No store operation may take longer (a hung lock holder, a looping walk).
 constexpr unsigned kDeadlineSeconds = 10;
+// Reader slots (LMDB's default is 126): a server's threads each take one
+// while they read. Fixed by whoever creates lock.mdb.
+constexpr unsigned kMaxReaders = 510;
 
 // --- the fault guard ------------------------------------------------------
 // Per thread: a fault is delivered to the thread that faulted (batch and
@@ -33,13 +37,23 @@ thread_local volatile sig_atomic_t g_armed = 0;
 thread_local volatile sig_atomic_t g_why = 0;  // the signal that fired
 
 // Batch and serve: one environment per process, shared by every Store (LMDB
-// wants one per process and file); each Store only begins its own
-// transaction. No deadline alarm there (SIGALRM is process-wide).
+// wants one per process and file); each Store only begins its own read
+// transaction (writes run in child processes). No deadline alarm there
+// (SIGALRM is process-wide). An environment that faulted is poisoned: no
+// new transaction begins on it, and the last user closes it, so the next
+// open maps the file afresh (and finds the damage before touching a page).
 bool g_share = false;
 std::mutex g_share_mutex;
-MDB_env* g_shared_env = nullptr;
-std::string* g_shared_dir = nullptr;
-bool g_shared_writable = false;
+struct Shared {
+  MDB_env* env = nullptr;
+  std::string dir;
+  int users = 0;
+  bool poisoned = false;
+};
+Shared* g_shared = nullptr;
+// Set on a thread whose in-process request wanted to write: batch and serve
+// then run the request again as a child process.
+thread_local bool g_wants_process = false;
 
 void on_fault(int sig) {
   if (!g_armed) {  // not ours: behave as if no handler were installed
@@ -58,18 +72,37 @@ void on_fault(int sig) {
 bool g_installed = false;
 int g_open_stores = 0;
 
+void install_guard() {
+  if (g_installed) return;
+  struct sigaction sa {};
+  sa.sa_handler = on_fault;
+  sa.sa_flags = SA_NODEFER;  // siglongjmp leaves the handler; keep the signal usable
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, nullptr);
+  sigaction(SIGBUS, &sa, nullptr);
+  if (!g_share) sigaction(SIGALRM, &sa, nullptr);
+  g_installed = true;
+}
+
 void arm_deadline() {
-  if (!g_installed) {
-    struct sigaction sa {};
-    sa.sa_handler = on_fault;
-    sa.sa_flags = SA_NODEFER;  // siglongjmp leaves the handler; keep the signal usable
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, nullptr);
-    sigaction(SIGBUS, &sa, nullptr);
-    sigaction(SIGALRM, &sa, nullptr);
-    g_installed = true;
-  }
+  install_guard();
   alarm(kDeadlineSeconds);
+}
+
+// Readers left in the table by processes that died (SIGKILL) pin old pages
+// and fill the table: LMDB clears them only when asked.
+void clear_dead_readers(MDB_env* env) {
+  int dead = 0;
+  mdb_reader_check(env, &dead);
+}
+
+// Closes an environment that may sit on a damaged lock file: a fault while
+// closing leaves it mapped (the kernel unmaps it at exit).
+void close_env_guarded(MDB_env* env) {
+  if (sigsetjmp(g_jump, 0)) return;
+  g_armed = 1;
+  mdb_env_close(env);
+  g_armed = 0;
 }
 
 std::string fault_message(const std::string& where) {
@@ -103,7 +136,7 @@ MDB_val val(std::string_view s) { return {s.size(), const_cast<char*>(s.data())}
   do {                                           \
     if (sigsetjmp(g_jump, 0)) {                  \
       error = fault_message(where_);             \
-      txn_ = nullptr;                            \
+      faulted();                                 \
       return fail;                               \
     }                                            \
     g_armed = 1;                                 \
@@ -132,14 +165,19 @@ bool Store::open(const std::string& data_dir, bool write, std::string& error,
 
 namespace {
 
+// Removes a store folder made by a creation (never through a symlink).
 void remove_env_dir(const std::string& dir) {
-  unlink((dir + "/data.mdb").c_str());
-  unlink((dir + "/lock.mdb").c_str());
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  unlinkat(fd, "data.mdb", 0);
+  unlinkat(fd, "lock.mdb", 0);
+  close(fd);
   rmdir(dir.c_str());
 }
 
-// Folders of creations whose process was killed: hvym.lmdb.new-PID with no
-// such process any more.
+// Folders of creations whose process was killed: hvym.lmdb.new-PID-XXXXXX
+// (or an older hvym's hvym.lmdb.new-PID) with no such process any more.
+// A live process's folders, its other threads' included, stay.
 void remove_abandoned(const std::string& data_dir) {
   DIR* d = opendir(data_dir.c_str());
   if (!d) return;
@@ -148,7 +186,11 @@ void remove_abandoned(const std::string& data_dir) {
     std::string_view name = e->d_name;
     if (name.substr(0, prefix.size()) != prefix) continue;
     pid_t pid = static_cast<pid_t>(std::atol(e->d_name + prefix.size()));
-    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) remove_env_dir(data_dir + "/" + e->d_name);
+    struct stat st;
+    std::string path = data_dir + "/" + e->d_name;
+    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH && lstat(path.c_str(), &st) == 0 &&
+        S_ISDIR(st.st_mode))
+      remove_env_dir(path);
   }
   closedir(d);
 }
@@ -157,14 +199,20 @@ void remove_abandoned(const std::string& data_dir) {
 
 bool Store::create(const std::string& data_dir,
                    const std::function<bool(Store&, std::string&)>& fill, std::string& error) {
+  if (g_share) {  // batch and serve only read: a child process creates it
+    g_wants_process = true;
+    error = "the store is created by a child process";
+    return false;
+  }
   if (!make_dirs(data_dir, 0700, error)) return false;
   // Built aside and renamed into place: a data.mdb at the real path is
-  // always complete, so a short one there can only be damage.
+  // always complete, so a short one there can only be damage. The folder is
+  // new and unique for every creation (mkdtemp: never an existing path,
+  // never a symlink), so no two creators, threads or processes, share one.
   remove_abandoned(data_dir);
-  std::string tmp = path_in(data_dir) + ".new-" + std::to_string(getpid());
-  remove_env_dir(tmp);  // a leftover of a killed process that had our pid
-  if (mkdir(tmp.c_str(), 0700) != 0) {
-    error = "cannot create " + tmp + ": " + std::strerror(errno);
+  std::string tmp = path_in(data_dir) + ".new-" + std::to_string(getpid()) + "-XXXXXX";
+  if (!mkdtemp(tmp.data())) {
+    error = "cannot create a folder beside " + path_in(data_dir) + ": " + std::strerror(errno);
     return false;
   }
   bool ok;
@@ -189,35 +237,73 @@ bool Store::open_env(const std::string& dir, bool write, bool fresh, std::string
   write_ = write;
   where_ = "config store " + dir;
   if (g_share && !fresh) {
-    std::lock_guard<std::mutex> hold(g_share_mutex);
-    if (!g_shared_env) {
-      // Opened once, for writing where the folder allows it.
-      std::string ignored;
-      if (!open_env_alone(dir, true, false, ignored, known, /*begin_txn=*/false) &&
-          !open_env_alone(dir, false, false, error, known, /*begin_txn=*/false))
+    if (write) {  // in-process requests only read: a child process writes
+      g_wants_process = true;
+      error = where_ + ": in-process requests only read";
+      return false;
+    }
+    std::unique_lock<std::mutex> hold(g_share_mutex);
+    if (!g_shared) g_shared = new Shared;
+    Shared& sh = *g_shared;
+    if (sh.env && sh.poisoned) {
+      if (sh.users > 0) {  // still in use by requests that began before the fault
+        error = where_ + " is damaged (reading it faulted); move it away and run hvym again "
+                         "(it re-imports db.json when there is one)";
         return false;
-      g_shared_env = env_;
-      g_shared_dir = new std::string(dir);
-      g_shared_writable = write_;
-    } else if (*g_shared_dir != dir) {
-      error = where_ + ": this process already serves " + *g_shared_dir;
+      }
+      close_env_guarded(sh.env);
+      sh.env = nullptr;
+    }
+    if (!sh.env) {
+      install_guard();
+      if (!open_env_alone(dir, false, false, error, known, /*begin_txn=*/false)) {
+        if (env_) close_env_guarded(env_);
+        env_ = nullptr;
+        return false;
+      }
+      sh.env = env_;
+      sh.dir = dir;
+      sh.poisoned = false;
+      clear_dead_readers(sh.env);
+    } else if (sh.dir != dir) {
+      error = where_ + ": this process already serves " + sh.dir;
       return false;
     }
-    env_ = g_shared_env;
+    env_ = sh.env;
     shared_ = true;
-    write_ = write;
-    if (write && !g_shared_writable) {
-      error = where_ + ": the folder is read-only";
-      env_ = nullptr;
-      shared_ = false;
-      return false;
-    }
+    ++sh.users;
+    hold.unlock();  // a fault in begin() takes the lock to poison the environment
     return begin(error);
   }
   return open_env_alone(dir, write, fresh, error, known);
 }
 
 void Store::share_environments() { g_share = true; }
+bool Store::sharing() { return g_share; }
+
+bool Store::take_wants_process() {
+  bool w = g_wants_process;
+  g_wants_process = false;
+  return w;
+}
+
+void Store::check_readers() {
+  std::lock_guard<std::mutex> hold(g_share_mutex);
+  if (g_shared && g_shared->env && !g_shared->poisoned) clear_dead_readers(g_shared->env);
+}
+
+void Store::faulted() {
+  txn_ = nullptr;  // abandoned: touching it again could fault again
+  if (!shared_) {
+    // Left mapped until the process exits: a write transaction's lock is
+    // then released by the kernel (LMDB's robust mutex sees its owner die),
+    // which unmapping it now would prevent.
+    abandoned_ = true;
+    return;
+  }
+  std::lock_guard<std::mutex> hold(g_share_mutex);
+  if (g_shared && g_shared->env == env_) g_shared->poisoned = true;
+}
 
 bool Store::open_env_alone(const std::string& dir, bool write, bool fresh, std::string& error,
                            const struct stat* known, bool begin_txn) {
@@ -244,6 +330,7 @@ bool Store::open_env_alone(const std::string& dir, bool write, bool fresh, std::
   counted_ = !g_share;
   int rc = mdb_env_create(&env_);
   if (rc == 0) rc = mdb_env_set_mapsize(env_, kMapSize);
+  if (rc == 0) rc = mdb_env_set_maxreaders(env_, kMaxReaders);
   const volatile unsigned flags = MDB_NOTLS | (write ? 0 : MDB_RDONLY);  // lives across sigsetjmp
   if (rc == 0) {
     HVYM_GUARDED(rc = mdb_env_open(env_, dir.c_str(), flags, 0600), false);
@@ -254,6 +341,7 @@ bool Store::open_env_alone(const std::string& dir, bool write, bool fresh, std::
       env_ = nullptr;
       rc = mdb_env_create(&env_);
       if (rc == 0) rc = mdb_env_set_mapsize(env_, kMapSize);
+      if (rc == 0) rc = mdb_env_set_maxreaders(env_, kMaxReaders);
       if (rc == 0) HVYM_GUARDED(rc = mdb_env_open(env_, dir.c_str(), flags | MDB_NOLOCK, 0600), false);
     }
   }
@@ -278,12 +366,18 @@ bool Store::open_env_alone(const std::string& dir, bool write, bool fresh, std::
       return false;
     }
   }
+  // A writer clears readers that died, so their snapshots stop pinning pages.
+  if (write && !fresh) clear_dead_readers(env_);
   return !begin_txn || begin(error);
 }
 
 bool Store::begin(std::string& error) {
   int rc;
   HVYM_GUARDED(rc = mdb_txn_begin(env_, nullptr, write_ ? 0 : MDB_RDONLY, &txn_), false);
+  if (rc == MDB_READERS_FULL) {  // perhaps full of readers that died: clear them, once
+    clear_dead_readers(env_);
+    HVYM_GUARDED(rc = mdb_txn_begin(env_, nullptr, write_ ? 0 : MDB_RDONLY, &txn_), false);
+  }
   if (rc == 0) HVYM_GUARDED(rc = mdb_dbi_open(txn_, nullptr, 0, &dbi_), false);  // the main database
   if (rc != 0) {
     if (txn_) mdb_txn_abort(txn_);
@@ -304,7 +398,17 @@ std::optional<std::string_view> Store::get(std::string_view key, std::string& er
     error = lmdb_message(where_, rc);
     return std::nullopt;
   }
-  return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
+  std::string_view found(static_cast<const char*>(v.mv_data), v.mv_size);
+  if (shared_) HVYM_GUARDED(found = keep(found), std::nullopt);
+  return found;
+}
+
+std::string_view Store::keep(std::string_view mapped) {
+  // A server must not crash when a page goes bad after the lookup (the file
+  // truncated underneath): values are copied under the guard, and live as
+  // long as this Store.
+  kept_.emplace_back(mapped);
+  return kept_.back();
 }
 
 bool Store::put(std::string_view key, std::string_view value, std::string& error) {
@@ -344,8 +448,10 @@ bool Store::scan(std::string_view prefix,
     HVYM_GUARDED(rc = mdb_cursor_get(cur, &k, &v, op), false);
     if (rc != 0) break;
     std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+    std::string_view value(static_cast<const char*>(v.mv_data), v.mv_size);
+    if (shared_) HVYM_GUARDED((key = keep(key), value = keep(value)), false);
     if (key.substr(0, prefix.size()) != prefix) break;
-    fn(key, std::string_view(static_cast<const char*>(v.mv_data), v.mv_size));
+    fn(key, value);
     op = MDB_NEXT;
   }
   mdb_cursor_close(cur);
@@ -365,14 +471,21 @@ bool Store::commit(std::string& error) {
   return rc == 0;
 }
 
+void Store::leave_shared() {
+  std::lock_guard<std::mutex> hold(g_share_mutex);
+  if (g_shared && g_shared->env == env_ && --g_shared->users == 0 && g_shared->poisoned) {
+    close_env_guarded(g_shared->env);  // the last user of a faulted environment
+    g_shared->env = nullptr;
+  }
+  env_ = nullptr;
+  shared_ = false;
+  kept_.clear();
+}
+
 void Store::leave_for_exit() {
   if (txn_) mdb_txn_abort(txn_);  // frees the reader slot for writers
   txn_ = nullptr;
-  if (shared_) {
-    env_ = nullptr;
-    shared_ = false;
-    return;
-  }
+  if (shared_) return leave_shared();
 #ifdef HVYM_SANITIZE
   if (env_) __lsan_ignore_object(env_);  // left on purpose, not a leak
 #endif
@@ -384,11 +497,9 @@ void Store::leave_for_exit() {
 void Store::close() {
   if (txn_) mdb_txn_abort(txn_);
   txn_ = nullptr;
-  if (shared_) {  // the process's environment stays open
-    env_ = nullptr;
-    shared_ = false;
-    return;
-  }
+  if (shared_) return leave_shared();  // the process's environment stays open
+  if (abandoned_) env_ = nullptr;      // faulted: left to the kernel (see faulted())
+  abandoned_ = false;
   if (env_) mdb_env_close(env_);
   if (env_ && counted_ && --g_open_stores == 0) alarm(0);
   counted_ = false;
@@ -400,8 +511,7 @@ std::string Store::verify(size_t& keys) {
   std::string error;
   if (!txn_) return "no transaction";
   // Readers left behind by killed processes are cleared, as a writer would.
-  int dead = 0;
-  mdb_reader_check(env_, &dead);
+  clear_dead_readers(env_);
   MDB_stat st;
   int rc;
   HVYM_GUARDED(rc = mdb_stat(txn_, dbi_, &st), error);

@@ -8,6 +8,7 @@
 // SIGSEGV/SIGBUS from a garbage page, or a call stuck past a deadline, into an
 // error.
 #pragma once
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -45,9 +46,17 @@ class Store {
   Opened open_existing(const std::string& data_dir, std::string& error);
   bool writable() const { return write_; }
   // Batch and serve: from now on every Store of this process shares one
-  // environment (opened at first use, kept open) and only begins its own
-  // transaction, from any thread. Without the 10 s deadline guard.
+  // read-only environment (opened at first use, kept open; closed and
+  // reopened after a fault) and only begins its own read transaction, from
+  // any thread. The fault guard works per thread; no 10 s deadline (SIGALRM
+  // is process-wide). Writes and creation are refused there: they set a
+  // per-thread flag, and batch/serve run such a request as a child process.
   static void share_environments();
+  static bool sharing();
+  // Whether an in-process request on this thread wanted to write (clears it).
+  static bool take_wants_process();
+  // Clears reader slots of processes that died (serve, periodically).
+  static void check_readers();
 
   // Values stay valid until the transaction ends.
   std::optional<std::string_view> get(std::string_view key, std::string& error);
@@ -73,6 +82,11 @@ class Store {
   bool open_env_alone(const std::string& dir, bool write, bool fresh, std::string& error,
                       const struct stat* known, bool begin_txn = true);
   bool begin(std::string& error);  // the transaction on env_
+  void faulted();                  // after the guard caught a fault
+  void leave_shared();
+  std::string_view keep(std::string_view mapped);  // shared: a copy owned by this Store
+  std::deque<std::string> kept_;
+  bool abandoned_ = false;  // faulted: the environment is left to the kernel
   MDB_env* env_ = nullptr;
   bool shared_ = false;   // env_ is the process's shared environment
   bool counted_ = false;  // counted in the deadline guard's open stores

@@ -218,11 +218,18 @@ class Serve(Home):
         slow = json.dumps({"cmd": "is-pintheon-tunnel-open"}).encode() + b"\n"
         s.sendall(slow * 3)  # three lines at once: read together, each takes ~1 s
         time.sleep(0.4)
+        stopped = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
+        # Every line read is answered: the one running finishes, the others
+        # are answered without running, so the server is gone within 2 s.
         answers = [json.loads(f.readline()) for _ in range(3)]
-        self.assertEqual([a[0]["value"] for a in answers], [False, False, False])
+        self.assertEqual(answers[0][0]["value"], False)
+        for a in answers[1:]:
+            self.assertEqual(a[0]["exit"], 1)
+            self.assertIn("not run: the server is stopping", a[0]["stderr"])
         self.assertEqual(f.readline(), b"")  # then the connection ends
         self.assertEqual(self.proc.wait(20), 0)
+        self.assertLess(time.monotonic() - stopped, 2.0)
         self.assertFalse(os.path.exists(self.sock))
 
     def test_idle_exit(self):
