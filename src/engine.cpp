@@ -10,6 +10,10 @@
 namespace hvym {
 namespace {
 
+// A pull's progress stream is read as it comes, within these bounds.
+constexpr size_t kMaxProgressLine = size_t{1} << 20;
+constexpr size_t kMaxLayers = 10000;
+
 std::string message_of(const std::string& body) {
   simdjson::dom::parser parser;
   simdjson::dom::element e;
@@ -92,6 +96,10 @@ EngineReply Engine::pull(const std::string& image_ref, Progress& progress) {
       if (!status.empty()) progress.line(std::string(status));
       return;
     }
+    if (layers.size() >= kMaxLayers && !layers.count(std::string(id))) {
+      error = "the engine reports more than " + std::to_string(kMaxLayers) + " layers";
+      return;
+    }
     Layer& l = layers[std::string(id)];
     if (total) l.total = total;
     if (current) l.current = current;
@@ -116,8 +124,14 @@ EngineReply Engine::pull(const std::string& image_ref, Progress& progress) {
   req.method = "POST";
   req.path = path;
   req.timeout_ms = 60000;
-  req.idle_ms = 120000;  // a slow registry may pause, but not forever
+  req.idle_ms = 120000;          // a slow registry may pause, but not forever
+  req.total_ms = 30 * 60 * 1000;  // nor trickle forever (the exclusive lock is held meanwhile)
   req.on_body = [&](std::string_view chunk) {
+    if (!error.empty()) return false;  // the engine said it failed, or sent too much
+    if (pending.size() + chunk.size() > kMaxProgressLine) {
+      error = "the engine's progress line is over 1 MiB";
+      return false;
+    }
     pending.append(chunk);
     size_t nl;
     while ((nl = pending.find('\n')) != std::string::npos) {

@@ -36,7 +36,8 @@ HttpAnswer fail(HttpAnswer::State s, std::string detail) {
 // Reads what the peer sends, within deadlines; buffers what is not consumed.
 class Reader {
  public:
-  Reader(int fd, long long deadline, int idle_ms) : fd_(fd), deadline_(deadline), idle_ms_(idle_ms) {}
+  Reader(int fd, long long deadline, int idle_ms, long long hard_deadline)
+      : fd_(fd), deadline_(std::min(deadline, hard_deadline)), idle_ms_(idle_ms), hard_(hard_deadline) {}
   // More bytes into buf_; false at end of stream or when the wait ran out.
   bool fill() {
     if (!wait_for(fd_, POLLIN, deadline_)) {
@@ -88,12 +89,13 @@ class Reader {
 
  private:
   bool refill() {
-    if (idle_) deadline_ = now_ms() + idle_ms_;
+    if (idle_) deadline_ = std::min(now_ms() + idle_ms_, hard_);
     return fill();
   }
   int fd_;
   long long deadline_;
   int idle_ms_;
+  long long hard_;  // the end of the whole exchange
   bool idle_ = false;
   bool timed_out_ = false;
   std::string buf_;
@@ -138,7 +140,8 @@ HttpAnswer exchange(int fd, const sockaddr* addr, socklen_t len, std::string_vie
     sent += static_cast<size_t>(n);
   }
 
-  Reader in(fd, deadline, req.idle_ms ? req.idle_ms : req.timeout_ms);
+  long long hard = now_ms() + (req.total_ms > 0 ? req.total_ms : 2LL * req.timeout_ms);
+  Reader in(fd, deadline, req.idle_ms ? req.idle_ms : req.timeout_ms, hard);
   std::string line;
   if (!in.line(line))
     return in.timed_out() ? fail(HttpAnswer::TimedOut, "no answer in time")
@@ -163,7 +166,9 @@ HttpAnswer exchange(int fd, const sockaddr* addr, socklen_t len, std::string_vie
     if (iprefix(line, "transfer-encoding:") && line.find("chunked") != std::string::npos) chunked = true;
   }
   in.body_started();
-  auto sink = req.on_body ? req.on_body : [&a](std::string_view s) {
+  bool too_long = false;
+  auto sink = req.on_body ? req.on_body : [&a, &req, &too_long](std::string_view s) {
+    if (a.body.size() + s.size() > req.max_body) return too_long = true, false;
     a.body.append(s);
     return true;
   };
@@ -178,7 +183,11 @@ HttpAnswer exchange(int fd, const sockaddr* addr, socklen_t len, std::string_vie
   } else {
     in.rest(sink);
   }
-  if (in.timed_out()) {
+  if (too_long) {
+    a.state = HttpAnswer::Failed;
+    a.detail = "the answer is over " + std::to_string(req.max_body >> 20) + " MiB";
+    a.body.clear();
+  } else if (in.timed_out()) {
     a.state = HttpAnswer::TimedOut;
     a.detail = "the answer stalled";
   }

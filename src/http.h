@@ -16,6 +16,8 @@ struct HttpRequest {
   bool status_only = false;  // stop after the status line (probes)
   int timeout_ms = 1000;     // to connect and receive the status line and headers
   int idle_ms = 0;           // longest silence inside the body (0: timeout_ms)
+  int total_ms = 0;          // the whole exchange, however the peer trickles (0: twice timeout_ms)
+  size_t max_body = size_t{8} << 20;  // a longer body (not streamed) is refused
   // Receives the body as it arrives (chunked transfer decoded) instead of
   // HttpAnswer::body; return false to stop reading.
   std::function<bool(std::string_view)> on_body;

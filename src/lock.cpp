@@ -1,15 +1,21 @@
 #include "lock.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "paths.h"
+#include "process.h"
 
 namespace hvym {
+namespace {
+constexpr long long kMaxWaitMs = 35 * 60 * 1000;
+}  // namespace
 
 ExclusiveLock::~ExclusiveLock() {
   if (fd_ >= 0) close(fd_);
@@ -18,9 +24,16 @@ ExclusiveLock::~ExclusiveLock() {
 bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string& error) {
   if (!make_dirs(data_dir, 0700, error)) return false;
   std::string path = data_dir + "/hvym.lock";
-  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // Never through a symlink, never a FIFO or device (its open could block).
+  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+  struct stat st;
+  if (fd_ >= 0 && (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode))) {
+    close(fd_);
+    fd_ = -1;
+    errno = EINVAL;
+  }
   if (fd_ < 0) {
-    error = "cannot open " + path + ": " + std::strerror(errno);
+    error = "cannot open " + path + ": " + (errno == ELOOP || errno == EINVAL ? "not a regular file" : std::strerror(errno));
     return false;
   }
   if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -34,11 +47,20 @@ bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string&
     while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
     err.line("hvym: waiting for another hvym command (pid " + who + ") to finish...");
     err.flush();
-    while (flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) {
+    // Waiting is bounded: the longest holder (a pull) ends within 30
+    // minutes itself (the pull's own bound).
+    long long give_up = now_ms() + kMaxWaitMs;
+    while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) {
         error = "cannot lock " + path + ": " + std::strerror(errno);
         return false;
       }
+      if (now_ms() >= give_up) {
+        error = "another hvym command (pid " + who + ") has held " + path + " for " +
+                std::to_string(kMaxWaitMs / 60000) + " minutes; giving up";
+        return false;
+      }
+      poll(nullptr, 0, 50);
     }
   }
   // Who holds it, for the next one's message.

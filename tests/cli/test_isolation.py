@@ -1,0 +1,573 @@
+"""hvym batch and hvym serve, attacked as a hostile local user would: units
+that run in-process must not corrupt a new store, cross one client's input
+into another's request, hang on a lock or a peer, or die on a damaged file.
+Real processes throughout: hvym itself, an LMDB program holding the store's
+locks (tests/tools/store-holder), a fake Engine API on a unix socket.
+
+HVYM_RACE_ROUNDS sets the rounds of the race tests (default 400; scripts/bench
+--races runs 3000)."""
+import json
+import os
+import signal
+import socket
+import socketserver
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from clitest import BIN, run  # noqa: E402
+from realparts import wait_for  # noqa: E402
+
+HOLDER = os.path.join(os.path.dirname(BIN), "tests", "tools", "store-holder")
+ROUNDS = int(os.environ.get("HVYM_RACE_ROUNDS", "400"))
+PROBES = ["docker-installed", "docker-installed", "installation-stats", "docker-installed",
+          "installation-stats", "docker-installed"]
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def children(pid):
+    """(pid, state) of every process whose parent is pid."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        fields = text[text.rfind(")") + 2:].split()
+        if int(fields[1]) == pid:
+            out.append((int(entry), fields[0]))
+    return out
+
+
+class Scratch(unittest.TestCase):
+    """A fresh HOME, a PATH with a docker CLI that answers, no real engine."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.home = os.path.join(self.tmp.name, "home")
+        os.mkdir(self.home)
+        self.bin = os.path.join(self.tmp.name, "bin")
+        os.mkdir(self.bin)
+        docker = os.path.join(self.bin, "docker")
+        with open(docker, "w") as f:
+            f.write("#!/bin/sh\necho 'Docker version 28.2.2, build e6534b4'\n")
+        os.chmod(docker, 0o755)
+        self.env = {"PATH": self.bin + ":/usr/bin:/bin", "HOME": self.home, "LANG": "C.UTF-8",
+                    "DOCKER_HOST": "unix://" + os.path.join(self.tmp.name, "no-engine.sock")}
+        self.data = os.path.join(self.home, ".local", "share", "heavymeta-cli")
+        self.store = os.path.join(self.data, "hvym.lmdb")
+
+    def hvym(self, *args, stdin=b"", timeout=30, env=None):
+        e = dict(self.env)
+        e.update(env or {})
+        return run(*args, env=e, stdin=stdin, home=e["HOME"], timeout=timeout)
+
+    def batch(self, requests, **kw):
+        r = self.hvym("batch", "--json", json.dumps(requests), **kw)
+        self.assertEqual(r.code, 0, r)
+        return json.loads(r.out)
+
+
+class Server:
+    def __init__(self, test, env, stdin=subprocess.DEVNULL):
+        self.sock = os.path.join(test.tmp.name, "hvym.sock")
+        self.proc = subprocess.Popen([BIN, "serve", "--socket", self.sock], env=env, stdin=stdin,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        test.addCleanup(self.stop)
+        test.assertTrue(wait_for(self.up, 10), "the server did not start")
+
+    def up(self):
+        try:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.connect(self.sock)
+            return True
+        except OSError:
+            return False
+
+    def client(self, timeout=60):
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(timeout)
+        s.connect(self.sock)
+        return s, s.makefile("rwb")
+
+    def ask(self, *requests, timeout=60):
+        s, f = self.client(timeout)
+        with s, f:
+            f.write(json.dumps(list(requests)).encode() + b"\n")
+            f.flush()
+            line = f.readline()
+            if not line:
+                raise AssertionError("the server closed the connection without an answer")
+            return json.loads(line)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+# --- a fake Engine API on a unix socket --------------------------------------
+class Engine:
+    """Answers every request with `mode`: 'endless' (a body that never ends,
+    as fast as it goes), 'trickle' (a byte a second), 'huge' (headers
+    promising 1 GB, sent fast)."""
+
+    def __init__(self, test, mode):
+        self.path = os.path.join(test.tmp.name, "engine.sock")
+        mode_ = mode
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                self.request.settimeout(60)
+                try:
+                    self.request.recv(65536)
+                    if mode_ == "trickle":
+                        self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n")
+                        while True:
+                            self.request.sendall(b" ")
+                            time.sleep(1)
+                    head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n" if mode_ == "huge" else \
+                        b"HTTP/1.1 200 OK\r\n\r\n"
+                    self.request.sendall(head)
+                    chunk = b"x" * 65536
+                    while True:
+                        self.request.sendall(chunk)
+                except OSError:
+                    pass
+
+        class S(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+            daemon_threads = True
+
+        self.server = S(self.path, Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        test.addCleanup(self.close)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# --- first use -----------------------------------------------------------
+class FirstUse(Scratch):
+    def test_probes_creating_the_store_from_threads(self):
+        """The GUI's probe line on a fresh HOME: every probe wants to write the
+        docker cache, which creates the store. Nothing may be lost or torn."""
+        bad = []
+        for i in range(ROUNDS):
+            home = os.path.join(self.tmp.name, f"h{i}")
+            os.mkdir(home)
+            r = self.hvym("batch", *PROBES, env={"HOME": home})
+            got = json.loads(r.out) if r.code == 0 else None
+            q = self.hvym("pintheon-port", env={"HOME": home})
+            data = os.path.join(home, ".local", "share", "heavymeta-cli")
+            left = [n for n in os.listdir(data) if n.startswith("hvym.lmdb.new-")] if os.path.isdir(data) else []
+            ok = (r.code == 0 and [g["exit"] for g in got] == [0] * 6 and got[0]["value"] is True
+                  and q.code == 0 and q.out == b"9998\n" and not left)
+            if not ok:
+                bad.append((i, r, q, left))
+            subprocess.run(["rm", "-rf", home])
+        self.assertEqual(bad, [], f"{len(bad)} of {ROUNDS} rounds")
+
+    def test_many_processes_each_setting_a_value_first(self):
+        """Eight processes (batches and one-shot setters) make the store at
+        once, each setting its own value: every value is there after."""
+        sets = [("pintheon-set-port", "9101", "pintheon-port", "9101"),
+                ("pinggy-set-tier", "free", "pinggy-tier", "free"),
+                ("pintheon-set-network", "mainnet", "pintheon-network", "mainnet"),
+                ("config", "set pinggy_debugger_port 4301", "config get pinggy_debugger_port", "4301")]
+        bad = []
+        for i in range(max(ROUNDS // 8, 20)):
+            home = os.path.join(self.tmp.name, f"m{i}")
+            os.mkdir(home)
+            env = dict(self.env, HOME=home)
+            procs = []
+            for k, (cmd, arg, _, _) in enumerate(sets):
+                line = f"{cmd} {arg}"
+                argv = [BIN, "batch", line, "check"] if k % 2 == 0 else [BIN, cmd, *arg.split()]
+                procs.append(subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL))
+            procs += [subprocess.Popen([BIN, "batch", *PROBES[:3]], env=env, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL) for _ in range(4)]
+            codes = [p.wait(60) for p in procs]
+            got = self.batch([q.split() for *_, q, _ in sets], env={"HOME": home})
+            values = [g["stdout"].strip() for g in got]
+            want = [v for *_, v in sets]
+            verify = self.hvym("config", "verify", env={"HOME": home})
+            if codes != [0] * 8 or values != want or verify.code != 0:
+                bad.append((i, codes, values, verify))
+            subprocess.run(["rm", "-rf", home])
+        self.assertEqual(bad, [])
+
+    def test_creation_folders_are_never_followed_or_shared(self):
+        """A leftover creation folder of a dead process that is a symlink is
+        not followed (its target is untouched); a symlinked lock is refused."""
+        os.makedirs(self.data)
+        victim = os.path.join(self.tmp.name, "victim")
+        os.mkdir(victim)
+        for name in ("data.mdb", "lock.mdb"):
+            with open(os.path.join(victim, name), "w") as f:
+                f.write("precious")
+        os.symlink(victim, os.path.join(self.data, "hvym.lmdb.new-999999-abcdef"))
+        os.symlink(victim, os.path.join(self.data, "hvym.lmdb.new-999998"))
+        r = self.hvym("pintheon-set-port", "9200")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(sorted(os.listdir(victim)), ["data.mdb", "lock.mdb"])
+        self.assertEqual(open(os.path.join(victim, "data.mdb")).read(), "precious")
+        target = os.path.join(self.tmp.name, "lock-target")
+        with open(target, "w") as f:
+            f.write("keep me")
+        os.symlink(target, os.path.join(self.data, "hvym.lock"))
+        r = self.hvym("pintheon-stop")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("hvym.lock: not a regular file", r.err.decode())
+        self.assertEqual(open(target).read(), "keep me")
+
+
+# --- standard input --------------------------------------------------------
+class Input(Scratch):
+    def token(self):
+        return self.hvym("pinggy-token").out
+
+    def test_an_empty_token_on_stdin_is_refused(self):
+        self.assertEqual(self.hvym("pinggy-set-token", "old").code, 0)
+        r = self.hvym("pinggy-set-token", "--stdin", stdin=b"")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("standard input holds no token", r.err.decode())
+        r = self.hvym("pinggy-set-token", "--stdin", stdin=b"\n")
+        self.assertEqual(r.code, 1, r)
+        got = self.batch([{"cmd": "pinggy-set-token", "args": ["--stdin"]}])
+        self.assertEqual(got[0]["exit"], 1)
+        self.assertEqual(self.token(), b"old\n")
+        got = self.batch([{"cmd": "pinggy-set-token", "args": ["--stdin"], "stdin": "new\n"}, ["pinggy-token"]])
+        self.assertEqual([g["value"] for g in got], ["", "new"])
+
+    def test_an_empty_secret_is_refused(self):
+        r = self.hvym("stellar-new-account", "--name", "a", "--passphrase-file", "-", stdin=b"\n")
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("line 1 of standard input is empty", r.err.decode())
+        self.assertFalse(os.path.exists(self.store))
+
+    def test_one_clients_input_never_reaches_another(self):
+        """Client A gives a passphrase on its request's stdin; client B's
+        requests that read stdin get nothing (refused), never A's text."""
+        server = Server(self, self.env)
+        secret = "correct horse battery staple"
+        errors = []
+
+        def a():
+            for i in range(3):
+                got = server.ask({"cmd": "stellar-new-account",
+                                  "args": ["--name", f"a{i}", "--passphrase-file", "-", "--show-mnemonic"],
+                                  "stdin": secret + "\n"})
+                if got[0]["exit"] != 0:
+                    errors.append(("a", got))
+
+        def b():
+            for _ in range(20):
+                got = server.ask({"cmd": "pinggy-set-token", "args": ["--stdin"]},
+                                 {"cmd": "stellar-load-keys", "args": ["--passphrase-file", "-", "--show-secret"]})
+                if got[0]["exit"] != 1 or got[1]["exit"] != 1:
+                    errors.append(("b", got))
+                if secret in json.dumps(got):
+                    errors.append(("crossed", got))
+
+        threads = [threading.Thread(target=a), threading.Thread(target=b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        self.assertEqual(errors, [])
+        self.assertEqual(self.token(), b"\n")  # never set
+
+    def test_serve_never_reads_its_own_stdin(self):
+        """serve's stdin is a pipe nobody closes: a request that reads stdin is
+        answered at once, and SIGTERM still ends the server."""
+        server = Server(self, self.env, stdin=subprocess.PIPE)
+        start = time.monotonic()
+        got = server.ask(["pinggy-set-token", "--stdin"], ["stellar-select-keys", "--passphrase-file", "-"])
+        self.assertLess(time.monotonic() - start, 5)
+        self.assertEqual([g["exit"] for g in got], [1, 1])
+        stopped = time.monotonic()
+        server.proc.terminate()
+        self.assertEqual(server.proc.wait(5), 0)
+        self.assertLess(time.monotonic() - stopped, 2.0)
+
+
+# --- waits are bounded -------------------------------------------------------
+class Bounded(Scratch):
+    def setUp(self):
+        super().setUp()
+        self.assertEqual(self.hvym("pintheon-set-port", "9300").code, 0)
+
+    def hold(self, *args):
+        p = subprocess.Popen([HOLDER, self.store, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: (p.poll() is None and p.kill(), p.wait()))
+        line = p.stdout.readline()
+        self.assertTrue(line.startswith(b"holding"), (line, p.stderr.read() if p.poll() is not None else b""))
+        return p
+
+    def test_a_held_writer_lock_blocks_no_reader_and_no_client(self):
+        server = Server(self, self.env)
+        holder = self.hold("write", "14")
+        result = {}
+
+        def setter():
+            start = time.monotonic()
+            result["got"] = server.ask(["pintheon-set-port", "9400"])
+            result["took"] = time.monotonic() - start
+
+        t = threading.Thread(target=setter)
+        t.start()
+        slowest = 0
+        for _ in range(40):  # other clients' queries meanwhile
+            start = time.monotonic()
+            got = server.ask(["pintheon-port"], ["check"])
+            slowest = max(slowest, time.monotonic() - start)
+            self.assertEqual([g["value"] for g in got], [9300, "ONE-TWO"])
+            time.sleep(0.2)
+        t.join(30)
+        self.assertLess(slowest, 1.0)
+        # The setter's child gave up at the store's 10 s guard, with a reason.
+        self.assertEqual(result["got"][0]["exit"], 1, result)
+        self.assertIn("no answer from the store within 10 s", result["got"][0]["stderr"])
+        self.assertLess(result["took"], 13)
+        holder.wait(20)
+        self.assertEqual(server.ask(["pintheon-set-port", "9400"], ["pintheon-port"])[1]["value"], 9400)
+
+    def test_a_writer_killed_while_holding_the_lock_blocks_nobody(self):
+        server = Server(self, self.env)
+        self.assertEqual(server.ask(["pintheon-port"])[0]["value"], 9300)  # serve holds the environment
+        holder = self.hold("write", "60")
+        holder.kill()
+        holder.wait()
+        start = time.monotonic()
+        got = server.ask(["pintheon-set-port", "9401"], ["pintheon-port"])
+        self.assertEqual([g["exit"] for g in got], [0, 0], got)
+        self.assertEqual(got[1]["value"], 9401)
+        r = self.hvym("pintheon-set-port", "9402")
+        self.assertEqual(r.code, 0, r)
+        self.assertLess(time.monotonic() - start, 5)
+
+    def test_devices_and_fifos_are_refused_at_once(self):
+        fifo = os.path.join(self.tmp.name, "fifo")
+        os.mkfifo(fifo)
+        server = Server(self, self.env)
+        for args in (["png-to-data-url", "/dev/zero"], ["svg-to-data-url", fifo],
+                     ["print-hvym-data", fifo], ["png-to-data-url", "/dev/stdin"]):
+            start = time.monotonic()
+            r = self.hvym(*args)
+            self.assertEqual(r.code, 1, (args, r))
+            self.assertIn("is not a regular file", r.err.decode())
+            got = server.ask(args)
+            self.assertEqual(got[0]["exit"], 1)
+            self.assertIn("is not a regular file", got[0]["stderr"])
+            self.assertLess(time.monotonic() - start, 5, args)
+        self.assertTrue(server.alive())
+
+    def test_a_huge_answer_is_cut_off_and_the_server_stays_small(self):
+        big = os.path.join(self.tmp.name, "big.png")
+        with open(big, "wb") as f:
+            f.truncate(200 << 20)  # sparse: 200 MiB of zeros, 267 MiB of base64
+        server = Server(self, self.env)
+        base = rss_kib(server.proc.pid)
+        got = server.ask(["png-to-data-url", big], ["pintheon-port"], timeout=120)
+        self.assertEqual(got[0]["exit"], 1)
+        self.assertIn("output went over what one batch may hold (64 MiB); stopped", got[0]["stderr"])
+        self.assertEqual(got[1]["value"], 9300)
+        self.assertTrue(server.alive())
+        # The 64 MiB budget, not 267 MiB: the answer is dropped, not kept.
+        self.assertLess(rss_kib(server.proc.pid) - base, 160 * 1024)
+
+    def test_an_engine_that_never_stops_talking(self):
+        """A body that never ends is refused at 8 MiB; one that trickles a
+        byte a second ends at the request's deadline in serve (the lock is
+        free again after) and at the call's own bound in one process."""
+        Engine(self, "endless")
+        env = {"DOCKER_HOST": "unix://" + os.path.join(self.tmp.name, "engine.sock")}
+        start = time.monotonic()
+        r = self.hvym("pintheon-stop", env=env, timeout=60)
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("over 8 MiB", r.err.decode())
+        self.assertLess(time.monotonic() - start, 15)
+
+    def test_a_trickling_engine_is_cut_off_at_the_deadline(self):
+        Engine(self, "trickle")
+        env = dict(self.env, DOCKER_HOST="unix://" + os.path.join(self.tmp.name, "engine.sock"))
+        server = Server(self, env)
+        start = time.monotonic()
+        got = server.ask({"cmd": "pintheon-stop", "timeout": 3})
+        took = time.monotonic() - start
+        self.assertEqual(got[0]["exit"], 1)
+        self.assertIn("took longer than 3 s; stopped", got[0]["stderr"])
+        self.assertLess(took, 6)
+        # Nothing of the killed request is left: its process group is gone,
+        # the exclusive lock is free (the next waits for nobody).
+        self.assertEqual([c for c in children(server.proc.pid)], [])
+        got = server.ask({"cmd": "pintheon-stop", "timeout": 2})
+        self.assertNotIn("waiting for another hvym command", got[0]["stderr"])
+        # One process on its own: the engine call's own bound (twice its
+        # 10 s timeout), not forever.
+        start = time.monotonic()
+        r = self.hvym("pintheon-stop", env=env, timeout=60)
+        self.assertEqual(r.code, 1, r)
+        self.assertLess(time.monotonic() - start, 25)
+
+    def test_limits_on_requests_and_clients(self):
+        r = self.hvym("batch", "--json", json.dumps([["check"]] * 1001))
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("more than 1000 requests at once", r.err.decode())
+        server = Server(self, self.env)
+        idle = [server.client() for _ in range(64)]
+        self.addCleanup(lambda: [s.close() for s, _ in idle])
+        time.sleep(0.5)
+        s, f = server.client(10)
+        self.assertIn(b"too many clients", f.readline())
+        s.close()
+        for c, _ in idle[:4]:
+            c.close()
+        self.assertTrue(wait_for(lambda: self._answers(server), 10))
+
+    def _answers(self, server):
+        try:
+            return server.ask(["check"], timeout=2)[0]["value"] == "ONE-TWO"
+        except (OSError, AssertionError, ValueError, KeyError, TypeError):
+            return False  # turned away (an error object), or not yet
+
+
+# --- damaged files and dead readers --------------------------------------------
+class Faults(Scratch):
+    def setUp(self):
+        super().setUp()
+        self.assertEqual(self.hvym("pintheon-set-port", "9500").code, 0)
+        self.mdb = os.path.join(self.store, "data.mdb")
+        with open(self.mdb, "rb") as f:
+            self.good = f.read()
+
+    def test_a_store_truncated_under_a_running_server(self):
+        server = Server(self, self.env)
+        self.assertEqual(server.ask(["pintheon-port"])[0]["value"], 9500)
+        with open(self.mdb, "r+b") as f:
+            f.truncate(8192)  # the meta pages only: every other page is gone
+        for _ in range(3):
+            got = server.ask(["pintheon-port"], ["installation-stats"], ["check"])
+            self.assertEqual([g["exit"] for g in got], [1, 1, 0], got)
+            self.assertIn("is damaged", got[0]["stderr"])
+            self.assertTrue(server.alive())
+        with open(self.mdb, "r+b") as f:  # put back: the environment is mapped afresh
+            f.write(self.good)
+        self.assertTrue(wait_for(lambda: server.ask(["pintheon-port"])[0]["value"] == 9500, 10))
+
+    def test_a_garbled_store_in_batch_and_serve(self):
+        garbled = bytearray(self.good)
+        psize = 4096
+        for pg in range(2, len(garbled) // psize):  # every page but the metas
+            garbled[pg * psize:(pg + 1) * psize] = os.urandom(psize)
+        with open(self.mdb, "wb") as f:
+            f.write(garbled)
+        r = self.hvym("batch", "pintheon-port", "pinggy-tier", "stellar-list", "check")
+        self.assertEqual(r.code, 0, r)
+        got = json.loads(r.out)
+        self.assertEqual([g["exit"] for g in got], [1, 1, 1, 0])
+        server = Server(self, self.env)
+        for _ in range(3):
+            got = server.ask(["pintheon-port"], ["check"])
+            self.assertEqual([g["exit"] for g in got], [1, 0])
+        self.assertTrue(server.alive())
+
+    def test_readers_that_died_pin_nothing(self):
+        """A reader SIGKILLed inside its snapshot, while serve keeps the
+        environment open: thousands of later writes reuse pages."""
+        server = Server(self, self.env)
+        self.assertEqual(server.ask(["pintheon-port"])[0]["value"], 9500)
+        holder = subprocess.Popen([HOLDER, self.store, "read"], stdout=subprocess.PIPE)
+        self.assertTrue(holder.stdout.readline().startswith(b"holding"))
+        holder.kill()
+        holder.wait()
+        writes = max(ROUNDS * 6, 2500)
+        for i in range(0, writes, 100):  # a hundred setters per batch, each a child
+            got = self.batch([["pintheon-set-port", str(10000 + i + k)] for k in range(100)])
+            self.assertEqual({g["exit"] for g in got}, {0}, [g for g in got if g["exit"]][:1])
+        self.assertLess(os.path.getsize(self.mdb), 1 << 20)
+        self.assertEqual(server.ask(["pintheon-port"])[0]["value"], 10000 + writes - 1)
+
+    def test_a_reader_table_full_of_dead_readers(self):
+        server = Server(self, self.env)
+        holder = subprocess.Popen([HOLDER, self.store, "readers", "600"], stdout=subprocess.PIPE)
+        line = holder.stdout.readline()
+        self.assertTrue(line.startswith(b"holding"), line)
+        holder.kill()
+        holder.wait()
+        got = server.ask(["pintheon-port"], ["installation-stats"])
+        self.assertEqual([g["exit"] for g in got], [0, 0], got)
+        r = self.hvym("config", "verify")
+        self.assertEqual(r.code, 0, r)
+        r = self.hvym("pintheon-port")
+        self.assertEqual(r.out, b"9500\n", r)
+
+
+# --- children ------------------------------------------------------------------
+class Children(Scratch):
+    def test_no_zombies_and_no_orphans(self):
+        server = Server(self, dict(self.env, BROWSER="/bin/true"))
+        for _ in range(5):
+            got = server.ask(["pintheon-open"], ["docker-installed"])
+            self.assertEqual([g["exit"] for g in got], [0, 0], got)
+        time.sleep(0.3)
+        self.assertEqual(children(server.proc.pid), [])
+
+    def test_a_killed_batch_takes_its_children_along(self):
+        Engine(self, "trickle")
+        env = dict(self.env, DOCKER_HOST="unix://" + os.path.join(self.tmp.name, "engine.sock"))
+        p = subprocess.Popen([BIN, "batch", "pintheon-stop"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        self.assertTrue(wait_for(lambda: children(p.pid), 10))
+        kids = [pid for pid, _ in children(p.pid)]
+        p.kill()
+        p.communicate()
+        self.assertTrue(wait_for(lambda: not any(os.path.exists(f"/proc/{k}") for k in kids), 5))
+
+    def test_sigterm_ends_serve_within_two_seconds_whatever_runs(self):
+        Engine(self, "trickle")
+        env = dict(self.env, DOCKER_HOST="unix://" + os.path.join(self.tmp.name, "engine.sock"))
+        server = Server(self, env)
+        s, f = server.client()
+        f.write(b'["pintheon-stop"]\n["check"]\n')
+        f.flush()
+        self.assertTrue(wait_for(lambda: children(server.proc.pid), 10))
+        kids = [pid for pid, _ in children(server.proc.pid)]
+        start = time.monotonic()
+        server.proc.terminate()
+        self.assertEqual(server.proc.wait(5), 0)
+        self.assertLess(time.monotonic() - start, 2.0)
+        answers = [json.loads(line) for line in f]
+        self.assertEqual(len(answers), 2)  # every line read is answered
+        self.assertIn("the server is stopping", answers[0][0]["stderr"])
+        self.assertFalse(any(os.path.exists(f"/proc/{k}") for k in kids))
+        s.close()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,59 @@
+// store-holder DIR MODE [N]: an LMDB user that misbehaves, for the tests.
+//   write SECONDS  begins a write transaction on DIR (an hvym.lmdb folder),
+//                  prints "holding", keeps the writer lock SECONDS, commits
+//   read           begins one read transaction, prints "holding", sleeps
+//                  (SIGKILL it: a reader that died inside its snapshot)
+//   readers N      begins N read transactions (N reader slots), prints
+//                  "holding", sleeps (SIGKILL it: N dead slots)
+// Uses LMDB's C API directly, as another program sharing the store would.
+#include <lmdb.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+static int fail(const char* what, int rc) {
+  std::fprintf(stderr, "store-holder: %s: %s\n", what, mdb_strerror(rc));
+  return 1;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: store-holder DIR write SECONDS | read | readers N\n");
+    return 2;
+  }
+  const char* mode = argv[2];
+  int n = argc > 3 ? std::atoi(argv[3]) : 1;
+  MDB_env* env;
+  int rc = mdb_env_create(&env);
+  if (rc == 0) rc = mdb_env_set_mapsize(env, size_t{64} << 20);
+  if (rc == 0) rc = mdb_env_set_maxreaders(env, 510);
+  if (rc == 0) rc = mdb_env_open(env, argv[1], MDB_NOTLS, 0600);
+  if (rc) return fail("open", rc);
+  if (std::strcmp(mode, "write") == 0) {
+    MDB_txn* txn;
+    if ((rc = mdb_txn_begin(env, nullptr, 0, &txn))) return fail("begin", rc);
+    std::printf("holding\n");
+    std::fflush(stdout);
+    sleep(static_cast<unsigned>(n));
+    if ((rc = mdb_txn_commit(txn))) return fail("commit", rc);
+    mdb_env_close(env);
+    return 0;
+  }
+  int count = std::strcmp(mode, "readers") == 0 ? n : 1;
+  std::vector<MDB_txn*> txns;
+  for (int i = 0; i < count; ++i) {
+    MDB_txn* txn;
+    if ((rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn))) {
+      std::fprintf(stderr, "store-holder: %d readers\n", i);
+      if (i == 0) return fail("begin", rc);
+      break;
+    }
+    txns.push_back(txn);
+  }
+  std::printf("holding %zu\n", txns.size());
+  std::fflush(stdout);
+  while (true) pause();
+}
