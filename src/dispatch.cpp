@@ -19,6 +19,8 @@
 #include "perf.h"
 #include "toplevel.h"
 
+extern char** environ;
+
 namespace hvym {
 
 int run_command(const Command& cmd, std::string_view prog, std::span<const char* const> args,
@@ -62,8 +64,34 @@ int run_command(const Command& cmd, std::string_view prog, std::span<const char*
   return status;
 }
 
+namespace {
+
+// hvym's own variables, found in one pass over the environment (a getenv
+// each would walk it three times at every start).
+struct OwnEnv {
+  const char* perf = nullptr;         // HVYM_PERF
+  const char* diag = nullptr;         // HVYM_DIAG
+  const char* batch_child = nullptr;  // HVYM_BATCH_CHILD: run by batch/serve (the parent's pid)
+};
+
+OwnEnv own_env() {
+  OwnEnv e;
+  for (char** p = environ; *p; ++p) {
+    const char* v = *p;
+    if (v[0] != 'H' || std::strncmp(v, "HVYM_", 5) != 0) continue;
+    v += 5;
+    if (std::strncmp(v, "PERF=", 5) == 0) e.perf = v + 5;
+    else if (std::strncmp(v, "DIAG=", 5) == 0) e.diag = v + 5;
+    else if (std::strncmp(v, "BATCH_CHILD=", 12) == 0) e.batch_child = v + 12;
+  }
+  return e;
+}
+
+}  // namespace
+
 int dispatch(int argc, char** argv) {
-  Perf perf;
+  OwnEnv env = own_env();
+  Perf perf(env.perf);
   FdSink out(1);
   FdSink err(2);
   std::string_view invoked = argc > 0 && argv[0] ? argv[0] : "hvym";
@@ -93,11 +121,11 @@ int dispatch(int argc, char** argv) {
     add(" ");
     add(name);
   }
-  if (const char* d = std::getenv("HVYM_DIAG"); d && std::strcmp(d, "1") == 0) write_diag(err);
+  if (env.diag && std::strcmp(env.diag, "1") == 0) write_diag(err);
   // A request that batch or serve runs as a child process: it never asks,
   // and it does not outlive the thread waiting for it.
   std::string_view no_input;
-  if (const char* parent = std::getenv("HVYM_BATCH_CHILD")) {
+  if (const char* parent = env.batch_child) {
     no_input = "batch never asks";
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -24,8 +24,7 @@ void field(Sink& err, const char* name, int64_t us) {
 
 }  // namespace
 
-Perf::Perf() {
-  const char* v = std::getenv("HVYM_PERF");
+Perf::Perf(const char* v) {
   if (!v || std::strcmp(v, "1") != 0) return;
   on_ = true;
   main_ns_ = clock_ns(CLOCK_MONOTONIC);

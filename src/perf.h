@@ -9,7 +9,7 @@ namespace hvym {
 class Perf {
  public:
   // Reads HVYM_PERF; when unset every other member is a no-op.
-  Perf();
+  explicit Perf(const char* setting);  // HVYM_PERF's value, or null
   void dispatched();  // the command is found and its arguments are next
   void report(int status, Sink& err);  // call once the command has returned
 

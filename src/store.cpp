@@ -407,8 +407,8 @@ std::string_view Store::keep(std::string_view mapped) {
   // A server must not crash when a page goes bad after the lookup (the file
   // truncated underneath): values are copied under the guard, and live as
   // long as this Store.
-  kept_.emplace_back(mapped);
-  return kept_.back();
+  kept_.emplace_front(mapped);
+  return kept_.front();
 }
 
 bool Store::put(std::string_view key, std::string_view value, std::string& error) {

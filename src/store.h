@@ -8,7 +8,7 @@
 // SIGSEGV/SIGBUS from a garbage page, or a call stuck past a deadline, into an
 // error.
 #pragma once
-#include <deque>
+#include <forward_list>
 #include <functional>
 #include <optional>
 #include <string>
@@ -85,7 +85,7 @@ class Store {
   void faulted();                  // after the guard caught a fault
   void leave_shared();
   std::string_view keep(std::string_view mapped);  // shared: a copy owned by this Store
-  std::deque<std::string> kept_;
+  std::forward_list<std::string> kept_;  // allocates nothing until used
   bool abandoned_ = false;  // faulted: the environment is left to the kernel
   MDB_env* env_ = nullptr;
   bool shared_ = false;   // env_ is the process's shared environment

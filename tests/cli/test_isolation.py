@@ -29,6 +29,11 @@ PROBES = ["docker-installed", "docker-installed", "installation-stats", "docker-
           "installation-stats", "docker-installed"]
 
 
+def slurp(path):
+    with open(path) as f:
+        return f.read()
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -235,7 +240,7 @@ class FirstUse(Scratch):
         r = self.hvym("pintheon-set-port", "9200")
         self.assertEqual(r.code, 0, r)
         self.assertEqual(sorted(os.listdir(victim)), ["data.mdb", "lock.mdb"])
-        self.assertEqual(open(os.path.join(victim, "data.mdb")).read(), "precious")
+        self.assertEqual(slurp(os.path.join(victim, "data.mdb")), "precious")
         target = os.path.join(self.tmp.name, "lock-target")
         with open(target, "w") as f:
             f.write("keep me")
@@ -243,7 +248,7 @@ class FirstUse(Scratch):
         r = self.hvym("pintheon-stop")
         self.assertEqual(r.code, 1, r)
         self.assertIn("hvym.lock: not a regular file", r.err.decode())
-        self.assertEqual(open(target).read(), "keep me")
+        self.assertEqual(slurp(target), "keep me")
 
 
 # --- standard input --------------------------------------------------------
@@ -324,7 +329,7 @@ class Bounded(Scratch):
 
     def hold(self, *args):
         p = subprocess.Popen([HOLDER, self.store, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(lambda: (p.poll() is None and p.kill(), p.wait()))
+        self.addCleanup(lambda: (p.poll() is None and p.kill(), p.communicate()))
         line = p.stdout.readline()
         self.assertTrue(line.startswith(b"holding"), (line, p.stderr.read() if p.poll() is not None else b""))
         return p
@@ -441,12 +446,13 @@ class Bounded(Scratch):
         self.assertIn("more than 1000 requests at once", r.err.decode())
         server = Server(self, self.env)
         idle = [server.client() for _ in range(64)]
-        self.addCleanup(lambda: [s.close() for s, _ in idle])
+        self.addCleanup(lambda: [(f.close(), s.close()) for s, f in idle])
         time.sleep(0.5)
         s, f = server.client(10)
         self.assertIn(b"too many clients", f.readline())
         s.close()
-        for c, _ in idle[:4]:
+        for c, f in idle[:4]:  # the file holds the socket open too
+            f.close()
             c.close()
         self.assertTrue(wait_for(lambda: self._answers(server), 10))
 
@@ -502,10 +508,9 @@ class Faults(Scratch):
         environment open: thousands of later writes reuse pages."""
         server = Server(self, self.env)
         self.assertEqual(server.ask(["pintheon-port"])[0]["value"], 9500)
-        holder = subprocess.Popen([HOLDER, self.store, "read"], stdout=subprocess.PIPE)
-        self.assertTrue(holder.stdout.readline().startswith(b"holding"))
-        holder.kill()
-        holder.wait()
+        with subprocess.Popen([HOLDER, self.store, "read"], stdout=subprocess.PIPE) as holder:
+            self.assertTrue(holder.stdout.readline().startswith(b"holding"))
+            holder.kill()
         writes = max(ROUNDS * 6, 2500)
         for i in range(0, writes, 100):  # a hundred setters per batch, each a child
             got = self.batch([["pintheon-set-port", str(10000 + i + k)] for k in range(100)])
@@ -515,11 +520,10 @@ class Faults(Scratch):
 
     def test_a_reader_table_full_of_dead_readers(self):
         server = Server(self, self.env)
-        holder = subprocess.Popen([HOLDER, self.store, "readers", "600"], stdout=subprocess.PIPE)
-        line = holder.stdout.readline()
-        self.assertTrue(line.startswith(b"holding"), line)
-        holder.kill()
-        holder.wait()
+        with subprocess.Popen([HOLDER, self.store, "readers", "600"], stdout=subprocess.PIPE) as holder:
+            line = holder.stdout.readline()
+            self.assertTrue(line.startswith(b"holding"), line)
+            holder.kill()
         got = server.ask(["pintheon-port"], ["installation-stats"])
         self.assertEqual([g["exit"] for g in got], [0, 0], got)
         r = self.hvym("config", "verify")
