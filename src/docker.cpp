@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "docker_endpoint.h"
 #include "http.h"
 #include "paths.h"
 #include "process.h"
@@ -30,16 +31,11 @@ DockerCli find_docker_cli() {
 
 bool docker_version_ok(const std::string& path) {
   Conversation r = run_capture({path, "--version"}, kCliBoundMs);
-  return r.started && r.out.find("Docker version") != std::string::npos;
+  return r.started &&
+         (r.out.find("Docker version") != std::string::npos || r.out.find("podman version") != std::string::npos);
 }
 
-std::string engine_socket() {
-  const char* host = std::getenv("DOCKER_HOST");
-  if (!host || !*host) return "/var/run/docker.sock";
-  std::string_view h(host);
-  if (h.substr(0, 7) == "unix://") return std::string(h.substr(7));
-  return "";
-}
+std::string engine_socket() { return docker_endpoint().socket; }
 
 bool image_exists(const std::string& image, Sink& err) {
   std::string socket = engine_socket();

@@ -13,11 +13,12 @@ struct DockerCli {
 };
 DockerCli find_docker_cli();
 
-// `docker --version` says "Docker version" (bounded to 3 s).
+// `docker --version` says "Docker version", or "podman version" (Debian's
+// podman-docker shim); bounded to 3 s.
 bool docker_version_ok(const std::string& path);
 
-// The Engine API's unix socket: DOCKER_HOST=unix://PATH, else
-// /var/run/docker.sock; empty when DOCKER_HOST names another transport.
+// The Engine API's unix socket (src/docker_endpoint.h); empty when the
+// endpoint is another transport (tcp://, ssh://).
 std::string engine_socket();
 
 // Whether the image (e.g. "metavinci/x:latest") is in the engine: one GET

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "docker.h"
+#include "docker_endpoint.h"
 #include "http.h"
 
 namespace hvym {
@@ -27,9 +28,10 @@ std::string message_of(const std::string& body) {
 }  // namespace
 
 bool Engine::locate(std::string& error) {
-  socket_ = engine_socket();
+  DockerEndpoint e = docker_endpoint();
+  socket_ = e.socket;
   if (socket_.empty()) {
-    error = "DOCKER_HOST (" + std::string(std::getenv("DOCKER_HOST")) +
+    error = "the Docker endpoint " + e.host + " (" + e.from +
             ") is not a unix socket; hvym talks to the engine on its unix socket";
     return false;
   }

@@ -175,6 +175,80 @@ class Tunnel(Base):
             server.close()
 
 
+@unittest.skipUnless(PODMAN and os.geteuid() == 0, "needs podman and root (scripts/setup installs podman)")
+class Endpoints(Base):
+    """The engine found where the docker CLI finds it, with podman's API
+    service behind each: a docker context (current, or DOCKER_CONTEXT), a
+    rootless Docker's socket, podman's own socket."""
+
+    def setUp(self):
+        super().setUp()
+        self.root = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
+        self.run_dir = os.path.join(self.root, "xdg-run")
+        os.makedirs(os.path.join(self.run_dir, "podman"))
+
+    def start(self, sock):
+        engine = Podman(os.path.join(self.root, "engine"), "unix://" + sock)
+        self.addCleanup(engine.reset)
+        self.assertTrue(wait_for_socket(sock), "podman's API service did not start")
+        engine.import_image("docker.io/" + self.dapp_image())
+        return engine
+
+    def context(self, name, sock, current=True):
+        import hashlib
+        docker = os.path.join(self.home, ".docker")
+        meta = os.path.join(docker, "contexts", "meta", hashlib.sha256(name.encode()).hexdigest())
+        os.makedirs(meta)
+        with open(os.path.join(meta, "meta.json"), "w") as f:
+            json.dump({"Name": name, "Metadata": {},
+                       "Endpoints": {"docker": {"Host": "unix://" + sock, "SkipTLSVerify": False}}}, f)
+        if current:
+            with open(os.path.join(docker, "config.json"), "w") as f:
+                json.dump({"auths": {}, "currentContext": name}, f)
+
+    def exists(self, **env):
+        r = self.hvym("pintheon-image-exists", env={"PATH": "/usr/bin:/bin", **env})
+        self.assertEqual(r.code, 0, r)
+        return r.out
+
+    def test_the_current_docker_context(self):
+        sock = os.path.join(self.root, "desktop.sock")
+        self.start(sock)
+        self.assertEqual(self.exists(), b"False\n")  # no context yet: the default socket, absent
+        self.context("desktop-linux", sock)
+        self.assertEqual(self.exists(), b"True\n")
+        stats = json.loads(self.hvym("installation-stats", env={"PATH": "/usr/bin:/bin"}).out)
+        self.assertIs(stats["pintheon_image_exists"], True)
+        if DOCKER:  # the real docker CLI takes the same endpoint
+            p = subprocess.run([DOCKER, "image", "inspect", self.dapp_image()], capture_output=True,
+                               env={"HOME": self.home, "PATH": "/usr/bin:/bin"})
+            self.assertEqual(p.returncode, 0, p.stderr)
+        # DOCKER_HOST wins over the context, as for the docker CLI.
+        self.assertEqual(self.exists(DOCKER_HOST="unix:///nonexistent.sock"), b"False\n")
+        # DOCKER_CONTEXT=default names the default endpoint.
+        self.assertEqual(self.exists(DOCKER_CONTEXT="default"), b"False\n")
+
+    def test_docker_context_variable_and_docker_config(self):
+        sock = os.path.join(self.root, "rootless.sock")
+        self.start(sock)
+        self.context("rootless", sock, current=False)
+        self.assertEqual(self.exists(DOCKER_CONTEXT="rootless"), b"True\n")
+        moved = os.path.join(self.root, "dotdocker")
+        shutil.move(os.path.join(self.home, ".docker"), moved)
+        self.assertEqual(self.exists(DOCKER_CONTEXT="rootless"), b"False\n")
+        self.assertEqual(self.exists(DOCKER_CONTEXT="rootless", DOCKER_CONFIG=moved), b"True\n")
+
+    def test_rootless_and_podman_sockets(self):
+        for path in ("docker.sock", "podman/podman.sock"):
+            with self.subTest(path):
+                sock = os.path.join(self.run_dir, path)
+                engine = self.start(sock)
+                self.assertEqual(self.exists(XDG_RUNTIME_DIR=self.run_dir), b"True\n")
+                engine.reset()
+                self.assertEqual(self.exists(XDG_RUNTIME_DIR=self.run_dir), b"False\n")
+
+
 class DockerInstalled(Base):
     """The cache of `docker --version`, with the real CLI behind a counting link."""
 
@@ -211,10 +285,19 @@ class DockerInstalled(Base):
         self.assertEqual(self.runs(), 2)
 
     def test_a_docker_that_is_not_docker_is_false_and_cached(self):
-        self.shim("echo 'podman version 4.3.1'")
+        self.shim("echo 'some other tool 1.0'")
         self.assertEqual(self.ask(), b"False\n")
         self.assertEqual(self.ask(), b"False\n")
         self.assertEqual(self.runs(), 1)
+
+    @unittest.skipUnless(PODMAN, "needs podman")
+    def test_podman_docker_shim_is_docker(self):
+        # Debian's podman-docker: /usr/bin/docker runs podman with the same
+        # arguments. The GUI then works with podman: docker is installed.
+        self.shim(f'exec "{PODMAN}" "$@"')
+        self.assertEqual(self.ask(), b"True\n")
+        r = self.hvym("installation-stats", env={"PATH": self.bin, "DOCKER_HOST": "unix:///nonexistent"})
+        self.assertIs(json.loads(r.out)["docker_installed"], True)
 
     def test_no_docker_is_false_and_creates_nothing(self):
         r = self.hvym("docker-installed", env={"PATH": "/nonexistent"})
