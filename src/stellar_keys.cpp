@@ -172,6 +172,16 @@ bool keypair_from_secret(std::string_view secret, KeyPair& out) {
   return true;
 }
 
+bool public_parts_agree(std::string_view public_key, std::string_view x25519_pub) {
+  std::array<uint8_t, 32> pk;
+  uint8_t x[crypto_scalarmult_curve25519_BYTES];
+  std::string expected;
+  if (!strkey_decode(kPublicVersion, public_key, pk) || crypto_sign_ed25519_pk_to_curve25519(x, pk.data()) != 0)
+    return false;
+  base64_url(x, sizeof x, expected);
+  return expected == x25519_pub;
+}
+
 uint16_t crc16_xmodem(const uint8_t* data, size_t n) {
   uint16_t crc = 0;
   for (size_t i = 0; i < n; ++i) {

@@ -39,6 +39,9 @@ struct KeyPair {
 KeyPair keypair_from_seed(const std::array<uint8_t, 32>& seed);
 // The key pair an S... strkey stands for; false when it is no valid secret key.
 bool keypair_from_secret(std::string_view secret, KeyPair& out);
+// Whether a G... strkey is valid (version, checksum) and x25519_pub is the
+// X25519 key it converts to: a stored account's public parts agree.
+bool public_parts_agree(std::string_view public_key, std::string_view x25519_pub);
 
 // Strkeys: version byte, payload, CRC16-XModem (little-endian), base32.
 inline constexpr uint8_t kPublicVersion = 6 << 3;   // 'G'

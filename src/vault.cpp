@@ -7,6 +7,7 @@
 
 #include "json_writer.h"
 #include "simdjson.h"
+#include "stellar_keys.h"
 #include "store.h"
 
 namespace hvym {
@@ -97,7 +98,9 @@ bool read_account(std::string_view json, Account& a) {
   if (!e["funded_at"].get(d)) a.funded_at = d;
   uint64_t n;
   if (!e["created"].get(n)) a.created = n;
-  return true;
+  // A flipped bit must not become another key printed with exit 0: the
+  // strkey's checksum and the X25519 key derived from it must agree.
+  return stellar::public_parts_agree(a.public_key, a.x25519_pub);
 }
 
 }  // namespace
@@ -163,6 +166,15 @@ bool Vault::unlock(std::string_view passphrase, VaultKey& key, std::string& erro
   if (parser.parse(header_.data(), header_.size()).get(e) || e["salt"].get(salt64) || e["check"].get(check) ||
       e["opslimit"].get(ops) || e["memlimit"].get(mem) || !unb64(salt64, salt)) {
     error = "the vault header is damaged";
+    return false;
+  }
+  // hvym writes libsodium's interactive limits; a header asking for more
+  // than its sensitive ones was tampered with (it would run for hours, or
+  // take all memory) and is refused before any work.
+  if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > crypto_pwhash_OPSLIMIT_SENSITIVE ||
+      mem < crypto_pwhash_MEMLIMIT_MIN || mem > crypto_pwhash_MEMLIMIT_SENSITIVE) {
+    error = "the vault header asks for key-derivation limits hvym never writes (opslimit " + std::to_string(ops) +
+            ", memlimit " + std::to_string(mem) + "); it is damaged or was tampered with";
     return false;
   }
   if (!derive(passphrase, salt, ops, mem, key)) {

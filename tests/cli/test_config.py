@@ -153,6 +153,18 @@ class Queries(Home):
 
 
 class Import(Home):
+    def test_xdg_data_home_is_not_the_data_folder(self):
+        # The original keeps db.json in ~/.local/share/heavymeta-cli whatever
+        # XDG_DATA_HOME says (hvym.py's _get_platform_paths; platformdirs
+        # only for its ICP sessions): hvym finds and imports it there too.
+        self.write("db.json", tinydb())
+        xdg = os.path.join(self.home, "xdg-data")
+        os.mkdir(xdg)
+        self.assertEqual(self.ok("pintheon-port", env={"XDG_DATA_HOME": xdg}), "4242\n")
+        self.ok("pintheon-set-port", "4343", env={"XDG_DATA_HOME": xdg})
+        self.assertEqual(os.listdir(xdg), [])
+        self.assertEqual(self.ok("pintheon-port"), "4343\n")
+
     def test_db_json_is_imported_once_and_never_modified(self):
         self.write("db.json", tinydb(extra={"stellar_identities": {"1": {
             "data_type": "STELLAR_ID", "name": "me", "public": "GABC", "25519_pub": "x=",

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -278,6 +279,49 @@ def write_legacy(path, passphrase, accounts):
     body = openssl_encrypt(hashlib.sha256(passphrase.encode()).digest(), iv, padded.encode())
     with open(path, "wb") as f:
         f.write(iv + str(len(message)).zfill(16).encode() + body)
+
+
+HOLDER = os.path.join(os.path.dirname(BIN), "tests", "tools", "store-holder")
+
+
+class Tampered(Base):
+    """Another local user's (or a bad disk's) edits of the vault records,
+    made with LMDB's own API (tests/tools/store-holder)."""
+
+    def store(self, *args):
+        p = subprocess.run([HOLDER, os.path.join(self.data, "hvym.lmdb"), *args], capture_output=True, check=True)
+        return p.stdout.decode()
+
+    def test_a_flipped_bit_in_a_stored_key_fails_loudly(self):
+        g = self.new("alice", "--show-mnemonic").split()[0]
+        key = "vault/account/alice"
+        record = json.loads(self.store("get", key))
+        for field in ("public", "25519_pub"):
+            bad = dict(record)
+            text = bad[field]
+            i = len(text) // 2
+            bad[field] = text[:i] + ("A" if text[i] != "A" else "B") + text[i + 1:]
+            self.store("put", key, json.dumps(bad))
+            for args in (("stellar-load-keys",), ("stellar-load-shared-pub",), ("stellar-list", "--json")):
+                r = self.hvym(*args)
+                self.assertEqual((r.code, r.out), (1, b""), (field, args, r))
+                self.assertIn(b"is damaged", r.err)
+        self.store("put", key, json.dumps(record))
+        self.assertEqual(self.ok("stellar-load-keys").strip(), g)
+
+    def test_a_tampered_header_cannot_make_unlocking_run_forever(self):
+        self.new("alice", "--show-mnemonic")
+        header = json.loads(self.store("get", "vault/header"))
+        for field, value in (("opslimit", 1 << 40), ("memlimit", 1 << 45), ("opslimit", 0)):
+            bad = dict(header, **{field: value})
+            self.store("put", "vault/header", json.dumps(bad))
+            start = time.monotonic()
+            r = self.hvym("stellar-load-keys", "--show-secret", "--passphrase-file", self.pw)
+            self.assertEqual(r.code, 1, r)
+            self.assertIn(b"limits hvym never writes", r.err)
+            self.assertLess(time.monotonic() - start, 5)
+        self.store("put", "vault/header", json.dumps(header))
+        self.assertEqual(len(self.ok("stellar-load-keys", "--show-secret", "--passphrase-file", self.pw).split()), 2)
 
 
 class LegacyImport(Base):

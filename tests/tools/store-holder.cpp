@@ -5,6 +5,8 @@
 //                  (SIGKILL it: a reader that died inside its snapshot)
 //   readers N      begins N read transactions (N reader slots), prints
 //                  "holding", sleeps (SIGKILL it: N dead slots)
+//   get KEY        prints KEY's value
+//   put KEY VALUE  writes it (a local user tampering with the store)
 // Uses LMDB's C API directly, as another program sharing the store would.
 #include <lmdb.h>
 #include <unistd.h>
@@ -26,12 +28,35 @@ int main(int argc, char** argv) {
   }
   const char* mode = argv[2];
   int n = argc > 3 ? std::atoi(argv[3]) : 1;
+  bool edit = std::strcmp(mode, "get") == 0 || std::strcmp(mode, "put") == 0;
+  if (edit && argc < (mode[0] == 'g' ? 4 : 5)) {
+    std::fprintf(stderr, "usage: store-holder DIR get KEY | put KEY VALUE\n");
+    return 2;
+  }
   MDB_env* env;
   int rc = mdb_env_create(&env);
   if (rc == 0) rc = mdb_env_set_mapsize(env, size_t{64} << 20);
   if (rc == 0) rc = mdb_env_set_maxreaders(env, 510);
   if (rc == 0) rc = mdb_env_open(env, argv[1], MDB_NOTLS, 0600);
   if (rc) return fail("open", rc);
+  if (edit) {
+    MDB_txn* txn;
+    MDB_dbi dbi;
+    bool put = mode[0] == 'p';
+    if ((rc = mdb_txn_begin(env, nullptr, put ? 0 : MDB_RDONLY, &txn)) || (rc = mdb_dbi_open(txn, nullptr, 0, &dbi)))
+      return fail("begin", rc);
+    MDB_val k{std::strlen(argv[3]), argv[3]}, v;
+    if (put) {
+      v = {std::strlen(argv[4]), argv[4]};
+      if ((rc = mdb_put(txn, dbi, &k, &v, 0)) || (rc = mdb_txn_commit(txn))) return fail("put", rc);
+    } else {
+      if ((rc = mdb_get(txn, dbi, &k, &v))) return fail("get", rc);
+      std::fwrite(v.mv_data, 1, v.mv_size, stdout);
+      mdb_txn_abort(txn);
+    }
+    mdb_env_close(env);
+    return 0;
+  }
   if (std::strcmp(mode, "write") == 0) {
     MDB_txn* txn;
     if ((rc = mdb_txn_begin(env, nullptr, 0, &txn))) return fail("begin", rc);
