@@ -335,6 +335,10 @@ bool ConfigSession::open(bool write, Sink& err) {
     return false;
   }
   std::string error;
+  if (!data_dir_trusted(dir_, error)) {
+    err.line("Error: " + error);
+    return false;
+  }
   // Queries: one stat tells whether there is a store, and opening uses it.
   Store::Opened opened = Store::Opened::Missing;
   if (!write) opened = store_.open_existing(dir_, error);

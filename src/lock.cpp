@@ -22,6 +22,7 @@ ExclusiveLock::~ExclusiveLock() {
 }
 
 bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string& error) {
+  if (!data_dir_trusted(data_dir, error)) return false;
   if (!make_dirs(data_dir, 0700, error)) return false;
   std::string path = data_dir + "/hvym.lock";
   // Never through a symlink, never a FIFO or device (its open could block).

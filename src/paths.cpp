@@ -67,4 +67,20 @@ int open_regular_file(const std::string& path, std::string& error) {
   return fd;
 }
 
+bool data_dir_trusted(const std::string& dir, std::string& error) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) return errno == ENOENT || (error = "cannot use " + dir + ": " + std::strerror(errno), false);
+  if (st.st_uid != geteuid()) {
+    error = dir + " belongs to another user (uid " + std::to_string(st.st_uid) + "); hvym will not use it";
+    return false;
+  }
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    error = dir + " may be written by other users (mode " + std::to_string((st.st_mode >> 6) & 7) +
+            std::to_string((st.st_mode >> 3) & 7) + std::to_string(st.st_mode & 7) +
+            "); hvym will not use it until it is not (chmod go-w " + dir + ")";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace hvym

@@ -152,6 +152,32 @@ class Queries(Home):
         self.assertTrue(self.ok("config", "verify").startswith("consistent"))
 
 
+@unittest.skipUnless(os.geteuid() == 0, "needs root to give a folder to another user")
+class ForeignDataFolder(Home):
+    """A data folder another local user owns or may write: they could swap
+    the store, the lock or a creation folder under us. hvym refuses it."""
+
+    def test_refused_when_owned_or_writable_by_another_user(self):
+        import pwd
+        nobody = pwd.getpwnam("nobody").pw_uid
+        self.ok("pintheon-set-port", "4444")
+        before = sorted(os.listdir(self.data))
+        for owner, mode, why in ((nobody, 0o700, b"belongs to another user"),
+                                 (0, 0o777, b"may be written by other users"),
+                                 (0, 0o770, b"may be written by other users")):
+            os.chown(self.data, owner, -1)
+            os.chmod(self.data, mode)
+            for args in (("pintheon-port",), ("pintheon-set-port", "5555"), ("pintheon-stop",),
+                         ("batch", "pintheon-port")):
+                r = self.hvym(*args)
+                err = r.err if args[0] != "batch" else json.loads(r.out)[0]["stderr"].encode()
+                self.assertIn(why, err, (args, r))
+            self.assertEqual(sorted(os.listdir(self.data)), before)
+        os.chown(self.data, 0, -1)
+        os.chmod(self.data, 0o755)  # the Python CLI's own folders are 0755: fine
+        self.assertEqual(self.ok("pintheon-port"), "4444\n")
+
+
 class Import(Home):
     def test_xdg_data_home_is_not_the_data_folder(self):
         # The original keeps db.json in ~/.local/share/heavymeta-cli whatever
