@@ -17,6 +17,7 @@
 #include "command.h"
 #include "config.h"
 #include "input.h"
+#include "process.h"
 #include "prompt.h"
 #include "pyconv.h"
 
@@ -110,6 +111,7 @@ int set_token(Call& call) {
   if (arg.given && from_stdin) return usage_error(call, "Give the token as an argument or with --stdin, not both.");
   std::string token;
   bool asked = !arg.given && !from_stdin;
+  guard_secrets();
   if (asked) {
     Answer a = ask(call, {.kind = Ask::Secret, .what = "the Pinggy token", .message = "Enter Pinggy Token:"});
     if (a.outcome != Outcome::Answered) return unanswered(call, a);

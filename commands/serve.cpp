@@ -24,6 +24,7 @@
 #include "process.h"
 #include "sink.h"
 #include "store.h"
+#include "wipe.h"
 
 namespace hvym::commands {
 namespace {
@@ -110,7 +111,10 @@ bool answer(Server& server, int fd, std::string_view line) {
     batch::run(requests, sink, {.cancel_fd = server.stop_pipe[0]});
   }
   out += '\n';
-  return write_all(fd, out.data(), out.size());
+  bool sent = write_all(fd, out.data(), out.size());
+  wipe(out);  // it may hold a secret key or a passphrase the request carried
+  for (batch::Request& r : requests) wipe(r.input);
+  return sent;
 }
 
 void serve_connection(Server& server, int fd) {
@@ -158,6 +162,8 @@ void serve_connection(Server& server, int fd) {
       from = nl + 1;
       start = from;
     }
+    wipe(buf.data(), from);  // lines answered: they may have carried passphrases
+    wipe(chunk, static_cast<size_t>(n));
     buf.erase(0, from);
     if (buf.size() > kMaxLine && !skipping) {
       answer_error(fd, "request over 1 MB", 0, false);

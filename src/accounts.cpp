@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "input.h"
+#include "process.h"
 #include "prompt.h"
 #include "stellar_keys.h"
 #include "store.h"
@@ -44,6 +45,7 @@ bool snapshot(Call& call, Vault& v) {
 }
 
 bool read_secret(Call& call, std::string_view file, size_t line, std::string& out, std::string& error) {
+  guard_secrets();
   std::string owned;
   std::string_view text;
   if (file == "-") {
@@ -69,6 +71,7 @@ bool read_secret(Call& call, std::string_view file, size_t line, std::string& ou
 }
 
 int secret(Call& call, const Value& file, size_t line, const Question& q, std::string& out) {
+  guard_secrets();
   if (file.given) {
     std::string error;
     return read_secret(call, file.text, line, out, error) ? kOk : failure(call, error + ".");

@@ -19,6 +19,7 @@
 #include "simdjson.h"
 #include "store.h"
 #include "toplevel.h"
+#include "wipe.h"
 
 namespace hvym::batch {
 namespace {
@@ -378,6 +379,9 @@ bool parse_requests(std::string_view json, bool single, std::vector<Request>& ou
 
 void enter_shared_mode() {
   Store::share_environments();
+  // Requests carry passphrases on their stdin and answers may hold secret
+  // keys or recovery words: no core dump, no reading by another process.
+  guard_secrets();
   signal(SIGPIPE, SIG_IGN);  // a child or client that left: its write fails, nothing more
 }
 
@@ -436,6 +440,12 @@ void run(const std::vector<Request>& requests, Sink& out, const Limits& limits) 
   }
   while (joined < probes.size()) join_one();
 
+  struct Wipe {  // what the requests said and printed may be secret
+    std::vector<Result>& results;
+    ~Wipe() {
+      for (Result& r : results) wipe(r.out), wipe(r.err);
+    }
+  } wipe_results{results};
   JsonWriter w(out);
   w.begin_array();
   for (size_t i = 0; i < results.size(); ++i) {

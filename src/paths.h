@@ -12,8 +12,9 @@ std::string data_dir();
 // The first executable named `name` on $PATH, or "" when there is none.
 std::string find_in_path(std::string_view name);
 
-// The data folder may be used: it is ours (owned by this user) and nobody
-// else may write it; a folder not there yet is fine (hvym makes it 0700).
+// The data folder may be used: it is ours (owned by this user, or by root)
+// and nobody else may write it; a folder not there yet is fine (hvym makes
+// it 0700).
 // Otherwise false, with the reason: another user could replace the store,
 // the lock or a creation folder under us.
 bool data_dir_trusted(const std::string& dir, std::string& error);

@@ -4,6 +4,10 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +30,14 @@ std::vector<char*> c_argv(const std::vector<std::string>& argv) {
 }
 
 }  // namespace
+
+void guard_secrets() {
+#ifdef __linux__
+  prctl(PR_SET_DUMPABLE, 0);
+#endif
+  rlimit none{0, 0};
+  setrlimit(RLIMIT_CORE, &none);
+}
 
 long long now_ms() {
   timespec ts;

@@ -70,6 +70,11 @@ inline Conversation run_capture(const std::vector<std::string>& argv, int timeou
 // 200 bytes.
 std::string last_line(std::string_view text);
 
+// From now on this process leaves no core dump and cannot be read by
+// another process of the same user (ptrace, /proc/PID/mem): called before
+// it holds a secret (a passphrase, a secret key, recovery words).
+void guard_secrets();
+
 // Milliseconds on a monotonic clock.
 long long now_ms();
 

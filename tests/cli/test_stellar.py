@@ -5,7 +5,10 @@ concurrent creation, and no secret in clear anywhere."""
 import hashlib
 import json
 import os
+import resource
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -322,6 +325,68 @@ class Tampered(Base):
             self.assertLess(time.monotonic() - start, 5)
         self.store("put", "vault/header", json.dumps(header))
         self.assertEqual(len(self.ok("stellar-load-keys", "--show-secret", "--passphrase-file", self.pw).split()), 2)
+
+
+def core_pattern():
+    with open("/proc/sys/kernel/core_pattern") as f:
+        return f.read().strip()
+
+
+@unittest.skipUnless(core_pattern() == "core", "cores are not written as ./core here")
+class CoreDumps(Base):
+    """A crash of a process that held a secret leaves no core to read it
+    from: serve (passphrases on requests' stdin, --show-secret answers) and
+    a one-process stellar command. A control process shows that cores are
+    written here at all."""
+
+    def crash(self, argv, stdin=subprocess.DEVNULL, ready=lambda p: time.sleep(0.5)):
+        cwd = tempfile.mkdtemp(dir=self.home)
+        env = {"HOME": self.home, "PATH": "/usr/bin:/bin"}
+        p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE,
+                             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (-1, -1)))
+        ready(p)
+        p.send_signal(signal.SIGSEGV)
+        p.communicate(timeout=20)
+        cores = [os.path.join(cwd, n) for n in os.listdir(cwd) if n.startswith("core")]
+        return p.returncode, cores
+
+    def test_a_control_process_leaves_a_core(self):
+        code, cores = self.crash(["sleep", "30"])
+        self.assertEqual(code, -signal.SIGSEGV)
+        self.assertEqual(len(cores), 1)
+
+    def test_serve_leaves_no_core_with_a_secret_in_it(self):
+        self.new("alice", "--show-mnemonic")
+        sock = os.path.join(self.home, "s.sock")
+        answers = []
+
+        def ask(p):
+            for _ in range(100):
+                if os.path.exists(sock):
+                    break
+                time.sleep(0.05)
+            with socket.socket(socket.AF_UNIX) as s:
+                s.connect(sock)
+                f = s.makefile("rwb")
+                f.write(json.dumps({"cmd": "stellar-load-keys", "args": ["--show-secret", "--passphrase-file", "-"],
+                                    "stdin": "correct horse battery\n"}).encode() + b"\n")
+                f.flush()
+                answers.append(json.loads(f.readline()))
+
+        code, cores = self.crash([BIN, "serve", "--socket", sock], ready=ask)
+        secret = answers[0][0]["stdout"].split()[1]
+        self.assertTrue(secret.startswith("S"), answers)
+        self.assertEqual(code, -signal.SIGSEGV)
+        self.assertEqual(cores, [])
+
+    def test_a_stellar_command_waiting_for_its_passphrase_leaves_no_core(self):
+        self.new("alice", "--show-mnemonic")
+        fifo = os.path.join(self.home, "pw.fifo")
+        os.mkfifo(fifo)
+        code, cores = self.crash([BIN, "stellar-load-keys", "--show-secret", "--passphrase-file", fifo])
+        self.assertEqual(code, -signal.SIGSEGV)
+        self.assertEqual(cores, [])
 
 
 class LegacyImport(Base):
