@@ -11,6 +11,7 @@
 #include "json_writer.h"
 #include "prompt.h"
 #include "stellar_keys.h"
+#include "wipe.h"
 
 namespace hvym::commands {
 namespace {
@@ -28,13 +29,37 @@ constexpr Param kNewParams[] = {
      "Print the new words on standard output (second line) instead of showing them in a dialog.", true},
 };
 
+// The words numbered in two columns (1-12, 13-24), every one in view.
+std::string numbered(const std::string& words) {
+  std::vector<std::string_view> w;
+  for (size_t i = 0; i < words.size();) {
+    size_t sp = words.find(' ', i);
+    if (sp == std::string::npos) sp = words.size();
+    if (sp > i) w.emplace_back(words.data() + i, sp - i);
+    i = sp + 1;
+  }
+  size_t rows = (w.size() + 1) / 2;
+  std::string out = "Recovery words:\n\n";
+  auto cell = [&](size_t k) { return (k + 1 < 10 ? " " : "") + std::to_string(k + 1) + ". " + std::string(w[k]); };
+  for (size_t r = 0; r < rows; ++r) {
+    std::string left = cell(r);
+    out += left;
+    if (r + rows < w.size()) out += std::string(left.size() < 18 ? 18 - left.size() : 1, ' ') + cell(r + rows);
+    out += '\n';
+  }
+  return out;
+}
+
 // The words, shown once; nothing is stored unless they were seen.
 int show_words(Call& call, const std::string& words) {
+  std::string text = numbered(words);
   Answer a = ask(call, {.kind = Ask::Copy,
                         .what = "the recovery words to be seen",
                         .message = "Write down these 24 words and keep them secret: they recover the "
                                    "account. They are shown only this once.",
-                        .initial = words});
+                        .initial = text,
+                        .secret_text = true});
+  wipe(text);
   if (a.outcome == Outcome::Answered) return kOk;
   if (a.outcome == Outcome::Cancelled) return failure(call, "cancelled; no account was made.");
   return failure(call, a.error + " (or use --show-mnemonic); no account was made.");

@@ -32,6 +32,9 @@ struct Question {
   std::span<const std::string_view> patterns = {};  // File: "*.png"
   std::string_view filter_name = {};                // File: "Images"
   bool one_line = false;                            // Copy: a single line
+  // Copy: `initial` is a secret to be read, not edited (recovery words):
+  // shown read-only and whole, and never put in a program's arguments.
+  bool secret_text = false;
 };
 
 enum class Outcome : uint8_t { Answered, Cancelled, Refused };

@@ -54,6 +54,7 @@ void custom_args(const Question& q, Args& a, std::string& input) {
   for (std::string_view p : q.patterns) a.insert(a.end(), {"--pattern", s(p)});
   if (!q.filter_name.empty()) a.insert(a.end(), {"--filter-name", s(q.filter_name)});
   if (q.one_line) a.push_back("--one-line");
+  if (q.secret_text) a.push_back("--read-only");
   input = q.initial;
 }
 
@@ -78,8 +79,12 @@ void zenity_args(const Question& q, Args& a, std::string& input) {
       // text-info shows no label: the message is the title; the text comes
       // on standard input, is selectable (copy) and editable.
       a.back() = "--title=" + s(q.message);
-      a.insert(a.end(), {"--text-info", "--editable", "--width=560",
-                         q.one_line ? "--height=160" : "--height=360"});
+      if (q.secret_text) {  // read, not edited: read-only, every word in view
+        a.insert(a.end(), {"--text-info", "--font=Monospace 12", "--width=640", "--height=420"});
+      } else {
+        a.insert(a.end(), {"--text-info", "--editable", "--width=560",
+                           q.one_line ? "--height=160" : "--height=360"});
+      }
       input = q.initial;
       break;
     case Ask::File: {
@@ -96,7 +101,6 @@ void zenity_args(const Question& q, Args& a, std::string& input) {
 }
 
 void kdialog_args(const Question& q, Args& a, std::string& input) {
-  (void)input;
   a.insert(a.end(), {"--title", s(kBrand)});
   std::string m = escape_markup(q.message);
   switch (q.kind) {
@@ -110,7 +114,15 @@ void kdialog_args(const Question& q, Args& a, std::string& input) {
     case Ask::Line: a.insert(a.end(), {"--inputbox", m, s(q.initial)}); break;
     case Ask::Secret: a.insert(a.end(), {"--password", m}); break;
     case Ask::Text:
-    case Ask::Copy: a.insert(a.end(), {"--textinputbox", m, s(q.initial)}); break;
+    case Ask::Copy:
+      if (q.secret_text) {  // read-only, from standard input: never in argv (/proc/PID/cmdline)
+        a.back() = s(q.message);
+        a.insert(a.end(), {"--textbox", "/dev/stdin", "640", "420"});
+        input = q.initial;
+      } else {
+        a.insert(a.end(), {"--textinputbox", m, s(q.initial)});
+      }
+      break;
     case Ask::File: {
       const char* home = std::getenv("HOME");
       std::string filter;
@@ -122,9 +134,26 @@ void kdialog_args(const Question& q, Args& a, std::string& input) {
   }
 }
 
-// AppleScript reads its arguments as `argv`; nothing is quoted into the script.
+// An AppleScript string literal.
+std::string applescript_string(std::string_view text) {
+  std::string r = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') r += '\\';
+    r += c;
+  }
+  return r + "\"";
+}
+
+// AppleScript reads its arguments as `argv`; nothing is quoted into the
+// script, except a secret text: that goes in the script, which osascript
+// reads from standard input ("-"), so it is never an argument.
 void osascript_args(const Question& q, Args& a, std::string& input) {
-  (void)input;
+  if (q.secret_text) {
+    input = "on run argv\ndisplay dialog (item 2 of argv) & return & return & " + applescript_string(q.initial) +
+            " with title item 1 of argv buttons {\"Cancel\", \"OK\"} default button 2 cancel button 1\nend run\n";
+    a.insert(a.end(), {"-", s(kBrand), s(q.message)});
+    return;
+  }
   std::string script;
   std::string title = "with title item 1 of argv";
   switch (q.kind) {

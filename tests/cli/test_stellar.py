@@ -5,6 +5,7 @@ concurrent creation, and no secret in clear anywhere."""
 import hashlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -187,6 +188,7 @@ class Vault(Base):
         log = os.path.join(self.home, "dialog.log")
         script = self.secret_file("dialog", f"""#!/bin/sh
 printf '%s\\n' "$1" >> {log}
+printf '%s\\n' "$*" >> {log}.args
 case "$1" in
   line) echo dialog-made ;;
   secret) echo sekret-pass ;;
@@ -198,8 +200,18 @@ esac
         with open(log) as f:
             self.assertEqual(f.read().split(), ["line", "secret", "secret", "copy"])
         with open(log + ".words") as f:
-            words = f.read()
-        self.assertEqual(len(words.split()), 24)
+            shown = f.read()
+        # Labelled and numbered in two columns (1-12 beside 13-24), all in view.
+        self.assertTrue(shown.startswith("Recovery words:\n"), shown)
+        cells = re.findall(r"(\d+)\. ([a-z]+)", shown)
+        self.assertEqual([int(n) for n, _ in sorted(cells, key=lambda c: int(c[0]))], list(range(1, 25)))
+        words = " ".join(w for _, w in sorted(cells, key=lambda c: int(c[0]))) + "\n"
+        with open(log + ".args") as f:  # never in a dialog program's arguments
+            args = f.read()
+        self.assertIn("--read-only", args)
+        w = words.split()
+        for probe in (" ".join(w[:3]), " ".join(w[-3:]), "1. " + w[0], "13. " + w[12]):
+            self.assertNotIn(probe, args)
         self.ok("stellar-remove-account", "dialog-made", "--yes")
         recovered = self.ok("stellar-new-account", "--name", "again", "--passphrase-file", "-",
                             "--mnemonic-file", self.secret_file("w", words), stdin=b"sekret-pass\n")
