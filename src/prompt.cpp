@@ -23,6 +23,7 @@ std::string Dialog::name() const {
     case Zenity: return "zenity";
     case Kdialog: return "kdialog";
     case Osascript: return "osascript";
+    case Window: return path.empty() ? "a terminal window" : "xmessage or a terminal window";
   }
   return path;
 }
@@ -135,6 +136,10 @@ Channel find_channel() {
       c.dialog = {program, path};
       return c;
     }
+    if (prompting::window_fallback(c.dialog)) {  // no dialog program: xmessage, a terminal window
+      c.via = Via::Dialog;
+      return c;
+    }
   }
 #endif
   c.error = "no terminal and no dialog program";
@@ -175,6 +180,8 @@ Answer ask(Call& call, const Question& q) {
   }
   return a;
 }
+
+int ask_on_terminal(const char* dir) { return prompting::answer_on_terminal(dir); }
 
 int unanswered(Call& call, const Answer& a) {
   if (a.outcome == Outcome::Cancelled) return failure(call, "cancelled; nothing changed.");

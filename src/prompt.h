@@ -64,6 +64,10 @@ bool show_for(Call& call, std::string_view what, std::string_view text, unsigned
 // person closed it (a message is on call.err).
 int show_busy(Call& call, std::string_view message, unsigned seconds);
 
+// `hvym --ask-on-terminal DIR`: the hvym inside a terminal window that asks
+// for a desktop with no dialog program (src/prompt_window.cpp).
+int ask_on_terminal(const char* dir);
+
 // The brand shown in titles and the splash.
 inline constexpr std::string_view kBrand = "HEAVYMETA\xC2\xAE";
 

@@ -197,6 +197,7 @@ Args command_line(const Dialog& d, const Question& q, std::string& input) {
     case Dialog::Zenity: zenity_args(q, a, input); break;
     case Dialog::Kdialog: kdialog_args(q, a, input); break;
     case Dialog::Osascript: osascript_args(q, a, input); break;
+    case Dialog::Window: break;  // ask_in_window
   }
   return a;
 }
@@ -216,6 +217,7 @@ bool no_display(const Dialog& d, const std::string& err) {
 }  // namespace
 
 Answer ask_dialog(const Dialog& d, const Question& q) {
+  if (d.program == Dialog::Window) return ask_in_window(d, q);
   std::string input;
   Args argv = command_line(d, q, input);
   Conversation c = converse(argv, input);
@@ -250,6 +252,7 @@ Answer ask_dialog(const Dialog& d, const Question& q) {
 }
 
 bool show_dialog(const Dialog& d, std::string_view text, unsigned seconds, std::string& error) {
+  if (d.program == Dialog::Window) return show_in_window(d, text, seconds, error);
   std::string n = std::to_string(seconds);
   Args a{d.path};
   switch (d.program) {
@@ -263,6 +266,7 @@ bool show_dialog(const Dialog& d, std::string_view text, unsigned seconds, std::
                          "display dialog (item 1 of argv) buttons {\"OK\"} giving up after (item 2 of argv as integer)",
                          "-e", "end run", s(text), n});
       break;
+    case Dialog::Window: break;  // show_in_window
   }
   Conversation c = converse(a, {});
   if (!c.started) return error = "cannot run the dialog program " + d.name() + ": " + c.error, false;
@@ -288,6 +292,11 @@ int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sin
     case Dialog::Osascript:
       a.insert(a.end(), {"-e", "on run argv", "-e", "display notification (item 1 of argv) with title (item 2 of argv)",
                          "-e", "delay 86400", "-e", "end run", s(message), s(kBrand)});
+      fed = false;
+      break;
+    case Dialog::Window:  // xmessage without buttons, ended by hvym
+      if (d.path.empty()) return err.line("Error: cannot show the loading message: no dialog program (xmessage)."), 1;
+      a.insert(a.end(), {"-center", "-title", s(kBrand), "-buttons", "", s(message)});
       fed = false;
       break;
   }

@@ -8,7 +8,9 @@ namespace hvym::prompting {
 
 // A dialog program and how to talk to it.
 struct Dialog {
-  enum Program : uint8_t { Custom, Zenity, Kdialog, Osascript } program;
+  // Window: no dialog program; xmessage (path, when there is one) for what
+  // it can show, else a terminal window running hvym's terminal prompts.
+  enum Program : uint8_t { Custom, Zenity, Kdialog, Osascript, Window } program;
   std::string path;
   std::string name() const;  // for messages: "zenity", "$HVYM_DIALOG (/path)"
 };
@@ -24,6 +26,15 @@ Answer ask_dialog(const Dialog& d, const Question& q);
 // Shows text for `seconds` and returns when the dialog is gone.
 bool show_dialog(const Dialog& d, std::string_view text, unsigned seconds, std::string& error);
 int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sink& err);
+
+// A desktop without a dialog program: xmessage or a terminal window
+// (src/prompt_window.cpp). False when neither is there.
+bool window_fallback(Dialog& d);
+Answer ask_in_window(const Dialog& d, const Question& q);
+bool show_in_window(const Dialog& d, std::string_view text, unsigned seconds, std::string& error);
+// `hvym --ask-on-terminal DIR`, inside the terminal window: reads the
+// question from DIR/q, asks, writes the answer to DIR/a.
+int answer_on_terminal(const char* dir);
 
 // Whether an answer fits the question (a custom program may answer
 // anything): "" or why not.

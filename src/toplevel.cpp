@@ -10,6 +10,7 @@
 
 #include "command.h"
 #include "completion.h"
+#include "prompt.h"
 #include "paths.h"
 #include "version.h"
 
@@ -190,6 +191,10 @@ int run_toplevel(std::string_view prog, std::span<const char* const> args, Sink&
     out.write("hvym ");
     out.line(kHvymVersion);
     return kOk;
+  }
+  if (opt == "--ask-on-terminal") {  // internal: the terminal window of src/prompt_window.cpp
+    if (!expect(2)) return usage(prog, err, "--ask-on-terminal takes one folder");
+    return ask_on_terminal(args[1]);
   }
   if (opt == "--install") {
     if (!expect(2)) return usage(prog, err, "--install takes one directory");

@@ -443,6 +443,115 @@ class NoGuiInBinary(unittest.TestCase):
             self.assertIn("no dynamic section", dyn)
 
 
+class NoDialogProgram(Home):
+    """A desktop without zenity or kdialog (a real X server, a PATH with only
+    xterm and, for some tests, xmessage): hvym still asks, through xmessage
+    or a terminal window running its own terminal prompts."""
+
+    @classmethod
+    def setUpClass(cls):
+        missing = [n for n, p in (("Xvfb", desktop.XVFB), ("xdotool", desktop.XDOTOOL), ("xwd", desktop.XWD),
+                                  ("xterm", shutil.which("xterm")), ("xmessage", shutil.which("xmessage")))
+                   if not p]
+        if missing:
+            raise RuntimeError(f"missing {', '.join(missing)}: run scripts/setup")
+        cls.x = desktop.Xvfb()
+        os.makedirs(ARTIFACTS, exist_ok=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.x.stop()
+
+    def setUp(self):
+        super().setUp()
+        self.bin = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.bin, True)
+        self.link("xterm")
+
+    def link(self, name):
+        os.symlink(shutil.which(name), os.path.join(self.bin, name))
+
+    def start(self, *args):
+        env = base_env(self.home, **self.x.env())
+        env["PATH"] = self.bin  # no zenity, no kdialog; only what the test links
+        p = subprocess.Popen([BIN, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        return p
+
+    def end(self, p):
+        out, err = p.communicate(timeout=30)
+        return p.returncode, out, err
+
+    def shot(self, name):
+        return self.x.screenshot(os.path.join(ARTIFACTS, name + ".png"))
+
+    def test_port_in_a_terminal_window(self):
+        p = self.start("pintheon-set-port")
+        self.x.window("HEAVYMETA")
+        self.x.type("9777")
+        self.shot("pintheon-set-port-terminal-window")
+        self.x.keys("Return")
+        code, out, err = self.end(p)
+        self.assertEqual((code, out), (0, b""), err)
+        self.assertEqual(self.value("pintheon-port"), "9777")
+
+    def test_token_in_a_terminal_window_is_hidden_and_never_an_argument(self):
+        p = self.start("pinggy-set-token")
+        self.x.window("HEAVYMETA")
+        cmdlines = []
+        for pid in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmdlines.append(f.read())
+            except OSError:
+                pass
+        self.x.type("tok-secret-77")
+        self.x.keys("Return")
+        code, out, err = self.end(p)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.value("pinggy-token"), "tok-secret-77")
+        self.assertFalse([c for c in cmdlines if b"tok-secret" in c])
+
+    def test_closing_the_window_cancels(self):
+        p = self.start("pintheon-set-port")
+        w = self.x.window("HEAVYMETA")
+        self.x.xdotool("windowkill", w)
+        code, out, err = self.end(p)
+        self.assertEqual((code, out), (1, b""))
+        self.assertIn(b"cancelled; nothing changed.", err)
+
+    def test_xmessage_for_a_choice_prompt(self):
+        self.link("xmessage")
+        p = self.start("custom-choice-prompt", "Proceed with the export?")
+        self.x.window("HEAVYMETA")
+        self.shot("custom-choice-prompt-xmessage")
+        self.x.keys("Return")  # the default button: OK
+        self.assertEqual(self.end(p)[:2], (0, b"OK\n"))
+        p = self.start("custom-choice-prompt", "Proceed with the export?")
+        w = self.x.window("HEAVYMETA")
+        self.x.xdotool("windowkill", w)  # closed: the original's CANCEL
+        self.assertEqual(self.end(p)[:2], (0, b"CANCEL\n"))
+
+    def test_xmessage_for_the_tier_then_a_window_for_text(self):
+        self.link("xmessage")
+        self.hvym("pinggy-set-tier", "free")
+        p = self.start("pinggy-set-tier")
+        self.x.window("HEAVYMETA")
+        self.assertTrue(self.x.xdotool("search", "--onlyvisible", "--class", "Xmessage").stdout.split())
+        self.shot("pinggy-set-tier-xmessage")
+        self.x.keys("Return")  # the default button: the current tier
+        code, out, err = self.end(p)
+        self.assertEqual(code, 0, err)
+        self.assertIn(b"free", err)  # "Pinggy tier set to: free"
+        self.assertEqual(self.value("pinggy-tier"), "free")
+        # xmessage cannot edit text: a terminal window asks.
+        p = self.start("custom-copy-line-prompt", "Copy this", "some text")
+        self.x.window("HEAVYMETA")
+        self.x.keys("Return")
+        self.assertEqual(self.end(p)[:2], (0, b"some text\n"))
+
+
 class Zenity(Home):
     """No terminal, a real X server: hvym runs zenity; xdotool answers."""
 
