@@ -6,7 +6,9 @@
 // xmessage, where there is one, answers messages, yes/no and short choices.
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -215,8 +217,11 @@ Answer ask_window(const Question& q) {
   int qfd = -1;
   long long give_up = now_ms() + kStartMs;
   while ((qfd = open((relay.dir + "/q").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
-    if (errno != ENXIO || now_ms() > give_up || !pid_alive(pid, "")) {
-      if (pid_alive(pid, "")) kill(static_cast<pid_t>(pid), SIGTERM);
+    int st;
+    if (waitpid(static_cast<pid_t>(pid), &st, WNOHANG) == pid)  // closed before hvym in it asked
+      return a.outcome = Outcome::Cancelled, a;
+    if (errno != ENXIO || now_ms() > give_up) {
+      kill(static_cast<pid_t>(pid), SIGTERM);
       wait_process(pid);
       return a.error = "the terminal window " + argv[0] + " did not start hvym", a;
     }
@@ -270,7 +275,7 @@ bool show_in_window(const Dialog& d, std::string_view text, unsigned seconds, st
                              std::to_string(seconds ? seconds : 1), "-file", "-"},
                             text);
   if (!c.started) return error = "cannot run xmessage: " + c.error, false;
-  if (c.status == 0 || c.status == 1 && c.err.empty()) return true;
+  if (c.status == 0 || (c.status == 1 && c.err.empty())) return true;
   return error = "xmessage failed: " + last_line(c.err), false;
 }
 

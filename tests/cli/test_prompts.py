@@ -466,7 +466,12 @@ class NoDialogProgram(Home):
         super().setUp()
         self.bin = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, self.bin, True)
+        self.addCleanup(self.close_windows)  # a failed test leaves none for the next
         self.link("xterm")
+
+    def close_windows(self):
+        for w in self.x.xdotool("search", "--name", "HEAVYMETA").stdout.split():
+            self.x.xdotool("windowkill", w)
 
     def link(self, name):
         os.symlink(shutil.which(name), os.path.join(self.bin, name))
@@ -486,9 +491,32 @@ class NoDialogProgram(Home):
     def shot(self, name):
         return self.x.screenshot(os.path.join(ARTIFACTS, name + ".png"))
 
+    def asking(self, p=None):
+        """The window's hvym has read the question and is about to ask: its
+        answer FIFO is open (keys typed before its prompt are flushed)."""
+        def ready():
+            for pid in os.listdir("/proc"):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        if b"--ask-on-terminal" not in f.read():
+                            continue
+                    fds = os.listdir(f"/proc/{pid}/fd")
+                    if any(os.readlink(f"/proc/{pid}/fd/{fd}").endswith("/a") for fd in fds):
+                        return True
+                except OSError:
+                    pass
+            return False
+        if not wait_for(ready, 20):
+            found = subprocess.run(["ps", "-eo", "pid,stat,wchan:30,args"], capture_output=True, text=True).stdout
+            gone = repr(p.communicate(timeout=5)) if p and p.poll() is not None else ""
+            self.fail("the terminal window's hvym did not start asking: " + gone + "\n" +
+                      "\n".join(l for l in found.splitlines() if "hvym" in l or "xterm" in l))
+        time.sleep(0.5)
+
     def test_port_in_a_terminal_window(self):
         p = self.start("pintheon-set-port")
         self.x.window("HEAVYMETA")
+        self.asking(p)
         self.x.type("9777")
         self.shot("pintheon-set-port-terminal-window")
         self.x.keys("Return")
@@ -499,6 +527,7 @@ class NoDialogProgram(Home):
     def test_token_in_a_terminal_window_is_hidden_and_never_an_argument(self):
         p = self.start("pinggy-set-token")
         self.x.window("HEAVYMETA")
+        self.asking(p)
         cmdlines = []
         for pid in os.listdir("/proc"):
             try:
@@ -548,6 +577,7 @@ class NoDialogProgram(Home):
         # xmessage cannot edit text: a terminal window asks.
         p = self.start("custom-copy-line-prompt", "Copy this", "some text")
         self.x.window("HEAVYMETA")
+        self.asking(p)
         self.x.keys("Return")
         self.assertEqual(self.end(p)[:2], (0, b"some text\n"))
 
