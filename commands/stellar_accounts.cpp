@@ -225,6 +225,7 @@ int run_remove(Call& call) {
   if (!Vault::remove_account(w.store(), name, error)) return w.failed(call, error);
   if (was_active && !next.empty() && !Vault::set_active(w.store(), next, error)) return w.failed(call, error);
   if (int status = w.commit(call); status != kOk) return status;
+  w.scrub(call);  // the removed account's sealed keys, in pages LMDB freed
   std::string active = was_active ? next : std::string(w.vault().active()->name);
   call.err.line(active.empty() ? name + " removed; no accounts are left."
                                : name + " removed; the active account is " + active + ".");

@@ -48,6 +48,7 @@ int run_update(Call& call) {
   }
   if (!Vault::put_header(w.store(), header, error)) return w.failed(call, error);
   if ((status = w.commit(call)) != kOk) return status;
+  w.scrub(call);  // the records sealed under the old passphrase, in pages LMDB freed
   call.err.line("The vault's passphrase is changed (" + std::to_string(w.vault().accounts().size()) +
                 " accounts sealed again).");
   return kOk;

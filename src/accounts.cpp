@@ -163,6 +163,12 @@ int Write::rekey(Call& call, const Vault& seen, std::string_view passphrase, Vau
 
 int Write::commit(Call& call) { return session_.commit(call.err) ? kOk : kFailed; }
 
+void Write::scrub(Call& call) {
+  std::string error;
+  if (store_ && !store_->scrub_free_pages(error))
+    call.err.line("Warning: old copies of the removed secrets may remain in the store's free pages: " + error);
+}
+
 int Write::failed(Call& call, const std::string& error) {
   return failure(call, error + "; nothing changed.");
 }

@@ -64,6 +64,9 @@ class Write {
   int rekey(Call& call, const Vault& seen, std::string_view passphrase, VaultKey& key,
             const std::string& prepared);
   int commit(Call& call);
+  // After commit, when the change removed secrets: old copies of the pages
+  // are overwritten (Store::scrub_free_pages). A failure is a warning.
+  void scrub(Call& call);
   // Reports a failed write and returns 1.
   int failed(Call& call, const std::string& error);
 

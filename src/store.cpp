@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <mutex>
+#include <vector>
 #include <csetjmp>
 #include <csignal>
 #include <cstdlib>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "paths.h"
+#include "wipe.h"
 
 namespace hvym {
 namespace {
@@ -504,6 +506,68 @@ void Store::close() {
   if (env_ && counted_ && --g_open_stores == 0) alarm(0);
   counted_ = false;
   env_ = nullptr;
+}
+
+namespace {
+
+// Pages on LMDB's free list (database 0, readable in a read-only
+// transaction: each record an array of page numbers, its first word the count).
+bool free_pages(MDB_env* env, size_t& count) {
+  count = 0;
+  MDB_txn* txn;
+  MDB_cursor* cur;
+  if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) != 0) return false;
+  if (mdb_cursor_open(txn, 0, &cur) != 0) {
+    mdb_txn_abort(txn);
+    return false;
+  }
+  MDB_val k, v;
+  int rc;
+  for (MDB_cursor_op op = MDB_FIRST; (rc = mdb_cursor_get(cur, &k, &v, op)) == 0; op = MDB_NEXT)
+    if (v.mv_size >= sizeof(size_t)) count += *static_cast<const size_t*>(v.mv_data);
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  return rc == MDB_NOTFOUND;
+}
+
+}  // namespace
+
+bool Store::scrub_free_pages(std::string& error) {
+  if (!env_ || txn_ || !write_) return error = where_ + ": no store open for writing", false;
+  clear_dead_readers(env_);  // a dead reader's snapshot would keep old pages from reuse
+  size_t free_count = 0;
+  bool counted;
+  HVYM_GUARDED(counted = free_pages(env_, free_count), false);
+  if (!counted) return error = where_ + ": cannot read its free list", false;
+  volatile size_t rounds = 0, needed = 3;  // live across sigsetjmp
+  while (rounds < needed) {
+    int rc;
+    HVYM_GUARDED(rc = mdb_txn_begin(env_, nullptr, 0, &txn_), false);
+    if (rc != 0) return error = lmdb_message(where_, rc), false;
+    MDB_stat st;
+    if (mdb_stat(txn_, dbi_, &st) != 0) {
+      mdb_txn_abort(txn_);
+      txn_ = nullptr;
+      return error = where_ + ": cannot read its statistics", false;
+    }
+    size_t live = st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+    // Each round reuses about as many free pages as it rewrites live ones
+    // (plus the free list's own): enough rounds to use up every page that
+    // was free, and two more for the pages the first rounds freed.
+    if (rounds == 0) needed = std::min<size_t>(3 + free_count / std::max<size_t>(live, 1), 200);
+    rounds = rounds + 1;
+    std::vector<std::pair<std::string, std::string>> all;
+    if (!scan("", [&](std::string_view k, std::string_view v) { all.emplace_back(k, v); }, error)) return false;
+    for (auto& [k, v] : all)
+      if (!put(k, v, error)) {
+        if (txn_) mdb_txn_abort(txn_);
+        txn_ = nullptr;
+        return false;
+      }
+    for (auto& [k, v] : all) wipe(v);
+    if (!commit(error)) return false;
+  }
+  return true;
 }
 
 std::string Store::verify(size_t& keys) {

@@ -72,6 +72,14 @@ class Store {
   // closing and unlocking to the kernel (five system calls fewer).
   void leave_for_exit();
 
+  // After a committed change that removed secrets (an account, the records
+  // sealed under an old passphrase): LMDB copies pages on write, so the old
+  // copies stay readable in the file's free pages until reused. This runs
+  // write transactions that rewrite every live page until every page that
+  // was free has been reused (overwritten), or fails with the reason. No
+  // transaction may be open on this Store.
+  bool scrub_free_pages(std::string& error);
+
   // Walks every page the store reaches and checks LMDB's own bookkeeping;
   // a description of the first problem, or "" when consistent.
   std::string verify(size_t& keys);

@@ -47,6 +47,9 @@ def x25519_of(public_key):
     return base64.urlsafe_b64encode(u.to_bytes(32, "little")).decode()
 
 
+HOLDER = os.path.join(os.path.dirname(BIN), "tests", "tools", "store-holder")
+
+
 class Base(unittest.TestCase):
     def setUp(self):
         self.home = tempfile.mkdtemp()
@@ -75,6 +78,11 @@ class Base(unittest.TestCase):
 
     def listed(self):
         return json.loads(self.ok("stellar-list", "--json"))
+
+    def store(self, *args):
+        """Reads or writes a key with LMDB's own API (tests/tools/store-holder)."""
+        p = subprocess.run([HOLDER, os.path.join(self.data, "hvym.lmdb"), *args], capture_output=True, check=True)
+        return p.stdout.decode()
 
     def data_mdb(self):
         with open(os.path.join(self.data, "hvym.lmdb", "data.mdb"), "rb") as f:
@@ -296,16 +304,9 @@ def write_legacy(path, passphrase, accounts):
         f.write(iv + str(len(message)).zfill(16).encode() + body)
 
 
-HOLDER = os.path.join(os.path.dirname(BIN), "tests", "tools", "store-holder")
-
-
 class Tampered(Base):
     """Another local user's (or a bad disk's) edits of the vault records,
     made with LMDB's own API (tests/tools/store-holder)."""
-
-    def store(self, *args):
-        p = subprocess.run([HOLDER, os.path.join(self.data, "hvym.lmdb"), *args], capture_output=True, check=True)
-        return p.stdout.decode()
 
     def test_a_flipped_bit_in_a_stored_key_fails_loudly(self):
         g = self.new("alice", "--show-mnemonic").split()[0]
@@ -337,6 +338,37 @@ class Tampered(Base):
             self.assertLess(time.monotonic() - start, 5)
         self.store("put", "vault/header", json.dumps(header))
         self.assertEqual(len(self.ok("stellar-load-keys", "--show-secret", "--passphrase-file", self.pw).split()), 2)
+
+
+class FreePages(Base):
+    """LMDB copies pages on write: what a removal or a new passphrase
+    replaced must not stay readable in the file's free pages."""
+
+    def test_a_removed_account_leaves_no_copy(self):
+        for name in ("alice", "bob", "carol"):
+            self.new(name, "--show-mnemonic")
+        sealed = json.loads(self.store("get", "vault/account/bob"))["sealed"].encode()
+        self.assertIn(sealed, self.data_mdb())
+        for _ in range(3):  # older versions of the page, too
+            self.ok("pintheon-set-port", "9100")
+        r = self.hvym("stellar-remove-account", "bob", "--yes")
+        self.assertEqual(r.code, 0, r)
+        self.assertNotIn(b"Warning", r.err)
+        self.assertNotIn(sealed, self.data_mdb())
+        self.assertNotIn(b"vault/account/bob", self.data_mdb())
+        self.assertEqual([a["name"] for a in self.listed()], ["alice", "carol"])
+        self.assertTrue(self.ok("config", "verify").startswith("consistent"))
+
+    def test_a_new_passphrase_leaves_no_record_sealed_under_the_old_one(self):
+        self.new("alice", "--show-mnemonic")
+        old = [json.loads(self.store("get", "vault/account/alice"))["sealed"].encode(),
+               json.loads(self.store("get", "vault/header"))["check"].encode()]
+        new_pw = self.secret_file("new", "another passphrase\n")
+        self.ok("stellar-update-db-pw", "--passphrase-file", self.pw, "--new-passphrase-file", new_pw)
+        data = self.data_mdb()
+        for blob in old:
+            self.assertNotIn(blob, data)
+        self.assertEqual(len(self.ok("stellar-load-keys", "--show-secret", "--passphrase-file", new_pw).split()), 2)
 
 
 def core_pattern():
