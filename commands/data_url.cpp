@@ -79,6 +79,9 @@ int img(Call& call) {
                         .message = call[0].text,
                         .patterns = kImagePatterns,
                         .filter_name = "Images"});
+  // Cancel: an empty line and exit 0, as the original answered it (its
+  // callers take stdout as the data URL, and stderr as data on a failure).
+  if (a.outcome == Outcome::Cancelled) return call.out.line(""), kOk;
   if (a.outcome != Outcome::Answered) return unanswered(call, a);
   // The prompt layer checked the name ends in .png or .svg, in any case:
   // the letter after the dot tells which.

@@ -325,6 +325,9 @@ class DialogProtocol(Home):
         r = self.ask("img-to-url", "Pick", answer="/etc/hostname\n")
         self.assertEqual((r.code, r.out), (1, b""))
         self.assertIn(b"not a *.png or *.svg file: /etc/hostname", r.err)
+        # Cancel: the original's answer, an empty line and exit 0, nothing on stderr.
+        r = self.ask("img-to-url", "Pick", exit=1)
+        self.assertEqual((r.code, r.out, r.err), (0, b"\n", b""))
 
     def test_loading_message_ends_when_stdin_closes(self):
         env = base_env(self.home, HVYM_DIALOG=self.script, DIALOG_LOG=self.log)
@@ -679,6 +682,14 @@ class Zenity(Home):
         code, out, err = self.end(p)
         self.assertEqual(code, 0, err)
         self.assertEqual(out, b"data:image/png;base64," + base64.b64encode(PNG) + b"\n")
+
+    def test_img_to_url_cancelled_answers_as_the_original(self):
+        # The Blender add-on reads stdout as the data URL and takes stderr as
+        # data on a failure: a cancelled chooser is an empty line, exit 0.
+        p = self.start("img-to-url", "Choose an image")
+        self.x.window("Choose an image")
+        self.x.keys("Escape")
+        self.assertEqual(self.end(p), (0, b"\n", b""))
 
     def test_loading_message_closes_with_its_input(self):
         p = self.start("custom-loading-msg", "Exporting", "--seconds", "0", stdin=subprocess.PIPE)
