@@ -78,7 +78,11 @@ bool record(Call& call, std::string_view status, long pid) {
 
 // The original's terminal emulators, in its order; empty without a display.
 std::vector<std::string> terminal_command(const std::vector<std::string>& inner) {
-  if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) return {};
+  auto set = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v;  // DISPLAY= (empty) is no display
+  };
+  if (!set("DISPLAY") && !set("WAYLAND_DISPLAY")) return {};
   struct Term { const char* name; std::vector<std::string> prefix; };
   const Term terms[] = {
       {"xterm", {"-title", "Pintheon Tunnel", "-e"}},
