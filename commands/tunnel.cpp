@@ -76,32 +76,6 @@ bool record(Call& call, std::string_view status, long pid) {
   return s.commit(call.err);
 }
 
-// The original's terminal emulators, in its order; empty without a display.
-std::vector<std::string> terminal_command(const std::vector<std::string>& inner) {
-  auto set = [](const char* name) {
-    const char* v = std::getenv(name);
-    return v && *v;  // DISPLAY= (empty) is no display
-  };
-  if (!set("DISPLAY") && !set("WAYLAND_DISPLAY")) return {};
-  struct Term { const char* name; std::vector<std::string> prefix; };
-  const Term terms[] = {
-      {"xterm", {"-title", "Pintheon Tunnel", "-e"}},
-      {"gnome-terminal", {"--title=Pintheon Tunnel", "--"}},
-      {"konsole", {"--title", "Pintheon Tunnel", "-e"}},
-      {"xfce4-terminal", {"--title=Pintheon Tunnel", "-x"}},
-      {"terminator", {"--title=Pintheon Tunnel", "-x"}},
-  };
-  for (const Term& t : terms) {
-    std::string path = find_in_path(t.name);
-    if (path.empty()) continue;
-    std::vector<std::string> cmd = {path};
-    cmd.insert(cmd.end(), t.prefix.begin(), t.prefix.end());
-    cmd.insert(cmd.end(), inner.begin(), inner.end());
-    return cmd;
-  }
-  return {};
-}
-
 // Hands the token to the script through the FIFO, within the deadline.
 bool hand_over(const std::string& fifo, const std::string& token, int timeout_ms) {
   long long deadline = now_ms() + timeout_ms;
@@ -171,7 +145,7 @@ int open_run(Call& call) {
   if (mkfifo(fifo.c_str(), 0600) != 0) return failure(call, "cannot make " + fifo + ": " + std::strerror(errno));
   std::vector<std::string> inner = {"/bin/sh", "-c", kScript, "pintheon-tunnel", pinggy, port,
                                     std::to_string(t.dport), tier, pidfile, fifo};
-  std::vector<std::string> term = terminal_command(inner);
+  std::vector<std::string> term = terminal_window("Pintheon Tunnel", inner);
   if (!record(call, "starting", 0)) return kFailed;
   std::string error;
   long launched = spawn_process(term.empty() ? inner : term,

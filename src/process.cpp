@@ -13,8 +13,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
+
+#include "paths.h"
 
 extern char** environ;
 
@@ -30,6 +33,32 @@ std::vector<char*> c_argv(const std::vector<std::string>& argv) {
 }
 
 }  // namespace
+
+std::vector<std::string> terminal_window(const std::string& title, const std::vector<std::string>& inner) {
+  auto set = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v;  // DISPLAY= (empty) is no display
+  };
+  if (!set("DISPLAY") && !set("WAYLAND_DISPLAY")) return {};
+  struct Term { const char* name; std::vector<std::string> prefix; };
+  const Term terms[] = {
+      {"xterm", {"-title", title, "-e"}},
+      {"gnome-terminal", {"--title=" + title, "--wait", "--"}},  // --wait: lives as long as the window
+      {"konsole", {"--title", title, "-e"}},
+      {"xfce4-terminal", {"--title=" + title, "-x"}},
+      {"terminator", {"--title=" + title, "-x"}},
+      {"x-terminal-emulator", {"-T", title, "-e"}},
+  };
+  for (const Term& t : terms) {
+    std::string path = find_in_path(t.name);
+    if (path.empty()) continue;
+    std::vector<std::string> cmd = {path};
+    cmd.insert(cmd.end(), t.prefix.begin(), t.prefix.end());
+    cmd.insert(cmd.end(), inner.begin(), inner.end());
+    return cmd;
+  }
+  return {};
+}
 
 void guard_secrets() {
 #ifdef __linux__

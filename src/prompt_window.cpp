@@ -141,28 +141,6 @@ bool read_all_fd(int fd, std::string& out, size_t max) {
   }
 }
 
-// The terminal emulators of the original's list, for a window running argv.
-std::vector<std::string> terminal_window(const std::vector<std::string>& inner) {
-  struct Term { const char* name; std::vector<std::string> prefix; };
-  const Term terms[] = {
-      {"x-terminal-emulator", {"-T", "HEAVYMETA", "-e"}},
-      {"xterm", {"-title", "HEAVYMETA", "-e"}},
-      {"gnome-terminal", {"--title=HEAVYMETA", "--wait", "--"}},
-      {"konsole", {"--title", "HEAVYMETA", "-e"}},
-      {"xfce4-terminal", {"--title=HEAVYMETA", "-x"}},
-      {"terminator", {"--title=HEAVYMETA", "-x"}},
-  };
-  for (const Term& t : terms) {
-    std::string path = find_in_path(t.name);
-    if (path.empty()) continue;
-    std::vector<std::string> cmd = {path};
-    cmd.insert(cmd.end(), t.prefix.begin(), t.prefix.end());
-    cmd.insert(cmd.end(), inner.begin(), inner.end());
-    return cmd;
-  }
-  return {};
-}
-
 // --- xmessage: messages, yes/no, choices whose labels it can show ---------------
 bool xmessage_fits(const Question& q) {
   if (q.kind == Ask::Message || q.kind == Ask::YesNo) return true;
@@ -208,7 +186,7 @@ Answer ask_window(const Question& q) {
   if (!relay.make(a.error)) return a;
   std::string self = self_exe();
   if (self.empty()) return a.error = "cannot find hvym's own executable", a;
-  std::vector<std::string> argv = terminal_window({self, "--ask-on-terminal", relay.dir});
+  std::vector<std::string> argv = terminal_window("HEAVYMETA", {self, "--ask-on-terminal", relay.dir});
   if (argv.empty()) return a.error = "no terminal emulator", a;
   std::string error;
   long pid = spawn_process(argv, {.out = SpawnSpec::Null, .quiet = true}, error);
@@ -257,7 +235,7 @@ bool window_fallback(Dialog& d) {
     d = {Dialog::Window, path};  // xmessage where it fits, else a terminal window
     return true;
   }
-  if (!terminal_window({"x"}).empty()) {
+  if (!terminal_window("HEAVYMETA", {"x"}).empty()) {
     d = {Dialog::Window, ""};
     return true;
   }

@@ -446,16 +446,14 @@ class NoGuiInBinary(unittest.TestCase):
             self.assertIn("no dynamic section", dyn)
 
 
-class NoDialogProgram(Home):
-    """A desktop without zenity or kdialog (a real X server, a PATH with only
-    xterm and, for some tests, xmessage): hvym still asks, through xmessage
-    or a terminal window running its own terminal prompts."""
+class Desktop(Home):
+    """A private X server for the class; `needs` names the programs it uses."""
+    needs = ()
 
     @classmethod
     def setUpClass(cls):
-        missing = [n for n, p in (("Xvfb", desktop.XVFB), ("xdotool", desktop.XDOTOOL), ("xwd", desktop.XWD),
-                                  ("xterm", shutil.which("xterm")), ("xmessage", shutil.which("xmessage")))
-                   if not p]
+        tools = (("Xvfb", desktop.XVFB), ("xdotool", desktop.XDOTOOL), ("xwd", desktop.XWD), *cls.needs)
+        missing = [n for n, p in tools if not p]
         if missing:
             raise RuntimeError(f"missing {', '.join(missing)}: run scripts/setup")
         cls.x = desktop.Xvfb()
@@ -464,6 +462,14 @@ class NoDialogProgram(Home):
     @classmethod
     def tearDownClass(cls):
         cls.x.stop()
+
+
+class NoDialogProgram(Desktop):
+    """A desktop without zenity or kdialog (a real X server, a PATH with only
+    xterm and, for some tests, xmessage): hvym still asks, through xmessage
+    or a terminal window running its own terminal prompts."""
+
+    needs = (("xterm", shutil.which("xterm")), ("xmessage", shutil.which("xmessage")))
 
     def setUp(self):
         super().setUp()
@@ -585,21 +591,10 @@ class NoDialogProgram(Home):
         self.assertEqual(self.end(p)[:2], (0, b"some text\n"))
 
 
-class Zenity(Home):
+class Zenity(Desktop):
     """No terminal, a real X server: hvym runs zenity; xdotool answers."""
 
-    @classmethod
-    def setUpClass(cls):
-        missing = [n for n, p in (("Xvfb", desktop.XVFB), ("zenity", desktop.ZENITY),
-                                  ("xdotool", desktop.XDOTOOL), ("xwd", desktop.XWD)) if not p]
-        if missing:
-            raise RuntimeError(f"missing {', '.join(missing)}: run scripts/setup")
-        cls.x = desktop.Xvfb()
-        os.makedirs(ARTIFACTS, exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.x.stop()
+    needs = (("zenity", desktop.ZENITY),)
 
     def start(self, *args, stdin=subprocess.DEVNULL):
         p = subprocess.Popen([BIN, *args], env=base_env(self.home, **self.x.env()), stdin=stdin,
