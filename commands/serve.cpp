@@ -141,7 +141,13 @@ void serve_connection(Server& server, int fd) {
       n = read(fd, chunk, sizeof chunk);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     }
-    if (n <= 0) break;
+    if (n <= 0) {
+      // The client closed its side: a last line without its line end is
+      // still a request (printf '["check"]' | nc -U ...).
+      if (n == 0 && !skipping && buf.size() <= kMaxLine && buf.find_first_not_of(" \t\r") != std::string::npos)
+        answer(server, fd, buf);
+      break;
+    }
     spin_until = now_us() + kSpinUs;
     server.last_activity = now_ms();
     size_t start = buf.size();

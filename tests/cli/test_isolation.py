@@ -440,6 +440,16 @@ class Bounded(Scratch):
         self.assertEqual(r.code, 1, r)
         self.assertLess(time.monotonic() - start, 25)
 
+    def test_a_last_line_without_its_line_end(self):
+        server = Server(self, self.env)
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(server.sock)
+            s.sendall(b'["check"]\n["pintheon-port"]')  # then the client closes its side
+            s.shutdown(socket.SHUT_WR)
+            lines = s.makefile("rb").read().splitlines()
+        self.assertEqual([json.loads(l)[0]["exit"] for l in lines], [0, 0])
+
     def test_limits_on_requests_and_clients(self):
         r = self.hvym("batch", "--json", json.dumps([["check"]] * 1001))
         self.assertEqual(r.code, 2, r)
