@@ -56,6 +56,9 @@ int copy(Call& call, bool one_line) {
                         .message = call[0].text,
                         .initial = call[1].text,
                         .one_line = one_line});
+  // Closed without OK: an empty line and exit 0, the original's answer
+  // (its dialog returned no value, which Click printed as an empty line).
+  if (a.outcome == Outcome::Cancelled) return call.out.line(""), kOk;
   if (a.outcome != Outcome::Answered) return unanswered(call, a);
   call.out.line(a.text);
   return kOk;

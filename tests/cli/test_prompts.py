@@ -275,6 +275,17 @@ class DialogProtocol(Home):
             self.assertEqual(r.err, b"Error: cancelled; nothing changed.\n", cmd)
         self.assertEqual(self.store_files(), before)
 
+    def test_popups_answer_a_cancel_as_the_original(self):
+        # The add-on takes stdout as the answer, and stderr as data when a
+        # call fails: a closed popup answers what the original printed.
+        for args, out in ((("custom-copy-line-prompt", "m", "t"), b"\n"),
+                          (("custom-copy-text-prompt", "m", "t"), b"\n"),
+                          (("custom-choice-prompt", "m"), b"CANCEL\n"),
+                          (("img-to-url", "m"), b"\n"),
+                          (("custom-prompt", "m"), b"")):
+            r = self.ask(*args, exit=1)
+            self.assertEqual((r.code, r.out, r.err), (0, out, b""), args)
+
     def test_a_failing_dialog_program_is_reported(self):
         r = self.ask("pintheon-set-port", exit=3, stderr="no screen here")
         self.assertEqual(r.code, 1)
