@@ -4,6 +4,16 @@ import subprocess
 import tempfile
 
 BIN = os.environ.get("HVYM_BIN", "")
+# The CPU hvym was built for (meson's cpu_family): the recorded cases were
+# made on x86-64, where the dapp name ends in linux-amd64.
+HOST_CPU = os.environ.get("HVYM_HOST_CPU", "x86_64")
+
+
+def as_on_this_cpu(recorded):
+    """A recorded stdout as the original prints it on hvym's CPU."""
+    if HOST_CPU == "aarch64":
+        return recorded.replace("-linux-amd64", "-linux-arm64")
+    return recorded
 
 
 class Result:
