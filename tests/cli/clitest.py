@@ -9,9 +9,11 @@ BIN = os.environ.get("HVYM_BIN", "")
 HOST_CPU = os.environ.get("HVYM_HOST_CPU", "x86_64")
 
 
-def as_on_this_cpu(recorded):
-    """A recorded stdout as the original prints it on hvym's CPU."""
-    if HOST_CPU == "aarch64":
+def as_on_this_cpu(recorded, files=None):
+    """A recorded stdout as the original prints it on hvym's CPU (a dapp name
+    the recorded data folder stores is printed as stored)."""
+    stored = any("-linux-amd64" in text for text in (files or {}).values())
+    if HOST_CPU == "aarch64" and not stored:
         return recorded.replace("-linux-amd64", "-linux-arm64")
     return recorded
 

@@ -316,7 +316,7 @@ class Import(Home):
                 run("pintheon-port", home=home)  # imports
                 for c in group:
                     r = run(*c["argv"], home=home)
-                    self.assertEqual((r.code, r.out.decode()), (0, as_on_this_cpu(c["stdout"])), c["argv"])
+                    self.assertEqual((r.code, r.out.decode()), (0, as_on_this_cpu(c["stdout"], c.get("files"))), c["argv"])
             finally:
                 shutil.rmtree(home)
 

@@ -60,7 +60,7 @@ class Golden(unittest.TestCase):
                     r = run(*argv, home=home, env={"PATH": empty_path})
                     if case["exit"] == 0:
                         self.assertEqual(r.code, 0, r)
-                        self.assertEqual(r.out.decode("utf-8", "surrogateescape"), as_on_this_cpu(case["stdout"]))
+                        self.assertEqual(r.out.decode("utf-8", "surrogateescape"), as_on_this_cpu(case["stdout"], case.get("files")))
                     elif not (numeric_dash_argument(argv) and r.code == 0):
                         self.assertEqual((r.code, r.out), (case["exit"], b""), r)
         print(f"\n{name}: {ran} of {len(cases)} cases are for commands hvym has", file=sys.stderr)
