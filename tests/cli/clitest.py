@@ -36,6 +36,9 @@ def run(*args, exe=None, env=None, stdin=b"", cwd=None, timeout=20, home=None):
         scratch = tempfile.TemporaryDirectory()
         home = scratch.name
     full_env["HOME"] = home
+    for name in ("HVYM_EXE", "WINEPREFIX", "WINEDEBUG"):  # the Windows build's wrapper
+        if name in os.environ:
+            full_env[name] = os.environ[name]
     if env:
         full_env.update(env)
     argv = [exe or BIN, *args]

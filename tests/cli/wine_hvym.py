@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """hvym.exe under wine64, as the CLI tests' HVYM_BIN for the Windows build.
 
 The tests were written for Linux: they give hvym a scratch HOME and put the
@@ -25,7 +25,10 @@ if home:
         os.makedirs(win_local, exist_ok=True)
         os.symlink(linux_data, os.path.join(win_local, "heavymeta-cli"))
 env.setdefault("WINEDEBUG", "-all")
-p = subprocess.run(["wine64", exe, *sys.argv[1:]], stdin=sys.stdin, capture_output=True, env=env)
+# A test's PATH says which programs hvym may find; wine's own PATH (the
+# Windows one) comes from its prefix, so wine itself is found here.
+env["PATH"] = "/usr/bin:/bin"
+p = subprocess.run(["/usr/bin/wine64", exe, *sys.argv[1:]], stdin=sys.stdin, capture_output=True, env=env)
 sys.stdout.buffer.write(p.stdout.replace(b"\r\n", b"\n"))
 sys.stderr.buffer.write(p.stderr.replace(b"\r\n", b"\n"))
 sys.exit(p.returncode)
