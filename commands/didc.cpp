@@ -9,15 +9,19 @@
 #include "process.h"
 #include "prompt.h"
 
-#include <unistd.h>
-
 namespace hvym::commands {
 namespace {
 
+// Where the original installed it: ~/.local/share/didc/didc (Linux, macOS),
+// %USERPROFILE%\AppData\Local\didc\didc.exe (Windows).
 std::string didc_path() {
   if (const char* home = std::getenv("HOME"); home && *home) {
     std::string p = std::string(home) + "/.local/share/didc/didc";
-    if (access(p.c_str(), X_OK) == 0) return p;
+    if (can_execute(p)) return p;
+  }
+  if (const char* profile = std::getenv("USERPROFILE"); profile && *profile) {
+    std::string p = std::string(profile) + "\\AppData\\Local\\didc\\didc.exe";
+    if (can_execute(p)) return p;
   }
   return find_in_path("didc");
 }
@@ -73,14 +77,20 @@ int run_install(Call& call) {
     script = call[0].text;
   } else {
     std::string exe = self_exe();
-    script = exe.substr(0, exe.rfind('/')) + "/../share/hvym/didc-install.sh";
+    script = exe.substr(0, exe.find_last_of("/\\")) + "/../share/hvym/didc-install.sh";
   }
-  if (access(script.c_str(), R_OK) != 0) return failure(call, "no didc install script at " + script + " (give --script).");
+  std::string unreadable;
+  int fd = open_regular_file(script, unreadable);  // never waits on a FIFO
+  if (fd < 0) return failure(call, "no didc install script at " + script + " (give --script).");
+  close_fd(fd);
+  // A POSIX shell: /bin/sh, else one on PATH (on Windows, Git for Windows' sh).
+  std::string sh = can_execute("/bin/sh") ? "/bin/sh" : find_in_path("sh");
+  if (sh.empty()) return failure(call, "the didc install script needs a POSIX shell (sh), and there is none on PATH.");
   SpawnSpec spec;
   spec.out = SpawnSpec::ToStderr;  // its progress; nothing on stdout but the result
   std::string error;
   call.err.flush();
-  long pid = spawn_process({"/bin/sh", script}, spec, error);
+  long pid = spawn_process({sh, script}, spec, error);
   if (pid < 0) return failure(call, error + ".");
   int status = wait_process(pid);
   if (status != 0) return failure(call, "the didc install script failed (exit status " + std::to_string(status) + ").");

@@ -1,15 +1,9 @@
 // The Pinggy tunnel to the local gateway: open (in a terminal window, or
 // detached with a log), status, close. The state and the PID live in the
 // store; status trusts only what it can see (the process, the debugger).
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 
 #include "args.h"
 #include "command.h"
@@ -62,9 +56,8 @@ bool record(Call& call, std::string_view status, long pid) {
   ConfigSession s;
   if (!s.open(true, call.err)) return false;
   char now[py::kFloatBuf];
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  size_t n = py::float_repr(static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9, now);
+  auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  size_t n = py::float_repr(std::chrono::duration<double>(since_epoch).count(), now);
   std::string error;
   Config& cfg = s.config();
   if (!cfg.set(Key::TunnelStatus, status, error) ||
@@ -80,14 +73,13 @@ bool record(Call& call, std::string_view status, long pid) {
 bool hand_over(const std::string& fifo, const std::string& token, int timeout_ms) {
   long long deadline = now_ms() + timeout_ms;
   int fd;
-  while ((fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
-    if (errno != ENXIO || now_ms() > deadline) return false;  // ENXIO: no reader yet
-    usleep(20000);
+  bool no_reader = false;
+  while ((fd = open_fifo_writer(fifo, no_reader)) < 0) {
+    if (!no_reader || now_ms() > deadline) return false;
+    sleep_ms(20);
   }
-  fcntl(fd, F_SETFL, 0);
-  std::string line = token + "\n";
-  bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  close(fd);
+  bool ok = write_fd(fd, token + "\n");
+  close_fd(fd);
   return ok;
 }
 
@@ -95,26 +87,52 @@ long read_pidfile(const std::string& path, int timeout_ms) {
   long long deadline = now_ms() + timeout_ms;
   while (now_ms() <= deadline) {
     char buf[32] = {};
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      ssize_t n = read(fd, buf, sizeof buf - 1);
-      close(fd);
+    if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+      size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+      std::fclose(f);
       if (n > 0 && buf[n - 1] == '\n') return std::atol(buf);
     }
-    usleep(20000);
+    sleep_ms(20);
   }
   return 0;
 }
 
 std::string log_tail(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  off_t size = lseek(fd, 0, SEEK_END);
-  off_t from = size > 400 ? size - 400 : 0;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return "";
   char buf[401] = {};
-  ssize_t n = pread(fd, buf, 400, from);
-  close(fd);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  size_t n = 0;
+  if (std::fseek(f, 0, SEEK_END) == 0) {
+    long size = std::ftell(f);
+    if (size >= 0 && std::fseek(f, size > 400 ? size - 400 : 0, SEEK_SET) == 0) n = std::fread(buf, 1, 400, f);
+  }
+  std::fclose(f);
+  return std::string(buf, n);
+}
+
+// Where there are no FIFOs (Windows): pinggy itself in a console window of
+// its own, as the original started it there (`start "Pintheon Tunnel" cmd
+// /k PINGGY ...`), its pid the one started. The token is in pinggy's
+// command line, as in the original (and as on POSIX once the script execs
+// pinggy), but in no shell's.
+int open_in_console(Call& call, const std::string& pinggy, const std::string& token, const std::string& tier,
+                    const std::string& port, uint16_t dport) {
+  if (!record(call, "starting", 0)) return kFailed;
+  std::vector<std::string> argv = {pinggy, "-p", "443", "-R0:localhost:" + port,
+                                   "-L" + std::to_string(dport) + ":localhost:4300",
+                                   "-o", "StrictHostKeyChecking=no", "-o", "ServerAliveInterval=30",
+                                   "-t", token + "@" + tier + ".pinggy.io",
+                                   "x:https", "x:localServerTls:localhost", "x:passpreflight"};
+  std::string error;
+  long pid = spawn_process(argv, {.out = SpawnSpec::Inherit, .window = "Pintheon Tunnel"}, error);
+  if (pid > 0) sleep_ms(300);  // a pinggy that fails at once shows it now
+  if (pid <= 0 || !pid_alive(pid, "pinggy")) {
+    record(call, "error", 0);
+    return failure(call, "the tunnel did not start" + (error.empty() ? std::string() : ": " + error));
+  }
+  if (!record(call, "running", pid)) return kFailed;
+  call.out.line("tunnel running in a console window (pid " + std::to_string(pid) + ")");
+  return kOk;
 }
 
 int open_run(Call& call) {
@@ -138,23 +156,25 @@ int open_run(Call& call) {
   std::string pinggy = find_pinggy();
   if (pinggy.empty()) return failure(call, "pinggy is not installed: run hvym pinggy-install");
 
+  if (!fifos_available()) return open_in_console(call, pinggy, token, tier, port, t.dport);
+
   std::string fifo = t.file("pinggy-token.fifo"), pidfile = t.file("pinggy.pid"),
               log = t.file("pinggy.log");
-  unlink(fifo.c_str());
-  unlink(pidfile.c_str());
-  if (mkfifo(fifo.c_str(), 0600) != 0) return failure(call, "cannot make " + fifo + ": " + std::strerror(errno));
+  std::remove(fifo.c_str());
+  std::remove(pidfile.c_str());
+  std::string error;
+  if (!make_fifo(fifo, error)) return failure(call, error);
   std::vector<std::string> inner = {"/bin/sh", "-c", kScript, "pintheon-tunnel", pinggy, port,
                                     std::to_string(t.dport), tier, pidfile, fifo};
   std::vector<std::string> term = terminal_window("Pintheon Tunnel", inner);
   if (!record(call, "starting", 0)) return kFailed;
-  std::string error;
   long launched = spawn_process(term.empty() ? inner : term,
                                 {.out = SpawnSpec::AppendFile, .file = log, .err_to_out = true, .detach = true},
                                 error);
   bool handed = launched > 0 && hand_over(fifo, token, 10000);
-  unlink(fifo.c_str());
+  std::remove(fifo.c_str());
   long pid = handed ? read_pidfile(pidfile, 5000) : 0;
-  if (pid > 0) usleep(300000);  // a pinggy that fails at once shows it now
+  if (pid > 0) sleep_ms(300);  // a pinggy that fails at once shows it now
   if (pid <= 0 || !pid_alive(pid, "pinggy")) {
     record(call, "error", 0);
     std::string tail = term.empty() ? log_tail(log) : "";
@@ -196,10 +216,10 @@ int close_run(Call& call) {
     call.out.line("the tunnel was not running");
     return kOk;
   }
-  kill(static_cast<pid_t>(t.pid), SIGTERM);
+  terminate_process(t.pid);
   long long deadline = now_ms() + 3000;
-  while (pid_alive(t.pid, "pinggy") && now_ms() < deadline) usleep(20000);
-  if (pid_alive(t.pid, "pinggy")) kill(static_cast<pid_t>(t.pid), SIGKILL);
+  while (pid_alive(t.pid, "pinggy") && now_ms() < deadline) sleep_ms(20);
+  if (pid_alive(t.pid, "pinggy")) terminate_process(t.pid, true);
   if (!record(call, "stopped", 0)) return kFailed;
   call.out.line("tunnel stopped (pid " + std::to_string(t.pid) + ")");
   return kOk;

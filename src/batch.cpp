@@ -6,10 +6,6 @@
 #include <system_error>
 #include <thread>
 
-#include <poll.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include "config.h"
 #include "dispatch.h"
 #include "input.h"
@@ -40,11 +36,11 @@ bool reads_snapshot(const Command& c) { return (c.needs & kReadsConfig) && !may_
 // batch's budget and deadline. It never asks, and dies with its parent.
 void run_child(const Request& r, Result& res, size_t budget, const Limits& limits) {
   Talk t;
-  t.path = "/proc/self/exe";  // this binary, even when replaced on disk since
+  t.path = self_program();  // this binary (on Linux even when replaced on disk since)
   t.argv.reserve(r.argv.size() + 1);
   t.argv.push_back("hvym");
   t.argv.insert(t.argv.end(), r.argv.begin(), r.argv.end());
-  t.env.push_back("HVYM_BATCH_CHILD=" + std::to_string(getpid()));
+  t.env.push_back("HVYM_BATCH_CHILD=" + std::to_string(current_pid()));
   t.input = r.input;
   t.max_out = budget;
   t.kill_on_overflow = true;
@@ -89,8 +85,7 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
     return;
   }
   if (limits.cancel_fd >= 0) {
-    pollfd p{limits.cancel_fd, POLLIN, 0};
-    if (poll(&p, 1, 0) > 0) {  // serve is stopping: answered, not run
+    if (fd_readable(limits.cancel_fd)) {  // serve is stopping: answered, not run
       err.line("hvym: " + res.cmd + ": not run: the server is stopping.");
       res.exit = kFailed;
       return;
@@ -382,7 +377,7 @@ void enter_shared_mode() {
   // Requests carry passphrases on their stdin and answers may hold secret
   // keys or recovery words: no core dump, no reading by another process.
   guard_secrets();
-  signal(SIGPIPE, SIG_IGN);  // a child or client that left: its write fails, nothing more
+  ignore_broken_pipes();  // a child or client that left: its write fails, nothing more
 }
 
 void run(const std::vector<Request>& requests, Sink& out, const Limits& limits) {

@@ -1,11 +1,5 @@
 #include "dispatch.h"
 
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +11,7 @@
 #include "lock.h"
 #include "paths.h"
 #include "perf.h"
+#include "process.h"
 #include "toplevel.h"
 
 extern char** environ;
@@ -127,11 +122,8 @@ int dispatch(int argc, char** argv) {
   std::string_view no_input;
   if (const char* parent = env.batch_child) {
     no_input = "batch never asks";
-#ifdef __linux__
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != static_cast<pid_t>(std::atol(parent))) return kFailed;  // the parent is gone already
-#endif
-    unsetenv("HVYM_BATCH_CHILD");  // not for the programs it runs
+    if (!tie_to_parent(parent)) return kFailed;  // the parent is gone already
+    unset_env("HVYM_BATCH_CHILD");  // not for the programs it runs
   }
   perf.dispatched();
   int status = run_command(*cmd, {prog, prog_len},

@@ -1,6 +1,7 @@
 // One mutating command at a time per data folder: an flock on
-// DATA/hvym.lock. The kernel drops it when the holder exits or is killed, so
-// a dead holder never blocks the next command.
+// DATA/hvym.lock (Windows: LockFileEx on it). The kernel drops it when the
+// holder exits or is killed, so a dead holder never blocks the next command.
+// src/platform/lock_posix.cpp, lock_win.cpp.
 #pragma once
 #include <string>
 
@@ -19,7 +20,7 @@ class ExclusiveLock {
   bool acquire(const std::string& data_dir, Sink& err, std::string& error);
 
  private:
-  int fd_ = -1;
+  int fd_ = -1;  // Windows: a CRT fd of the file's handle
 };
 
 }  // namespace hvym

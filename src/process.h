@@ -1,4 +1,7 @@
-// Running a helper program with a deadline, its output captured.
+// Running a helper program with a deadline, its output captured; and the
+// other process plumbing (pipes, signals, pids) that the rest of hvym uses
+// without knowing the platform. Implemented in src/platform/process_posix.cpp
+// (Linux, macOS) and src/platform/process_win.cpp (Windows).
 #pragma once
 #include <string>
 #include <string_view>
@@ -13,6 +16,9 @@ struct SpawnSpec {
   std::string file;         // AppendFile: the file (made 0600 when new)
   bool err_to_out = false;  // its standard error joins its output
   bool detach = false;      // a session of its own: it outlives hvym and its terminal
+                            // (Windows: a process group of its own, no console)
+  std::string window;       // Windows: a console window of its own with this title
+                            // (overrides detach's no console); POSIX: ignored
   bool quiet = false;       // its standard error goes to /dev/null
   int in = -1;              // its standard input, when >= 0
   std::string cwd;          // its working folder, when not empty
@@ -20,8 +26,16 @@ struct SpawnSpec {
 
 // Starts argv[0] (a path) with argv; the pid, or -1 with errno's message in error.
 long spawn_process(const std::vector<std::string>& argv, const SpawnSpec& spec, std::string& error);
-// Waits for it: its exit status, or -signal.
+// Waits for it: its exit status, or -signal (Windows: -1 when it was killed
+// by TerminateProcess, its exit code otherwise).
 int wait_process(long pid);
+// Whether a process spawn_process started has ended; when it has, it is
+// reaped and `status` is what wait_process would have returned.
+bool process_ended(long pid, int& status);
+// Asks it to end (SIGTERM), or, with force, kills it (SIGKILL). Windows has
+// no polite request to a console program: both terminate it. False when
+// there is no such process.
+bool terminate_process(long pid, bool force = false);
 
 // A program's run with its input given and its output captured.
 struct Conversation {
@@ -47,7 +61,8 @@ struct Talk {
 };
 
 // Runs it and waits, reaping it (and, in its own group, what it started when
-// it is killed). A program that exits while something it started still
+// it is killed). On Windows own_group is a Job Object: killed whole, and
+// also when hvym itself ends. A program that exits while something it started still
 // holds its output is not waited for beyond 50 ms.
 Conversation talk(const Talk& t);
 
@@ -83,6 +98,58 @@ void guard_secrets();
 
 // Milliseconds on a monotonic clock.
 long long now_ms();
+
+// Sleeps that long.
+void sleep_ms(int ms);
+
+// This process's id.
+long current_pid();
+
+// A path that runs this very executable as a child: /proc/self/exe on Linux
+// (the running binary even when replaced on disk since), else self_exe().
+std::string self_program();
+
+// A pipe: fds[0] reads, fds[1] writes; neither is inherited by programs
+// hvym starts (O_CLOEXEC; Windows: CRT fds of non-inheritable handles, in
+// binary mode). False with errno set.
+bool make_pipe(int fds[2]);
+// Closes a descriptor of make_pipe (or any CRT/POSIX fd); -1 is ignored.
+void close_fd(int fd);
+// Whether reading fd would not block: data waits, or the write end is
+// closed (a cancel fd "fires" either way). Never waits.
+bool fd_readable(int fd);
+// Waits up to ms (<0: for ever) for fd_readable(fd); whether it became so.
+bool wait_readable(int fd, int ms);
+// Whether path is a file this process may run (POSIX: access X_OK;
+// Windows: an existing file that is not a folder).
+bool can_execute(const std::string& path);
+
+// Writes all of data to fd (a pipe or FIFO); false when it could not.
+bool write_fd(int fd, std::string_view data);
+// Writes one byte to fd (a cancel pipe's write end); safe in a signal handler
+// on POSIX.
+void poke_fd(int fd);
+
+// A write on a pipe whose reader left fails instead of killing hvym (POSIX:
+// SIGPIPE ignored for good; Windows: nothing to do).
+void ignore_broken_pipes();
+
+// A batch child (HVYM_BATCH_CHILD=parent's pid): dies with its parent
+// (Linux: PR_SET_PDEATHSIG; Windows: the parent's Job Object kills it).
+// False when the parent is gone already.
+bool tie_to_parent(const char* parent_pid);
+
+// Removes a variable from this process's environment.
+void unset_env(const char* name);
+
+// Named pipes in the file system (mkfifo): on Windows there are none, and
+// make_fifo fails with a message naming the platform.
+bool fifos_available();
+bool make_fifo(const std::string& path, std::string& error);
+// Opens a FIFO for writing without waiting for a reader: the fd (blocking
+// from then on), or -1 with no_reader set while nobody has it open for
+// reading yet (-1 with no_reader false: it failed).
+int open_fifo_writer(const std::string& path, bool& no_reader);
 
 // Whether process pid runs (not a zombie) and its command line mentions
 // `name` (a recycled pid running something else does not count).

@@ -1,3 +1,4 @@
+// The data folder lock (lock.h) on Linux and macOS: flock.
 #include "lock.h"
 
 #include <fcntl.h>

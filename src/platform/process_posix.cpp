@@ -1,0 +1,391 @@
+// The process interface (process.h) on Linux and macOS.
+#include "process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "paths.h"
+
+extern char** environ;
+
+namespace hvym {
+namespace {
+
+// pipe2(O_CLOEXEC) where there is one (Linux); else pipe, then FD_CLOEXEC.
+int cloexec_pipe(int fds[2]) {
+#ifdef __linux__
+  return pipe2(fds, O_CLOEXEC);
+#else
+  if (pipe(fds) != 0) return -1;
+  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+  return 0;
+#endif
+}
+
+// execve's argv: pointers into the strings, then a null.
+std::vector<char*> c_argv(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  return args;
+}
+
+}  // namespace
+
+std::vector<std::string> terminal_window(const std::string& title, const std::vector<std::string>& inner) {
+  auto set = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v;  // DISPLAY= (empty) is no display
+  };
+  if (!set("DISPLAY") && !set("WAYLAND_DISPLAY")) return {};
+  struct Term { const char* name; std::vector<std::string> prefix; };
+  const Term terms[] = {
+      {"xterm", {"-title", title, "-e"}},
+      {"gnome-terminal", {"--title=" + title, "--wait", "--"}},  // --wait: lives as long as the window
+      {"konsole", {"--title", title, "-e"}},
+      {"xfce4-terminal", {"--title=" + title, "-x"}},
+      {"terminator", {"--title=" + title, "-x"}},
+      {"x-terminal-emulator", {"-T", title, "-e"}},
+  };
+  for (const Term& t : terms) {
+    std::string path = find_in_path(t.name);
+    if (path.empty()) continue;
+    std::vector<std::string> cmd = {path};
+    cmd.insert(cmd.end(), t.prefix.begin(), t.prefix.end());
+    cmd.insert(cmd.end(), inner.begin(), inner.end());
+    return cmd;
+  }
+  return {};
+}
+
+void guard_secrets() {
+#ifdef __linux__
+  prctl(PR_SET_DUMPABLE, 0);
+#endif
+  rlimit none{0, 0};
+  setrlimit(RLIMIT_CORE, &none);
+}
+
+long long now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool pid_alive(long pid, const char* name) {
+  if (pid <= 0 || kill(static_cast<pid_t>(pid), 0) != 0) return false;
+#ifdef __linux__
+  std::string base = "/proc/" + std::to_string(pid);
+  char buf[4096];
+  int fd = open((base + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  std::string_view stat(buf, static_cast<size_t>(n));
+  size_t paren = stat.rfind(')');  // "pid (comm) S ..."
+  if (paren == std::string_view::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z') return false;
+  fd = open((base + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  n = read(fd, buf, sizeof buf);
+  close(fd);
+  return n > 0 && std::string_view(buf, static_cast<size_t>(n)).find(name) != std::string_view::npos;
+#else
+  (void)name;
+  return true;
+#endif
+}
+
+long spawn_process(const std::vector<std::string>& argv, const SpawnSpec& spec, std::string& error) {
+  std::vector<char*> args = c_argv(argv);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  if (spec.in >= 0) posix_spawn_file_actions_adddup2(&fa, spec.in, 0);
+  else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  switch (spec.out) {
+    case SpawnSpec::Null: posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0); break;
+    case SpawnSpec::Inherit: break;
+    case SpawnSpec::ToStderr: posix_spawn_file_actions_adddup2(&fa, 2, 1); break;
+    case SpawnSpec::AppendFile:
+      posix_spawn_file_actions_addopen(&fa, 1, spec.file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      break;
+  }
+  if (spec.err_to_out) posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  else if (spec.quiet) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (spec.detach) posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    error = "cannot run " + argv[0] + ": " + std::strerror(rc);
+    return -1;
+  }
+  return pid;
+}
+
+int wait_process(long pid) {
+  int st = 0;
+  while (waitpid(static_cast<pid_t>(pid), &st, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+}
+
+namespace {
+
+// The environment for a child: ours plus `extra` ("NAME=value"), which
+// replaces a variable of the same name.
+std::vector<char*> child_env(const std::vector<std::string>& extra) {
+  std::vector<char*> env;
+  for (char** e = environ; *e; ++e) {
+    std::string_view var(*e);
+    bool replaced = false;
+    for (const std::string& x : extra)
+      if (var.substr(0, x.find('=') + 1) == std::string_view(x).substr(0, x.find('=') + 1)) replaced = true;
+    if (!replaced) env.push_back(*e);
+  }
+  for (const std::string& x : extra) env.push_back(const_cast<char*>(x.c_str()));
+  env.push_back(nullptr);
+  return env;
+}
+
+void drop_fd(int& fd) {
+  if (fd >= 0) close(fd);
+  fd = -1;
+}
+
+}  // namespace
+
+Conversation talk(const Talk& t) {
+  Conversation c;
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (cloexec_pipe(in) != 0 || cloexec_pipe(out) != 0 || cloexec_pipe(err) != 0) {
+    c.error = std::strerror(errno);
+    for (int* p : {in, out, err}) drop_fd(p[0]), drop_fd(p[1]);
+    return c;
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (t.own_group) {  // killed whole: the programs it started go with it
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+  }
+  std::vector<char*> args = c_argv(t.argv);
+  std::vector<char*> env = child_env(t.env);
+  const std::string& path = t.path.empty() ? t.argv[0] : t.path;
+  pid_t pid;
+  int rc = posix_spawn(&pid, path.c_str(), &fa, &attr, args.data(), env.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  drop_fd(in[0]), drop_fd(out[1]), drop_fd(err[1]);
+  if (rc != 0) {
+    drop_fd(in[1]), drop_fd(out[0]), drop_fd(err[0]);
+    c.error = "cannot run " + t.argv[0] + ": " + std::strerror(rc);
+    return c;
+  }
+  c.started = true;
+  // A program that exits without reading its input must not kill hvym:
+  // batch and serve ignore SIGPIPE for good; a one-process call only here.
+  struct sigaction ignore {}, old {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, nullptr, &old);
+  bool swap = old.sa_handler != SIG_IGN;
+  if (swap) sigaction(SIGPIPE, &ignore, nullptr);
+  fcntl(in[1], F_SETFL, O_NONBLOCK);
+  std::string_view input = t.input;
+  int to_write = in[1];
+  if (input.empty()) drop_fd(to_write);
+  int readers[2] = {out[0], err[0]};
+  std::string* sinks[2] = {&c.out, &c.err};
+  char buf[16384];
+  long long deadline = t.timeout_ms >= 0 ? now_ms() + t.timeout_ms : 0;
+  auto stop = [&](bool& why) {
+    why = true;
+    kill(t.own_group ? -pid : pid, SIGKILL);
+  };
+  bool reaped = false;
+  int wstatus = 0;
+  long long drain_until = 0;  // after it exited: what is still in the pipes
+  while (readers[0] >= 0 || readers[1] >= 0) {
+    long long now = now_ms();
+    int wait = 100;  // a tick to notice that it exited while a descendant holds a pipe
+    if (t.timeout_ms >= 0) {
+      if (deadline - now <= 0) {
+        stop(c.timed_out);
+        break;
+      }
+      wait = static_cast<int>(std::min<long long>(wait, deadline - now));
+    }
+    if (drain_until && now >= drain_until) break;
+    pollfd pfd[4];
+    nfds_t n = 0;
+    for (int fd : readers)
+      if (fd >= 0) pfd[n++] = {fd, POLLIN, 0};
+    if (to_write >= 0) pfd[n++] = {to_write, POLLOUT, 0};
+    if (t.cancel_fd >= 0) pfd[n++] = {t.cancel_fd, POLLIN, 0};
+    int ready = poll(pfd, n, wait);
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) {
+      if (!reaped && waitpid(pid, &wstatus, WNOHANG) == pid) {
+        reaped = true;
+        drain_until = now_ms() + 50;
+      }
+      continue;
+    }
+    bool cancelled = false;
+    for (nfds_t k = 0; k < n; ++k) {
+      if (!pfd[k].revents) continue;
+      if (pfd[k].fd == t.cancel_fd) {
+        cancelled = true;
+        continue;
+      }
+      if (pfd[k].fd == to_write) {
+        ssize_t w = write(to_write, input.data(), input.size());
+        if (w > 0) input.remove_prefix(static_cast<size_t>(w));
+        if ((w < 0 && errno != EAGAIN && errno != EINTR) || input.empty()) drop_fd(to_write);
+        continue;
+      }
+      int which = pfd[k].fd == readers[0] ? 0 : 1;
+      ssize_t got = read(pfd[k].fd, buf, sizeof buf);
+      if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (got <= 0) {
+        drop_fd(readers[which]);
+        continue;
+      }
+      std::string& s = *sinks[which];
+      size_t size = static_cast<size_t>(got);
+      if (t.kill_on_overflow) {
+        if (c.out.size() + c.err.size() + size > t.max_out) {
+          stop(c.overflowed);
+          break;
+        }
+        s.append(buf, size);
+      } else if (s.size() < t.max_out) {
+        s.append(buf, std::min(size, t.max_out - s.size()));
+      }
+    }
+    if (cancelled && !c.overflowed) stop(c.cancelled);
+    if (c.cancelled || c.overflowed) break;
+  }
+  drop_fd(to_write);
+  for (int& fd : readers) drop_fd(fd);
+  if (!reaped) {
+    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+    }
+  }
+  c.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -WTERMSIG(wstatus);
+  if (swap) sigaction(SIGPIPE, &old, nullptr);
+  return c;
+}
+
+bool process_ended(long pid, int& status) {
+  int st = 0;
+  if (waitpid(static_cast<pid_t>(pid), &st, WNOHANG) != pid) return false;
+  status = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+  return true;
+}
+
+bool terminate_process(long pid, bool force) {
+  return pid > 0 && kill(static_cast<pid_t>(pid), force ? SIGKILL : SIGTERM) == 0;
+}
+
+void sleep_ms(int ms) { poll(nullptr, 0, ms); }
+
+long current_pid() { return static_cast<long>(getpid()); }
+
+std::string self_program() {
+#ifdef __linux__
+  return "/proc/self/exe";  // this binary, even when replaced on disk since
+#else
+  return self_exe();
+#endif
+}
+
+bool make_pipe(int fds[2]) { return cloexec_pipe(fds) == 0; }
+
+void close_fd(int fd) {
+  if (fd >= 0) close(fd);
+}
+
+bool fd_readable(int fd) { return wait_readable(fd, 0); }
+
+bool wait_readable(int fd, int ms) {
+  pollfd p{fd, POLLIN, 0};
+  int n;
+  while ((n = poll(&p, 1, ms)) < 0 && errno == EINTR) {
+  }
+  return n > 0;
+}
+
+bool can_execute(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
+
+bool write_fd(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+void poke_fd(int fd) {
+  char c = 1;
+  ssize_t ignored = write(fd, &c, 1);
+  (void)ignored;
+}
+
+void ignore_broken_pipes() { signal(SIGPIPE, SIG_IGN); }
+
+bool tie_to_parent(const char* parent_pid) {
+#ifdef __linux__
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != static_cast<pid_t>(std::atol(parent_pid))) return false;  // the parent is gone already
+#else
+  (void)parent_pid;
+#endif
+  return true;
+}
+
+void unset_env(const char* name) { unsetenv(name); }
+
+bool fifos_available() { return true; }
+
+bool make_fifo(const std::string& path, std::string& error) {
+  if (mkfifo(path.c_str(), 0600) == 0) return true;
+  error = "cannot make " + path + ": " + std::strerror(errno);
+  return false;
+}
+
+int open_fifo_writer(const std::string& path, bool& no_reader) {
+  int fd = open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  no_reader = fd < 0 && errno == ENXIO;
+  if (fd >= 0) fcntl(fd, F_SETFL, 0);
+  return fd;
+}
+
+}  // namespace hvym
