@@ -28,7 +28,7 @@ env.setdefault("WINEDEBUG", "-all")
 # A test's PATH says which programs hvym may find; wine's own PATH (the
 # Windows one) comes from its prefix, so wine itself is found here.
 env["PATH"] = "/usr/bin:/bin"
-p = subprocess.run(["/usr/bin/wine64", exe, *sys.argv[1:]], stdin=sys.stdin, capture_output=True, env=env)
+p = subprocess.run(["/usr/bin/wine", exe, *sys.argv[1:]], stdin=sys.stdin, capture_output=True, env=env)
 sys.stdout.buffer.write(p.stdout.replace(b"\r\n", b"\n"))
 sys.stderr.buffer.write(p.stderr.replace(b"\r\n", b"\n"))
 sys.exit(p.returncode)
