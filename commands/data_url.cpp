@@ -1,8 +1,6 @@
 // png-to-data-url, svg-to-data-url: a file as a base64 data URL, read in
 // fixed-size chunks and streamed, so any size runs in constant memory.
 // img-to-url: the same for a file picked through the prompt layer.
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -12,6 +10,8 @@
 #include "base64.h"
 #include "command.h"
 #include "paths.h"
+#include "platform/fs.h"
+#include "process.h"
 #include "prompt.h"
 
 namespace hvym::commands {
@@ -22,7 +22,7 @@ constexpr size_t kChunk = 3 * 65536;
 struct File {
   int fd = -1;
   ~File() {
-    if (fd >= 0) close(fd);
+    if (fd >= 0) close_fd(fd);
   }
 };
 
@@ -38,7 +38,7 @@ int stream(Call& call, const std::string& path, const char* prefix,
   Base64Stream b64(call.out);
   bool first = true;
   while (true) {
-    ssize_t n = read(f.fd, buf.get(), kChunk);
+    long long n = fs::read_some(f.fd, buf.get(), kChunk);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return failure(call, "cannot read " + path + ": " + std::strerror(errno));
     if (n == 0) break;

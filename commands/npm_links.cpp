@@ -3,10 +3,6 @@
 // globally with `npm link`. hvym ships no module: it links whatever modules
 // folder is installed (share/hvym/npm_links beside the executable, or the
 // config's npm_links_source).
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -17,6 +13,7 @@
 #include "command.h"
 #include "config.h"
 #include "paths.h"
+#include "platform/fs.h"
 #include "process.h"
 #include "prompt.h"
 #include "simdjson.h"
@@ -30,10 +27,7 @@ struct Npm {
   std::string target;  // DATA/npm_links
 };
 
-bool is_dir(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
+bool is_dir(const std::string& p) { return fs::kind_of(p) == fs::Kind::Dir; }
 
 int prepare(Call& call, Npm& n) {
   n.npm = find_in_path("npm");
@@ -55,13 +49,10 @@ int prepare(Call& call, Npm& n) {
 
 std::vector<std::string> subdirs(const std::string& dir) {
   std::vector<std::string> out;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string name = e->d_name;
-      if (name != "." && name != ".." && name != ".git" && is_dir(dir + "/" + name)) out.push_back(name);
-    }
-    closedir(d);
-  }
+  fs::list_dir(dir, [&](std::string_view entry) {
+    std::string name(entry);
+    if (name != ".git" && is_dir(dir + "/" + name)) out.push_back(name);
+  });
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -77,58 +68,42 @@ std::string package_name(const std::string& dir) {
 
 // Copies a file (its mode too); false with the reason.
 bool copy_file(const std::string& from, const std::string& to, std::string& error) {
-  int in = open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  int in = fs::open_read(from);
   if (in < 0) return error = "cannot read " + from + ": " + std::strerror(errno), false;
-  struct stat st;
-  fstat(in, &st);
-  int out = open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0777);
+  int out = fs::open_write(to, fs::mode_of(in));
   if (out < 0) {
-    close(in);
+    close_fd(in);
     return error = "cannot write " + to + ": " + std::strerror(errno), false;
   }
-  char buf[65536];
-  ssize_t n;
   bool ok = true;
-  while ((n = read(in, buf, sizeof buf)) > 0) ok = ok && write_all(out, buf, static_cast<size_t>(n));
-  ok = ok && n == 0;
-  close(in);
-  ok = close(out) == 0 && ok;
+  for (uint64_t at = 0;;) {
+    char buf[65536];
+    long long n = fs::read_at(in, buf, sizeof buf, at);
+    if (n <= 0) {
+      ok = ok && n == 0;
+      break;
+    }
+    ok = ok && write_fd(out, {buf, static_cast<size_t>(n)});
+    at += static_cast<uint64_t>(n);
+  }
+  close_fd(in);
+  close_fd(out);
   if (!ok) error = "cannot copy " + from + " to " + to;
   return ok;
 }
 
 // cp -r, without node_modules (npm install makes those).
 bool copy_tree(const std::string& from, const std::string& to, std::string& error) {
-  if (mkdir(to.c_str(), 0755) != 0 && errno != EEXIST) return error = "cannot make " + to + ": " + std::strerror(errno), false;
-  DIR* d = opendir(from.c_str());
-  if (!d) return error = "cannot read " + from + ": " + std::strerror(errno), false;
+  if (!fs::make_dir(to, 0755)) return error = "cannot make " + to + ": " + std::strerror(errno), false;
   bool ok = true;
-  while (dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name == "." || name == ".." || name == "node_modules") continue;
+  bool listed = fs::list_dir(from, [&](std::string_view entry) {
+    std::string name(entry);
+    if (!ok || name == "node_modules") return;
     std::string a = from + "/" + name, b = to + "/" + name;
     ok = is_dir(a) ? copy_tree(a, b, error) : copy_file(a, b, error);
-    if (!ok) break;
-  }
-  closedir(d);
+  });
+  if (!listed) return error = "cannot read " + from + ": " + std::strerror(errno), false;
   return ok;
-}
-
-void remove_tree(const std::string& path) {
-  struct stat st;
-  if (lstat(path.c_str(), &st) != 0) return;
-  if (S_ISDIR(st.st_mode)) {
-    if (DIR* d = opendir(path.c_str())) {
-      while (dirent* e = readdir(d)) {
-        std::string name = e->d_name;
-        if (name != "." && name != "..") remove_tree(path + "/" + name);
-      }
-      closedir(d);
-    }
-    rmdir(path.c_str());
-  } else {
-    unlink(path.c_str());
-  }
 }
 
 // Global packages that are links (npm ls --link --global).
@@ -209,7 +184,7 @@ int run_update_modules(Call& call) {
       if (!npm_in(call, n, n.target + "/" + sub, {"unlink", "--global", name})) return kFailed;
       call.out.line("unlinked " + name);
     }
-    remove_tree(n.target);
+    fs::remove_tree(n.target);
   }
   return link_modules(call, n);
 }

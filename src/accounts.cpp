@@ -1,7 +1,5 @@
 #include "accounts.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -9,6 +7,7 @@
 
 #include "args.h"
 #include "input.h"
+#include "platform/fs.h"
 #include "process.h"
 #include "prompt.h"
 #include "stellar_keys.h"
@@ -52,13 +51,11 @@ bool read_secret(Call& call, std::string_view file, size_t line, std::string& ou
     // The call's input, read once: two secrets may follow each other on it.
     if (!call.input->all(kMaxSecretText, text, error)) return false;
   } else {
-    int fd = open(std::string(file).c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = fs::open_read(std::string(file));
     if (fd < 0) return error = "cannot open " + std::string(file) + ": " + std::strerror(errno), false;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0 && owned.size() <= 65536) owned.append(buf, static_cast<size_t>(n));
-    close(fd);
-    if (n < 0) return error = "cannot read " + std::string(file) + ": " + std::strerror(errno), false;
+    bool read = fs::read_fd(fd, owned, 65536 + 4096) || errno == EFBIG;  // past 64 KiB: no secret file
+    close_fd(fd);
+    if (!read) return error = "cannot read " + std::string(file) + ": " + std::strerror(errno), false;
     text = owned;
   }
   std::string n = std::to_string(line + 1);

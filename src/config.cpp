@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <simdjson.h>
-#include <sys/utsname.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -9,6 +8,7 @@
 
 #include "legacy_import.h"
 #include "paths.h"
+#include "platform/sys.h"
 #include "pyconv.h"
 
 namespace hvym {
@@ -47,10 +47,8 @@ bool has_control(std::string_view s) {
 }
 
 std::string_view machine_platform(std::string& storage) {
-  utsname u;
-  if (uname(&u) != 0) return "linux-amd64";
-  storage = u.machine;
-  for (char& c : storage) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  storage = sys::machine();
+  if (storage.empty()) return "linux-amd64";
   for (const char* a : {"x86_64", "amd64", "intel64", "i386", "i686"})
     if (storage == a) return "linux-amd64";
   for (const char* a : {"aarch64", "arm64", "armv8", "armv7l", "arm"})

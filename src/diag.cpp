@@ -1,9 +1,9 @@
 #include "diag.h"
 
-#include <sys/utsname.h>
 
 #include "json_writer.h"
 #include "paths.h"
+#include "platform/sys.h"
 #include "version.h"
 
 namespace hvym {
@@ -15,13 +15,10 @@ void write_diag(Sink& err) {
   w.string("hvym");
   w.key("version");
   w.string(kHvymVersion);
-  utsname u;
-  if (uname(&u) == 0) {
-    w.key("system");
-    w.string(u.sysname);
-    w.key("machine");
-    w.string(u.machine);
-  }
+  w.key("system");
+  w.string(sys::system_name());
+  w.key("machine");
+  w.string(sys::machine());
   w.key("data_dir");
   w.string(data_dir());
   w.key("executable");

@@ -11,6 +11,7 @@
 #include "lock.h"
 #include "paths.h"
 #include "perf.h"
+#include "platform/sys.h"
 #include "process.h"
 #include "toplevel.h"
 
@@ -124,6 +125,7 @@ int dispatch(int argc, char** argv) {
     no_input = "batch never asks";
     if (!tie_to_parent(parent)) return kFailed;  // the parent is gone already
     unset_env("HVYM_BATCH_CHILD");  // not for the programs it runs
+    sys::raw_output();
   }
   perf.dispatched();
   int status = run_command(*cmd, {prog, prog_len},

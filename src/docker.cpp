@@ -1,12 +1,12 @@
 #include "docker.h"
 
-#include <sys/stat.h>
 
 #include <cstdlib>
 
 #include "docker_endpoint.h"
 #include "http.h"
 #include "paths.h"
+#include "platform/fs.h"
 #include "process.h"
 
 namespace hvym {
@@ -20,12 +20,12 @@ constexpr int kCliBoundMs = 3000;
 DockerCli find_docker_cli() {
   DockerCli cli;
   cli.path = find_in_path("docker");
-  struct stat st;
-  if (cli.path.empty() || stat(cli.path.c_str(), &st) != 0) return {};
-  // stat follows links: device and inode name the file the path resolves to.
-  cli.identity = cli.path + " " + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) +
-                 " " + std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) +
-                 "." + std::to_string(st.st_mtim.tv_nsec);
+  fs::FileId id;
+  if (cli.path.empty() || !fs::file_id(cli.path, id)) return {};
+  // Links are followed: device and inode name the file the path resolves to.
+  cli.identity = cli.path + " " + std::to_string(id.dev) + ":" + std::to_string(id.ino) + " " +
+                 std::to_string(id.size) + " " + std::to_string(id.mtime_ns / 1000000000) + "." +
+                 std::to_string(id.mtime_ns % 1000000000);
   return cli;
 }
 

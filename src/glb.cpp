@@ -1,9 +1,8 @@
 #include "glb.h"
 #include "paths.h"
+#include "platform/fs.h"
+#include "process.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -20,13 +19,13 @@ uint32_t le32(const unsigned char* p) {
   return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
 }
 
-bool read_at(int fd, void* buf, size_t n, off_t at) {
+bool read_at(int fd, void* buf, size_t n, uint64_t at) {
   auto* p = static_cast<char*>(buf);
   while (n) {
-    ssize_t got = pread(fd, p, n, at);
+    long long got = fs::read_at(fd, p, n, at);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) return false;
-    p += got, n -= static_cast<size_t>(got), at += got;
+    p += got, n -= static_cast<size_t>(got), at += static_cast<uint64_t>(got);
   }
   return true;
 }
@@ -38,14 +37,13 @@ bool read_gltf_json(const std::string& path, std::string& json, std::string& err
   if (fd < 0) return false;
   struct Closer {
     int fd;
-    ~Closer() { close(fd); }
+    ~Closer() { close_fd(fd); }
   } closer{fd};
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
+  uint64_t size;
+  if (!fs::regular_fd(fd, size)) {
     error = "cannot read " + path;
     return false;
   }
-  uint64_t size = static_cast<uint64_t>(st.st_size);
   unsigned char head[20];
   bool glb = size >= 4 && read_at(fd, head, 4, 0) && le32(head) == kMagic;
   if (!glb) {  // a .gltf: the whole file is the JSON

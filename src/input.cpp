@@ -1,9 +1,9 @@
 #include "input.h"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
+
+#include "platform/fs.h"
 
 namespace hvym {
 
@@ -12,7 +12,7 @@ bool Input::all(size_t max, std::string_view& out, std::string& error) {
     read_ = true;
     char buf[4096];
     while (true) {
-      ssize_t n = read(fd_, buf, sizeof buf);
+      long long n = fs::read_some(fd_, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return error = std::string("cannot read standard input: ") + std::strerror(errno), false;
       if (n == 0) break;

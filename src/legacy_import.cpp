@@ -1,11 +1,12 @@
 #include "legacy_import.h"
 
 #include <simdjson.h>
-#include <sys/stat.h>
 
 #include <ctime>
 
 #include "config.h"
+#include "platform/fs.h"
+#include "platform/sys.h"
 #include "pyjson.h"
 #include "pyconv.h"
 
@@ -13,8 +14,7 @@ namespace hvym {
 namespace {
 
 bool is_file(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  return fs::kind_of(path) == fs::Kind::File;
 }
 
 // db.json and fast_config.json are Python's json.dumps output, so they are
@@ -181,8 +181,8 @@ bool plan_import(const std::string& path, ImportPlan& plan, std::string& error) 
 
 std::string utc_now() {
   time_t t = time(nullptr);
-  struct tm tm;
-  gmtime_r(&t, &tm);
+  struct tm tm {};
+  sys::utc_time(t, tm);
   char buf[32];
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;

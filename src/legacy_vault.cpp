@@ -1,9 +1,9 @@
 #include "legacy_vault.h"
 #include "paths.h"
+#include "platform/fs.h"
+#include "process.h"
 
-#include <fcntl.h>
 #include <sodium.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -23,11 +23,9 @@ bool read_legacy_vault(const std::string& path, std::string_view passphrase,
   int fd = open_regular_file(path, error);
   if (fd < 0) return false;
   std::string file;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0 && file.size() < (64u << 20)) file.append(buf, static_cast<size_t>(n));
-  close(fd);
-  if (n < 0) return error = "cannot read " + path + ": " + std::strerror(errno), false;
+  bool read = fs::read_fd(fd, file, 64u << 20);
+  close_fd(fd);
+  if (!read) return error = "cannot read " + path + ": " + (errno == EFBIG ? "larger than 64 MiB" : std::strerror(errno)), false;
   if (file.size() < 32) return error = path + " is not an encrypted TinyDB file (too short)", false;
   size_t length = 0;
   for (size_t i = 16; i < 32; ++i) {

@@ -1,3 +1,7 @@
 #include "dispatch.h"
+#include "platform/sys.h"
 
-int main(int argc, char** argv) { return hvym::dispatch(argc, argv); }
+int main(int argc, char** argv) {
+  argv = hvym::sys::program_args(argc, argv);
+  return hvym::dispatch(argc, argv);
+}

@@ -1,15 +1,13 @@
 #include "pinggy.h"
 
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "paths.h"
+#include "platform/fs.h"
+#include "platform/sys.h"
 #include "process.h"
 
 namespace hvym {
@@ -22,7 +20,7 @@ bool download(const std::string& url, const std::string& to, Sink& err, std::str
     error = "curl is needed to download pinggy (install the curl package)";
     return false;
   }
-  bool tty = isatty(2) == 1;
+  bool tty = fs::is_terminal(2);
   std::vector<std::string> args = {curl, "--fail", "--location", "--retry", "2",
                                    tty ? "--progress-bar" : "--silent", "--show-error",
                                    "--output", to, url};
@@ -43,50 +41,44 @@ bool download(const std::string& url, const std::string& to, Sink& err, std::str
 }  // namespace
 
 std::string pinggy_installed_path() {
-  const char* home = std::getenv("HOME");
-  if (!home || !*home) return "";
-  return std::string(home) + "/.local/share/pinggy/pinggy";
+  std::string share = sys::local_share_dir();  // the original's pinggy folder
+  if (share.empty()) return "";
+  return share + "/pinggy/" + sys::executable_name("pinggy");
 }
 
 std::string find_pinggy() {
   std::string p = pinggy_installed_path();
-  if (!p.empty() && access(p.c_str(), X_OK) == 0) return p;
+  if (!p.empty() && can_execute(p)) return p;
   return find_in_path("pinggy");
 }
 
 std::string pinggy_url(const Config& cfg) {
-  utsname u;
-  std::string machine = uname(&u) == 0 ? u.machine : "x86_64";
+  std::string machine = sys::machine();
   std::string arch = machine == "aarch64" || machine == "arm64" || machine.rfind("armv", 0) == 0
                          ? "arm64"
                          : "amd64";
-#ifdef __APPLE__
-  const char* os = "darwin";
-#else
-  const char* os = "linux";
-#endif
   std::string base(cfg.get(Key::PinggyBaseUrl));
   while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/" + os + "/" + arch + "/pinggy";
+  return base + "/" + sys::system_name() + "/" + arch + "/" + sys::executable_name("pinggy");
 }
 
 std::string install_pinggy(const Config& cfg, Sink& err, std::string& error) {
   std::string path = pinggy_installed_path();
   if (path.empty()) {
-    error = "HOME is not set";
+    error = "no home folder (HOME, or USERPROFILE on Windows, is not set)";
     return "";
   }
-  std::string dir = path.substr(0, path.rfind('/'));
+  std::string dir = path.substr(0, path.find_last_of("/\\"));
   if (!make_dirs(dir, 0755, error)) return "";
-  std::string tmp = dir + "/.pinggy.download-" + std::to_string(getpid());
+  std::string tmp = dir + "/.pinggy.download-" + std::to_string(current_pid());
   std::string url = pinggy_url(cfg);
   if (!download(url, tmp, err, error)) {
-    unlink(tmp.c_str());
+    fs::remove_file(tmp);
     return "";
   }
-  if (chmod(tmp.c_str(), 0755) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+  if (!fs::make_executable(tmp) || !fs::replace_file(tmp, path)) {
     error = "cannot install " + path + ": " + std::strerror(errno);
-    unlink(tmp.c_str());
+    fs::remove_file(tmp);
     return "";
   }
   return path;

@@ -154,5 +154,7 @@ int open_fifo_writer(const std::string& path, bool& no_reader);
 // Whether process pid runs (not a zombie) and its command line mentions
 // `name` (a recycled pid running something else does not count).
 bool pid_alive(long pid, const char* name);
+// Whether any process (of any user, a zombie included) has this pid.
+bool process_exists(long pid);
 
 }  // namespace hvym

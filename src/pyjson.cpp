@@ -1,6 +1,6 @@
 #include "pyjson.h"
 
-#include <sys/random.h>
+#include "platform/sys.h"
 
 #include <cmath>
 #include <unordered_set>
@@ -42,7 +42,7 @@ bool PyJson::parse(std::string_view text, std::string& error) {
   // string no input can hold, and retry.
   if (nonce_.empty()) {
     unsigned char r[8] = {};
-    if (getrandom(r, sizeof r, 0) != sizeof r) r[0] = 1;
+    if (!sys::random_bytes(r, sizeof r)) r[0] = 1;
     static const char hex[] = "0123456789abcdef";
     nonce_ = "\x01hvym-number-";
     for (unsigned char c : r) nonce_ += hex[c >> 4], nonce_ += hex[c & 15];

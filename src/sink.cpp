@@ -1,9 +1,9 @@
 #include "sink.h"
 
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <unistd.h>
+
+#include "process.h"
 
 namespace hvym {
 
@@ -25,18 +25,7 @@ bool Sink::flush() {
   return !failed_;
 }
 
-bool write_all(int fd, const char* data, size_t n) {
-  while (n) {
-    ssize_t w = ::write(fd, data, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
+bool write_all(int fd, const char* data, size_t n) { return write_fd(fd, {data, n}); }
 
 // The descriptor travels in the context pointer itself, so the base class
 // destructor's final flush touches no member of this class.

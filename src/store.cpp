@@ -6,18 +6,15 @@
 #endif
 
 #include <cerrno>
-#include <mutex>
-#include <vector>
-#include <csetjmp>
-#include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <mutex>
+#include <vector>
 
 #include "paths.h"
+#include "platform/fault.h"
+#include "platform/fs.h"
+#include "process.h"
 #include "wipe.h"
 
 namespace hvym {
@@ -30,13 +27,6 @@ constexpr unsigned kDeadlineSeconds = 10;
 // Reader slots (LMDB's default is 126): a server's threads each take one
 // while they read. Fixed by whoever creates lock.mdb.
 constexpr unsigned kMaxReaders = 510;
-
-// --- the fault guard ------------------------------------------------------
-// Per thread: a fault is delivered to the thread that faulted (batch and
-// serve run units on several threads).
-thread_local sigjmp_buf g_jump;
-thread_local volatile sig_atomic_t g_armed = 0;
-thread_local volatile sig_atomic_t g_why = 0;  // the signal that fired
 
 // Batch and serve: one environment per process, shared by every Store (LMDB
 // wants one per process and file); each Store only begins its own read
@@ -57,38 +47,13 @@ Shared* g_shared = nullptr;
 // then run the request again as a child process.
 thread_local bool g_wants_process = false;
 
-void on_fault(int sig) {
-  if (!g_armed) {  // not ours: behave as if no handler were installed
-    std::signal(sig, SIG_DFL);
-    raise(sig);
-    return;
-  }
-  g_armed = 0;
-  g_why = sig;
-  siglongjmp(g_jump, 1);
-}
-
-// Installed once per process and left in place: unarmed, the handler does
-// what the default action would, so there is nothing to restore (and three
-// system calls fewer on every query).
-bool g_installed = false;
 int g_open_stores = 0;
 
-void install_guard() {
-  if (g_installed) return;
-  struct sigaction sa {};
-  sa.sa_handler = on_fault;
-  sa.sa_flags = SA_NODEFER;  // siglongjmp leaves the handler; keep the signal usable
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGSEGV, &sa, nullptr);
-  sigaction(SIGBUS, &sa, nullptr);
-  if (!g_share) sigaction(SIGALRM, &sa, nullptr);
-  g_installed = true;
-}
+void install_guard() { fault::install(/*with_deadline=*/!g_share); }
 
 void arm_deadline() {
   install_guard();
-  alarm(kDeadlineSeconds);
+  fault::deadline(kDeadlineSeconds);
 }
 
 // Readers left in the table by processes that died (SIGKILL) pin old pages
@@ -101,14 +66,14 @@ void clear_dead_readers(MDB_env* env) {
 // Closes an environment that may sit on a damaged lock file: a fault while
 // closing leaves it mapped (the kernel unmaps it at exit).
 void close_env_guarded(MDB_env* env) {
-  if (sigsetjmp(g_jump, 0)) return;
-  g_armed = 1;
+  if (HVYM_FAULT_CAUGHT()) return;
+  fault::arm();
   mdb_env_close(env);
-  g_armed = 0;
+  fault::disarm();
 }
 
 std::string fault_message(const std::string& where) {
-  if (g_why == SIGALRM)
+  if (fault::why() == fault::Why::Deadline)
     return where + ": no answer from the store within " + std::to_string(kDeadlineSeconds) +
            " s (another process holding it?)";
   return where + " is damaged (reading it faulted); move it away and run hvym again "
@@ -136,65 +101,51 @@ MDB_val val(std::string_view s) { return {s.size(), const_cast<char*>(s.data())}
 // sets `error` and returns `fail`.
 #define HVYM_GUARDED(expr, fail)                 \
   do {                                           \
-    if (sigsetjmp(g_jump, 0)) {                  \
+    if (HVYM_FAULT_CAUGHT()) {                   \
       error = fault_message(where_);             \
       faulted();                                 \
       return fail;                               \
     }                                            \
-    g_armed = 1;                                 \
+    fault::arm();                                \
     expr;                                        \
-    g_armed = 0;                                 \
+    fault::disarm();                             \
   } while (0)
 
 Store::~Store() { close(); }
 
 bool Store::exists(const std::string& data_dir) {
-  struct stat st;
-  return stat((path_in(data_dir) + "/data.mdb").c_str(), &st) == 0;
+  return fs::kind_of(path_in(data_dir) + "/data.mdb") != fs::Kind::Missing;
 }
 
 Store::Opened Store::open_existing(const std::string& data_dir, std::string& error) {
-  struct stat st;
-  bool known = stat((path_in(data_dir) + "/data.mdb").c_str(), &st) == 0;
+  fs::FileId id;
+  bool known = fs::file_id(path_in(data_dir) + "/data.mdb", id);
   if (!known && errno == ENOENT) return Opened::Missing;
-  return open(data_dir, false, error, known ? &st : nullptr) ? Opened::Yes : Opened::Failed;
+  return open(data_dir, false, error, known ? &id : nullptr) ? Opened::Yes : Opened::Failed;
 }
 
 bool Store::open(const std::string& data_dir, bool write, std::string& error,
-                 const struct stat* known) {
+                 const fs::FileId* known) {
   return open_env(path_in(data_dir), write, /*fresh=*/false, error, known);
 }
 
 namespace {
 
 // Removes a store folder made by a creation (never through a symlink).
-void remove_env_dir(const std::string& dir) {
-  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return;
-  unlinkat(fd, "data.mdb", 0);
-  unlinkat(fd, "lock.mdb", 0);
-  close(fd);
-  rmdir(dir.c_str());
-}
+void remove_env_dir(const std::string& dir) { fs::remove_dir_files(dir, {"data.mdb", "lock.mdb"}); }
 
 // Folders of creations whose process was killed: hvym.lmdb.new-PID-XXXXXX
 // (or an older hvym's hvym.lmdb.new-PID) with no such process any more.
 // A live process's folders, its other threads' included, stay.
 void remove_abandoned(const std::string& data_dir) {
-  DIR* d = opendir(data_dir.c_str());
-  if (!d) return;
-  const std::string prefix = "hvym.lmdb.new-";
-  while (dirent* e = readdir(d)) {
-    std::string_view name = e->d_name;
-    if (name.substr(0, prefix.size()) != prefix) continue;
-    pid_t pid = static_cast<pid_t>(std::atol(e->d_name + prefix.size()));
-    struct stat st;
-    std::string path = data_dir + "/" + e->d_name;
-    if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH && lstat(path.c_str(), &st) == 0 &&
-        S_ISDIR(st.st_mode))
+  const std::string_view prefix = "hvym.lmdb.new-";
+  fs::list_dir(data_dir, [&](std::string_view name) {
+    if (name.substr(0, prefix.size()) != prefix) return;
+    long pid = std::atol(std::string(name.substr(prefix.size())).c_str());
+    std::string path = data_dir + "/" + std::string(name);
+    if (pid > 0 && !process_exists(pid) && fs::kind_of(path, /*follow=*/false) == fs::Kind::Dir)
       remove_env_dir(path);
-  }
-  closedir(d);
+  });
 }
 
 }  // namespace
@@ -212,8 +163,8 @@ bool Store::create(const std::string& data_dir,
   // new and unique for every creation (mkdtemp: never an existing path,
   // never a symlink), so no two creators, threads or processes, share one.
   remove_abandoned(data_dir);
-  std::string tmp = path_in(data_dir) + ".new-" + std::to_string(getpid()) + "-XXXXXX";
-  if (!mkdtemp(tmp.data())) {
+  std::string tmp = path_in(data_dir) + ".new-" + std::to_string(current_pid()) + "-XXXXXX";
+  if (!fs::make_temp_dir(tmp)) {
     error = "cannot create a folder beside " + path_in(data_dir) + ": " + std::strerror(errno);
     return false;
   }
@@ -226,7 +177,7 @@ bool Store::create(const std::string& data_dir,
   if (ok && rename(tmp.c_str(), path_in(data_dir).c_str()) != 0) {
     // Another process created it first (rename will not replace a non-empty
     // directory): theirs stands, ours goes.
-    ok = errno == ENOTEMPTY || errno == EEXIST;
+    ok = errno == ENOTEMPTY || errno == EEXIST || Store::exists(data_dir);
     if (!ok) error = "cannot create " + path_in(data_dir) + ": " + std::strerror(errno);
   }
   remove_env_dir(tmp);  // gone already after a successful rename
@@ -234,7 +185,7 @@ bool Store::create(const std::string& data_dir,
 }
 
 bool Store::open_env(const std::string& dir, bool write, bool fresh, std::string& error,
-                     const struct stat* known) {
+                     const fs::FileId* known) {
   close();
   write_ = write;
   where_ = "config store " + dir;
@@ -308,21 +259,21 @@ void Store::faulted() {
 }
 
 bool Store::open_env_alone(const std::string& dir, bool write, bool fresh, std::string& error,
-                           const struct stat* known, bool begin_txn) {
+                           const fs::FileId* known, bool begin_txn) {
   close();
   write_ = write;
   // An existing data.mdb shorter than its two meta pages (LMDB pages are at
   // least 4 KiB) is damage (creation never leaves one there), which LMDB
   // would otherwise take for a new store.
-  struct stat dst {};
+  fs::FileId dst;
   if (!fresh) {
     if (known) {
       dst = *known;
-    } else if (stat((dir + "/data.mdb").c_str(), &dst) != 0) {
+    } else if (!fs::file_id(dir + "/data.mdb", dst)) {
       error = where_ + ": " + std::strerror(errno);
       return false;
     }
-    if (dst.st_size < 2 * 4096) {
+    if (dst.size < 2 * 4096) {
       error = where_ + " is damaged (data.mdb is truncated); move it away and run hvym again "
                        "(it re-imports db.json when there is one)";
       return false;
@@ -358,11 +309,9 @@ bool Store::open_env_alone(const std::string& dir, bool write, bool fresh, std::
   MDB_envinfo info;
   MDB_stat st;
   if (!fresh && mdb_env_info(env_, &info) == 0 && mdb_env_stat(env_, &st) == 0) {
-    off_t needed = (static_cast<off_t>(info.me_last_pgno) + 1) * st.ms_psize;
-    int fd;
-    struct stat fst;
-    if (dst.st_size < needed && mdb_env_get_fd(env_, &fd) == 0 && fstat(fd, &fst) == 0 &&
-        fst.st_size < needed) {
+    uint64_t needed = (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+    fs::FileId now;
+    if (dst.size < needed && fs::file_id(dir + "/data.mdb", now) && now.size < needed) {
       error = where_ + " is damaged (data.mdb is truncated); move it away and run hvym again "
                        "(it re-imports db.json when there is one)";
       return false;
@@ -492,7 +441,7 @@ void Store::leave_for_exit() {
   if (env_) __lsan_ignore_object(env_);  // left on purpose, not a leak
 #endif
   env_ = nullptr;  // the kernel unmaps, closes and unlocks at exit
-  if (counted_ && --g_open_stores == 0) alarm(0);
+  if (counted_ && --g_open_stores == 0) fault::deadline(0);
   counted_ = false;
 }
 
@@ -503,7 +452,7 @@ void Store::close() {
   if (abandoned_) env_ = nullptr;      // faulted: left to the kernel (see faulted())
   abandoned_ = false;
   if (env_) mdb_env_close(env_);
-  if (env_ && counted_ && --g_open_stores == 0) alarm(0);
+  if (env_ && counted_ && --g_open_stores == 0) fault::deadline(0);
   counted_ = false;
   env_ = nullptr;
 }

@@ -15,10 +15,12 @@
 #include <string_view>
 
 struct MDB_env;
-struct stat;
 struct MDB_txn;
 
 namespace hvym {
+namespace fs {
+struct FileId;
+}
 
 class Store {
  public:
@@ -35,7 +37,7 @@ class Store {
   // read-only folder works) or read-write. `known`: data.mdb's stat when the
   // caller has it.
   bool open(const std::string& data_dir, bool write, std::string& error,
-            const struct stat* known = nullptr);
+            const fs::FileId* known = nullptr);
   // Makes a new store: fill() writes its first transaction in a private
   // folder, which is then renamed into place. When another process made one
   // first, theirs stands and this still returns true.
@@ -86,9 +88,9 @@ class Store {
 
  private:
   bool open_env(const std::string& dir, bool write, bool fresh, std::string& error,
-                const struct stat* known);
+                const fs::FileId* known);
   bool open_env_alone(const std::string& dir, bool write, bool fresh, std::string& error,
-                      const struct stat* known, bool begin_txn = true);
+                      const fs::FileId* known, bool begin_txn = true);
   bool begin(std::string& error);  // the transaction on env_
   void faulted();                  // after the guard caught a fault
   void leave_shared();

@@ -4,14 +4,13 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <vector>
 
 #include "command.h"
 #include "completion.h"
 #include "prompt.h"
 #include "paths.h"
+#include "platform/fs.h"
 #include "version.h"
 
 namespace hvym {
@@ -79,7 +78,7 @@ int usage(std::string_view prog, Sink& err, std::string_view message) {
 bool is_hvym_link(const std::string& target, const std::string& self) {
   if (target == self) return true;
   std::string_view base(target);
-  base = base.substr(base.rfind('/') + 1);
+  base = base.substr(base.find_last_of("/\\") + 1);
   return base == "hvym";
 }
 
@@ -90,48 +89,51 @@ int install(std::string_view dir_arg, Sink& out, Sink& err) {
     return kFailed;
   }
   std::string dir(dir_arg);
-  struct stat st;
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+  if (fs::kind_of(dir) != fs::Kind::Dir) {
     err.line("Error: " + dir + " is not a directory");
     return kFailed;
   }
   size_t made = 0, updated = 0, kept = 0, skipped = 0, failed = 0;
   for (const Command* c : command_table()) {
-    std::string path = dir + "/" + c->name;
-    char target[4096];
-    ssize_t n = readlink(path.c_str(), target, sizeof target - 1);
-    if (n >= 0) {
-      std::string t(target, static_cast<size_t>(n));
-      if (t == self) {
+    std::string path = dir + "/" + fs::program_name(c->name);
+    std::string target;
+    switch (fs::program_link(path, self, target)) {
+      case fs::Link::Ours:
         ++kept;
         continue;
-      }
-      if (!is_hvym_link(t, self)) {
-        err.line("hvym: skipped " + path + ": a link to " + t + ", not to hvym");
+      case fs::Link::Other:
+        if (!is_hvym_link(target, self)) {
+          err.line("hvym: skipped " + path + ": a link to " + target + ", not to hvym");
+          ++skipped;
+          continue;
+        }
+        if (!fs::remove_file(path)) {
+          err.line("hvym: cannot replace " + path + ": " + std::strerror(errno));
+          ++failed;
+          continue;
+        }
+        if (!fs::link_program(self, path)) {
+          err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
+          ++failed;
+          continue;
+        }
+        out.line("updated " + path + " -> " + self);
+        ++updated;
+        break;
+      case fs::Link::NotLink:
+        err.line("hvym: skipped " + path + ": exists and is not a link to hvym");
         ++skipped;
-        continue;
-      }
-      if (unlink(path.c_str()) != 0) {
-        err.line("hvym: cannot replace " + path + ": " + std::strerror(errno));
-        ++failed;
-        continue;
-      }
-      if (symlink(self.c_str(), path.c_str()) != 0) {
-        err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
-        ++failed;
-        continue;
-      }
-      out.line("updated " + path + " -> " + self);
-      ++updated;
-    } else if (errno == EINVAL) {  // exists and is not a link
-      err.line("hvym: skipped " + path + ": exists and is not a link to hvym");
-      ++skipped;
-    } else if (symlink(self.c_str(), path.c_str()) == 0) {
-      out.line("linked " + path + " -> " + self);
-      ++made;
-    } else {
-      err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
-      ++failed;
+        break;
+      case fs::Link::Missing:
+      case fs::Link::Error:
+        if (fs::link_program(self, path)) {
+          out.line("linked " + path + " -> " + self);
+          ++made;
+        } else {
+          err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
+          ++failed;
+        }
+        break;
     }
   }
   out.line("hvym --install " + dir + ": " + std::to_string(made) + " linked, " +

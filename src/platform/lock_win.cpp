@@ -11,31 +11,13 @@
 
 #include "paths.h"
 #include "process.h"
+#include "platform/win_text.h"
 
 namespace hvym {
 namespace {
 
 constexpr long long kMaxWaitMs = 35 * 60 * 1000;
 constexpr DWORD kLockOffsetHigh = 0x7fffffff;  // the locked byte: beyond any pid
-
-std::wstring wide(const std::string& s) {
-  if (s.empty()) return {};
-  int n = MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
-  std::wstring w(static_cast<size_t>(n), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), w.data(), n);
-  return w;
-}
-
-std::string win_error(DWORD code) {
-  char* text = nullptr;
-  DWORD n = FormatMessageA(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
-                           nullptr, code, MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), reinterpret_cast<char*>(&text), 0,
-                           nullptr);
-  std::string s = n ? std::string(text, n) : "error " + std::to_string(code);
-  if (text) LocalFree(text);
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '.')) s.pop_back();
-  return s;
-}
 
 bool try_lock(HANDLE h) {
   OVERLAPPED ov{};

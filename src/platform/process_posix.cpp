@@ -88,6 +88,10 @@ long long now_ms() {
   return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+bool process_exists(long pid) {
+  return pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH);
+}
+
 bool pid_alive(long pid, const char* name) {
   if (pid <= 0 || kill(static_cast<pid_t>(pid), 0) != 0) return false;
 #ifdef __linux__

@@ -1,0 +1,92 @@
+// The file system as the rest of hvym needs it, on every platform
+// (fs_posix.cpp: Linux and macOS; fs_win.cpp: Windows). Descriptors are
+// ints (the C runtime's on Windows); files open in binary mode, not
+// inherited by programs hvym starts.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace hvym::fs {
+
+// What a path names; `follow` false looks at a link itself (lstat).
+enum class Kind { Missing, File, Dir, Other };
+Kind kind_of(const std::string& path, bool follow = true);
+
+// A file's identity for caches: device, inode (file index), size, mtime.
+struct FileId {
+  uint64_t dev = 0, ino = 0, size = 0;
+  int64_t mtime_ns = 0;
+};
+// Follows links; false (errno set) when the path cannot be looked at.
+bool file_id(const std::string& path, FileId& id);
+
+// open(2) for reading; -1 with errno.
+int open_read(const std::string& path);
+// The same, never blocking in the open itself (a FIFO swapped in after a
+// look); reads block as usual.
+int open_read_nonblocking(const std::string& path);
+// Created or truncated for writing, with permission bits `mode` when new.
+int open_write(const std::string& path, unsigned mode);
+// Reads until end of file or `max` bytes (more is an error: false with
+// errno EFBIG). False with errno on a read error.
+bool read_fd(int fd, std::string& out, size_t max);
+// read(2): up to n bytes; 0 at end of file; -1 with errno.
+long long read_some(int fd, void* buf, size_t n);
+// pread(2): up to n bytes at offset `at`; -1 with errno.
+long long read_at(int fd, void* buf, size_t n, uint64_t at);
+// Whether fd is a regular file, and its size.
+bool regular_fd(int fd, uint64_t& size);
+// The permission bits of an open file (copying a file keeps them).
+unsigned mode_of(int fd);
+
+// mkdir(2): true when made or already there (errno EEXIST kept for callers).
+bool make_dir(const std::string& path, unsigned mode);
+// mkdtemp(3): `templ` ends in XXXXXX, replaced by the made folder's name.
+bool make_temp_dir(std::string& templ);
+// Removes `names` inside dir, then dir itself, never through a link.
+void remove_dir_files(const std::string& dir, std::initializer_list<const char*> names);
+// Calls fn(name) for each entry of dir but . and ..; false when unreadable.
+bool list_dir(const std::string& dir, const std::function<void(std::string_view)>& fn);
+// Removes a path and, for a folder, everything in it (links are removed,
+// never followed).
+void remove_tree(const std::string& path);
+
+// What stands at a command link's path: nothing, a link to `self`, a link
+// to something else (its target in `target`), or something that is not a
+// link (Windows: a hard link to self counts as Ours, any other file as
+// NotLink). Error: errno says why.
+enum class Link { Missing, Ours, Other, NotLink, Error };
+Link program_link(const std::string& path, const std::string& self, std::string& target);
+// Makes path run the program `self`: a symbolic link on POSIX, a hard link
+// (else a copy) on Windows. False with errno.
+bool link_program(const std::string& self, const std::string& path);
+// unlink(2).
+bool remove_file(const std::string& path);
+// rename(2) of a file, replacing `to` when it exists (Windows too).
+bool replace_file(const std::string& from, const std::string& to);
+// Permission to run it: 0755 on POSIX; nothing to do on Windows.
+bool make_executable(const std::string& path);
+// isatty(3).
+bool is_terminal(int fd);
+// The name a program link gets for command `name` (name.exe on Windows).
+std::string program_name(std::string_view name);
+
+// `candidate` when it is a program that can be run (Windows: also with
+// each of %PATHEXT%'s endings added, npm being npm.cmd), else "".
+std::string executable_at(const std::string& candidate);
+// The running executable's absolute path, or "".
+std::string self_exe();
+
+// The user's home folder ($HOME; %USERPROFILE% on Windows), "" if unknown.
+std::string home_dir();
+// The separator of PATH's entries.
+char path_list_separator();
+
+// A folder's owner and mode are this user's or root's, and nobody else may
+// write it; false with the reason (Windows: owned by this user or by the
+// Administrators/SYSTEM, checked through its security descriptor).
+bool folder_is_ours(const std::string& dir, bool& missing, std::string& error);
+
+}  // namespace hvym::fs

@@ -1,0 +1,283 @@
+// The file system (fs.h) on Windows. Paths are UTF-8 (converted to UTF-16
+// for the W functions); '/' and '\' both separate. Descriptors are the C
+// runtime's, opened binary and not inherited.
+#include "platform/fs.h"
+
+#include <aclapi.h>
+#include <fcntl.h>
+#include <io.h>
+#include <sddl.h>
+#include <sys/stat.h>
+#include <windows.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "platform/sys.h"
+#include "platform/win_text.h"
+
+namespace hvym::fs {
+namespace {
+
+int set_errno_from(DWORD code) {
+  switch (code) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND: errno = ENOENT; break;
+    case ERROR_ACCESS_DENIED: errno = EACCES; break;
+    case ERROR_ALREADY_EXISTS:
+    case ERROR_FILE_EXISTS: errno = EEXIST; break;
+    case ERROR_DIR_NOT_EMPTY: errno = ENOTEMPTY; break;
+    default: errno = EIO;
+  }
+  return -1;
+}
+
+WIN32_FILE_ATTRIBUTE_DATA attributes(const std::string& path, bool& ok) {
+  WIN32_FILE_ATTRIBUTE_DATA a{};
+  ok = GetFileAttributesExW(wide(path).c_str(), GetFileExInfoStandard, &a) != 0;
+  if (!ok) set_errno_from(GetLastError());
+  return a;
+}
+
+}  // namespace
+
+Kind kind_of(const std::string& path, bool follow) {
+  bool ok;
+  WIN32_FILE_ATTRIBUTE_DATA a = attributes(path, ok);
+  if (!ok) return Kind::Missing;
+  if (!follow && (a.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) return Kind::Other;
+  return (a.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ? Kind::Dir : Kind::File;
+}
+
+bool file_id(const std::string& path, FileId& id) {
+  HANDLE h = CreateFileW(wide(path).c_str(), FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                         nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return set_errno_from(GetLastError()), false;
+  BY_HANDLE_FILE_INFORMATION info{};
+  bool ok = GetFileInformationByHandle(h, &info) != 0;
+  CloseHandle(h);
+  if (!ok) return errno = EIO, false;
+  id.dev = info.dwVolumeSerialNumber;
+  id.ino = (static_cast<uint64_t>(info.nFileIndexHigh) << 32) | info.nFileIndexLow;
+  id.size = (static_cast<uint64_t>(info.nFileSizeHigh) << 32) | info.nFileSizeLow;
+  id.mtime_ns = static_cast<int64_t>((static_cast<uint64_t>(info.ftLastWriteTime.dwHighDateTime) << 32) |
+                                     info.ftLastWriteTime.dwLowDateTime) * 100;
+  return true;
+}
+
+int open_read(const std::string& path) {
+  return _wopen(wide(path).c_str(), _O_RDONLY | _O_BINARY | _O_NOINHERIT);
+}
+
+int open_read_nonblocking(const std::string& path) { return open_read(path); }
+
+int open_write(const std::string& path, unsigned mode) {
+  return _wopen(wide(path).c_str(), _O_WRONLY | _O_CREAT | _O_TRUNC | _O_BINARY | _O_NOINHERIT,
+                (mode & 0200) ? _S_IREAD | _S_IWRITE : _S_IREAD);
+}
+
+bool read_fd(int fd, std::string& out, size_t max) {
+  char buf[65536];
+  while (true) {
+    int n = _read(fd, buf, sizeof buf);
+    if (n == 0) return true;
+    if (n < 0) return false;
+    if (out.size() + static_cast<size_t>(n) > max) return errno = EFBIG, false;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+long long read_some(int fd, void* buf, size_t n) {
+  return _read(fd, buf, n > 0x40000000 ? 0x40000000u : static_cast<unsigned>(n));
+}
+
+long long read_at(int fd, void* buf, size_t n, uint64_t at) {
+  HANDLE h = reinterpret_cast<HANDLE>(_get_osfhandle(fd));
+  if (h == INVALID_HANDLE_VALUE) return errno = EBADF, -1;
+  OVERLAPPED ov{};
+  ov.Offset = static_cast<DWORD>(at);
+  ov.OffsetHigh = static_cast<DWORD>(at >> 32);
+  DWORD got = 0;
+  DWORD want = n > 0x40000000 ? 0x40000000 : static_cast<DWORD>(n);
+  if (!ReadFile(h, buf, want, &got, &ov)) {
+    if (GetLastError() == ERROR_HANDLE_EOF) return 0;
+    return set_errno_from(GetLastError());
+  }
+  return got;
+}
+
+bool regular_fd(int fd, uint64_t& size) {
+  HANDLE h = reinterpret_cast<HANDLE>(_get_osfhandle(fd));
+  if (h == INVALID_HANDLE_VALUE || GetFileType(h) != FILE_TYPE_DISK) return false;
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (!GetFileInformationByHandle(h, &info) || (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) return false;
+  size = (static_cast<uint64_t>(info.nFileSizeHigh) << 32) | info.nFileSizeLow;
+  return true;
+}
+
+unsigned mode_of(int) { return 0644; }
+
+bool make_dir(const std::string& path, unsigned) {
+  if (CreateDirectoryW(wide(path).c_str(), nullptr)) return true;
+  set_errno_from(GetLastError());
+  return errno == EEXIST;
+}
+
+bool make_temp_dir(std::string& templ) {
+  size_t x = templ.rfind("XXXXXX");
+  if (x == std::string::npos) return errno = EINVAL, false;
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    unsigned char r[6];
+    if (!sys::random_bytes(r, sizeof r)) {
+      LARGE_INTEGER t;
+      QueryPerformanceCounter(&t);
+      for (int i = 0; i < 6; ++i) r[i] = static_cast<unsigned char>((t.QuadPart >> (i * 5)) ^ (GetCurrentThreadId() >> i));
+    }
+    for (int i = 0; i < 6; ++i) templ[x + i] = kChars[r[i] % 36];
+    if (CreateDirectoryW(wide(templ).c_str(), nullptr)) return true;
+    if (GetLastError() != ERROR_ALREADY_EXISTS) return set_errno_from(GetLastError()), false;
+  }
+  return errno = EEXIST, false;
+}
+
+void remove_dir_files(const std::string& dir, std::initializer_list<const char*> names) {
+  if (kind_of(dir, /*follow=*/false) != Kind::Dir) return;  // never through a junction or link
+  for (const char* name : names) DeleteFileW(wide(dir + "\\" + name).c_str());
+  RemoveDirectoryW(wide(dir).c_str());
+}
+
+bool list_dir(const std::string& dir, const std::function<void(std::string_view)>& fn) {
+  WIN32_FIND_DATAW d;
+  HANDLE h = FindFirstFileW(wide(dir + "\\*").c_str(), &d);
+  if (h == INVALID_HANDLE_VALUE) return GetLastError() == ERROR_FILE_NOT_FOUND;
+  do {
+    std::string name = narrow(d.cFileName);
+    if (name != "." && name != "..") fn(name);
+  } while (FindNextFileW(h, &d));
+  FindClose(h);
+  return true;
+}
+
+void remove_tree(const std::string& path) {
+  bool ok;
+  WIN32_FILE_ATTRIBUTE_DATA a = attributes(path, ok);
+  if (!ok) return;
+  if ((a.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) && !(a.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+    list_dir(path, [&](std::string_view name) { remove_tree(path + "\\" + std::string(name)); });
+    RemoveDirectoryW(wide(path).c_str());
+  } else if (a.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+    RemoveDirectoryW(wide(path).c_str());  // a junction: the link goes, not its target
+  } else {
+    if (a.dwFileAttributes & FILE_ATTRIBUTE_READONLY)
+      SetFileAttributesW(wide(path).c_str(), a.dwFileAttributes & ~FILE_ATTRIBUTE_READONLY);
+    DeleteFileW(wide(path).c_str());
+  }
+}
+
+Link program_link(const std::string& path, const std::string& self, std::string& target) {
+  FileId here, me;
+  if (!file_id(path, here)) return errno == ENOENT ? Link::Missing : Link::Error;
+  if (file_id(self, me) && here.dev == me.dev && here.ino == me.ino) {
+    target = self;
+    return Link::Ours;
+  }
+  return Link::NotLink;
+}
+
+bool link_program(const std::string& self, const std::string& path) {
+  if (CreateHardLinkW(wide(path).c_str(), wide(self).c_str(), nullptr)) return true;
+  if (CopyFileW(wide(self).c_str(), wide(path).c_str(), TRUE)) return true;  // another volume
+  return set_errno_from(GetLastError()), false;
+}
+
+bool remove_file(const std::string& path) {
+  return DeleteFileW(wide(path).c_str()) || (set_errno_from(GetLastError()), false);
+}
+
+bool replace_file(const std::string& from, const std::string& to) {
+  return MoveFileExW(wide(from).c_str(), wide(to).c_str(), MOVEFILE_REPLACE_EXISTING) ||
+         (set_errno_from(GetLastError()), false);
+}
+
+bool make_executable(const std::string&) { return true; }
+
+bool is_terminal(int fd) { return _isatty(fd) != 0; }
+
+std::string program_name(std::string_view name) { return std::string(name) + ".exe"; }
+
+std::string executable_at(const std::string& candidate) {
+  auto runnable = [](const std::string& p) {
+    DWORD a = GetFileAttributesW(wide(p).c_str());
+    return a != INVALID_FILE_ATTRIBUTES && !(a & FILE_ATTRIBUTE_DIRECTORY);
+  };
+  size_t slash = candidate.find_last_of("/\\");
+  bool has_ending = candidate.find('.', slash == std::string::npos ? 0 : slash + 1) != std::string::npos;
+  if (has_ending && runnable(candidate)) return candidate;
+  const char* ext = std::getenv("PATHEXT");
+  std::string_view rest = ext && *ext ? ext : ".COM;.EXE;.BAT;.CMD";
+  while (!rest.empty()) {
+    size_t end = rest.find(';');
+    std::string_view e = rest.substr(0, end);
+    if (!e.empty()) {
+      std::string p = candidate;
+      for (char c : e) p += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      if (runnable(p)) return p;
+    }
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  return {};
+}
+
+std::string self_exe() {
+  std::wstring buf(32768, L'\0');
+  DWORD n = GetModuleFileNameW(nullptr, buf.data(), static_cast<DWORD>(buf.size()));
+  if (n == 0 || n >= buf.size()) return {};
+  buf.resize(n);
+  return narrow(buf);
+}
+
+std::string home_dir() {
+  if (const wchar_t* p = _wgetenv(L"USERPROFILE"); p && *p) return narrow(p);
+  return {};
+}
+
+char path_list_separator() { return ';'; }
+
+bool folder_is_ours(const std::string& dir, bool& missing, std::string& error) {
+  missing = false;
+  PSID owner = nullptr;
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  DWORD rc = GetNamedSecurityInfoW(wide(dir).c_str(), SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner,
+                                   nullptr, nullptr, nullptr, &sd);
+  if (rc == ERROR_FILE_NOT_FOUND || rc == ERROR_PATH_NOT_FOUND) return missing = true, true;
+  if (rc != ERROR_SUCCESS) return true;  // no security information (FAT, a network share): nothing to check
+  bool ours = false;
+  HANDLE token = nullptr;
+  if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+    char buf[256];
+    DWORD n = 0;
+    if (GetTokenInformation(token, TokenUser, buf, sizeof buf, &n))
+      ours = EqualSid(owner, reinterpret_cast<TOKEN_USER*>(buf)->User.Sid);
+    CloseHandle(token);
+  }
+  if (!ours) {
+    // The Administrators group or SYSTEM may own a folder made for the user.
+    ours = IsWellKnownSid(owner, WinBuiltinAdministratorsSid) || IsWellKnownSid(owner, WinLocalSystemSid);
+  }
+  std::string who;
+  if (!ours) {
+    wchar_t* text = nullptr;
+    if (ConvertSidToStringSidW(owner, &text)) {
+      who = narrow(text);
+      LocalFree(text);
+    }
+  }
+  LocalFree(sd);
+  if (!ours) error = dir + " belongs to another user (" + who + "); hvym will not use it";
+  return ours;
+}
+
+}  // namespace hvym::fs

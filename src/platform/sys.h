@@ -1,0 +1,32 @@
+// What hvym asks of the system itself (sys_posix.cpp, sys_win.cpp).
+#pragma once
+#include <cstddef>
+#include <ctime>
+#include <string>
+
+namespace hvym::sys {
+
+// The CPU as Python's platform.machine().lower() names it ("x86_64",
+// "aarch64"; "amd64" on Windows), "" when unknown.
+std::string machine();
+// The system as Python's platform.system().lower(): "linux", "darwin",
+// "windows".
+const char* system_name();
+// Where per-user programs and data live: ~/.local/share on Linux and macOS
+// (the original's choice on both), %USERPROFILE%\AppData\Local on Windows;
+// "" without a home folder.
+std::string local_share_dir();
+// An executable's file name: name, or name.exe on Windows.
+std::string executable_name(const char* name);
+// The program's arguments as UTF-8 (Windows: from the wide command line;
+// elsewhere argv itself). Called once, first thing in main().
+char** program_args(int& argc, char** argv);
+// A batch child's standard output and error carry bytes as they are
+// (Windows: binary mode; its parent adds the line ends once).
+void raw_output();
+// gmtime_r.
+bool utc_time(std::time_t t, std::tm& out);
+// Bytes from the system's random source; false when it failed.
+bool random_bytes(void* buf, size_t n);
+
+}  // namespace hvym::sys

@@ -1,0 +1,67 @@
+// The system (sys.h) on Windows.
+#include "platform/sys.h"
+
+#include <fcntl.h>
+#include <io.h>
+#include <windows.h>
+#include <shellapi.h>
+
+#include <string>
+#include <vector>
+
+#include "platform/fs.h"
+#include "platform/win_text.h"
+
+namespace hvym::sys {
+
+std::string machine() {
+  SYSTEM_INFO info;
+  GetNativeSystemInfo(&info);
+  switch (info.wProcessorArchitecture) {
+    case PROCESSOR_ARCHITECTURE_AMD64: return "amd64";  // Python: platform.machine() == "AMD64"
+    case PROCESSOR_ARCHITECTURE_ARM64: return "arm64";
+    case PROCESSOR_ARCHITECTURE_INTEL: return "x86";
+    default: return {};
+  }
+}
+
+const char* system_name() { return "windows"; }
+
+std::string local_share_dir() {
+  std::string home = fs::home_dir();
+  return home.empty() ? home : home + "\\AppData\\Local";
+}
+
+std::string executable_name(const char* name) { return std::string(name) + ".exe"; }
+
+char** program_args(int& argc, char** argv) {
+  int n = 0;
+  wchar_t** wargv = CommandLineToArgvW(GetCommandLineW(), &n);
+  if (!wargv) return argv;
+  // Lives as long as the process: the strings back every argv pointer.
+  static std::vector<std::string> strings;
+  static std::vector<char*> pointers;
+  strings.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) strings.push_back(narrow(wargv[i]));
+  LocalFree(wargv);
+  for (std::string& s : strings) pointers.push_back(s.data());
+  pointers.push_back(nullptr);
+  argc = n;
+  return pointers.data();
+}
+
+void raw_output() {
+  _setmode(1, _O_BINARY);
+  _setmode(2, _O_BINARY);
+}
+
+bool utc_time(std::time_t t, std::tm& out) { return gmtime_s(&out, &t) == 0; }
+
+bool random_bytes(void* buf, size_t n) {
+  using Gen = BOOLEAN(WINAPI*)(PVOID, ULONG);  // RtlGenRandom (advapi32's SystemFunction036)
+  HMODULE lib = LoadLibraryW(L"advapi32.dll");
+  auto gen = lib ? reinterpret_cast<Gen>(reinterpret_cast<void*>(GetProcAddress(lib, "SystemFunction036"))) : nullptr;
+  return gen && gen(buf, static_cast<ULONG>(n));
+}
+
+}  // namespace hvym::sys
