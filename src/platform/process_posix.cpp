@@ -116,7 +116,16 @@ bool pid_alive(long pid, const char* name) {
 #endif
 }
 
-long spawn_process(const std::vector<std::string>& argv, const SpawnSpec& spec, std::string& error) {
+long spawn_process(const std::vector<std::string>& argv_in, const SpawnSpec& spec, std::string& error) {
+#if defined(__linux__) || defined(__APPLE__)
+  const std::vector<std::string>& argv = argv_in;
+#else
+  // No posix_spawn_file_actions_addchdir_np: a shell changes folder, then
+  // becomes the program.
+  std::vector<std::string> argv = argv_in;
+  if (!spec.cwd.empty())
+    argv.insert(argv.begin(), {"/bin/sh", "-c", "cd -- \"$0\" && exec \"$@\"", spec.cwd});
+#endif
   std::vector<char*> args = c_argv(argv);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -132,10 +141,19 @@ long spawn_process(const std::vector<std::string>& argv, const SpawnSpec& spec, 
   }
   if (spec.err_to_out) posix_spawn_file_actions_adddup2(&fa, 1, 2);
   else if (spec.quiet) posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+#if defined(__linux__) || defined(__APPLE__)
   if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
+#endif
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
+#ifdef POSIX_SPAWN_SETSID
   if (spec.detach) posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+#else
+  if (spec.detach) {  // a process group of its own: no job-control signals from our terminal
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  }
+#endif
   pid_t pid = -1;
   int rc = posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
