@@ -1,0 +1,116 @@
+"""The Windows build under wine: what differs from Linux. hvym.exe is run
+directly (not through wine_hvym.py) where the raw bytes matter."""
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+EXE = os.environ.get("HVYM_EXE", "")
+
+
+def winpath(path):
+    return "Z:" + path.replace("/", "\\")
+
+
+def wine(*args, home, stdin=b"", env=None, timeout=60, exe=None):
+    """hvym.exe under wine with a scratch profile folder; raw bytes back."""
+    e = {"PATH": "/usr/bin:/bin", "HOME": home, "USERPROFILE": winpath(home),
+         "WINEPREFIX": os.environ["WINEPREFIX"], "WINEDEBUG": "-all"}
+    e.update(env or {})
+    p = subprocess.run(["/usr/bin/wine", exe or EXE, *args], input=stdin, capture_output=True,
+                       env=e, timeout=timeout)
+    return p
+
+
+class Windows(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.home = self.tmp.name
+        self.data = os.path.join(self.home, "AppData", "Local", "heavymeta-cli")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def hvym(self, *args, **kw):
+        return wine(*args, home=self.home, **kw)
+
+    def test_line_ends_are_crlf_as_python_text_mode(self):
+        p = self.hvym("check")
+        self.assertEqual((p.returncode, p.stdout), (0, b"ONE-TWO\r\n"))
+        p = self.hvym("installation-stats")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"{\r\n  \"docker_installed\": false,\r\n", p.stdout)
+        self.assertNotIn(b"\n", p.stdout.replace(b"\r\n", b""))
+
+    def test_the_data_folder_is_the_originals_windows_folder(self):
+        self.assertEqual(self.hvym("pintheon-set-port", "4242").returncode, 0)
+        self.assertTrue(os.path.isfile(os.path.join(self.data, "hvym.lmdb", "data.mdb")))
+        self.assertEqual(self.hvym("pintheon-port").stdout, b"4242\r\n")
+        self.assertEqual(self.hvym("pintheon-dapp").stdout, b"pintheon-testnet-linux-amd64\r\n")
+
+    def test_the_originals_db_json_there_is_imported(self):
+        os.makedirs(self.data)
+        with open(os.path.join(self.data, "db.json"), "w") as f:
+            json.dump({"_default": {}, "app_data": {"1": {"data_type": "APP_DATA", "pintheon_port": 9311,
+                                                          "pinggy_tier": ["free", "pro"]}}}, f)
+        self.assertEqual(self.hvym("pintheon-port").stdout, b"9311\r\n")
+        self.assertEqual(self.hvym("pinggy-tier").stdout, b"free\r\n")
+
+    def test_arguments_arrive_as_utf8(self):
+        p = self.hvym("single-float-data", "caf\u00e9 \u2603", "1.5", "0", "2")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, b'{"name": "caf\\u00e9 \\u2603", "default": 1.5, "min": 0.0, "max": 2.0}\r\n')
+
+    def test_batch_runs_setters_as_children_with_raw_output(self):
+        p = self.hvym("batch", "pintheon-set-port 5151", "pintheon-port", "pinggy-set-tier free", "pinggy-tier")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        got = json.loads(p.stdout)
+        self.assertEqual([g["exit"] for g in got], [0, 0, 0, 0], got)
+        self.assertEqual(got[1]["stdout"], "5151\n")  # no \r inside the answers
+        self.assertEqual(got[3]["value"], "free")
+
+    def test_concurrent_setters_lose_nothing(self):
+        keys = [("pintheon-set-port", "7001", "pintheon-port", b"7001\r\n"),
+                ("pinggy-set-tier", "free", "pinggy-tier", b"free\r\n"),
+                ("pinggy-set-token", "tok", "pinggy-token", b"tok\r\n")]
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            codes = list(pool.map(lambda k: self.hvym(k[0], k[1]).returncode, keys))
+        self.assertEqual(codes, [0, 0, 0])
+        for _, _, query, out in keys:
+            self.assertEqual(self.hvym(query).stdout, out)
+
+    def test_install_makes_command_programs(self):
+        bin_dir = os.path.join(self.home, "bin")
+        os.mkdir(bin_dir)
+        p = self.hvym("--install", winpath(bin_dir))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(os.path.isfile(os.path.join(bin_dir, "pintheon-port.exe")))
+        self.hvym("pintheon-set-port", "6060")
+        p = wine(home=self.home, exe=os.path.join(bin_dir, "pintheon-port.exe"))
+        self.assertEqual((p.returncode, p.stdout), (0, b"6060\r\n"), p.stderr)
+        again = self.hvym("--install", winpath(bin_dir))
+        self.assertIn(b"0 linked", again.stdout)
+
+    def test_a_damaged_store_is_an_error_not_a_crash(self):
+        self.hvym("pintheon-set-port", "4242")
+        mdb = os.path.join(self.data, "hvym.lmdb", "data.mdb")
+        with open(mdb, "r+b") as f:  # garbage over the meta pages, size kept
+            f.write(os.urandom(8192))
+        p = self.hvym("pintheon-port")
+        self.assertEqual(p.returncode, 1, p)
+        self.assertIn(b"damaged", p.stderr)
+        with open(mdb, "r+b") as f:
+            f.truncate(100)
+        p = self.hvym("pintheon-port")
+        self.assertEqual(p.returncode, 1, p)
+        self.assertIn(b"truncated", p.stderr)
+
+    def test_no_docker_is_false(self):
+        self.assertEqual(self.hvym("docker-installed").stdout, b"False\r\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
