@@ -212,6 +212,7 @@ constinit const Command pinggy_set_token{
     .params = kTokenParams,
     .needs = kMayPrompt | kOwnWrites,  // opens the store itself (see the top)
     .run = set_token,
+    .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
 constinit const Command pinggy_set_tier{
@@ -222,6 +223,7 @@ constinit const Command pinggy_set_tier{
     .params = kTierParams,
     .needs = kMayPrompt | kOwnWrites,  // opens the store itself (see the top)
     .run = set_tier,
+    .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
 constinit const Command pintheon_set_network{
@@ -233,6 +235,7 @@ constinit const Command pintheon_set_network{
     .params = kNetworkParams,
     .needs = kMayPrompt | kOwnWrites,  // opens the store itself (see the top)
     .run = set_network,
+    .on_cancel = "",  // the original's answer to a closed popup
 };
 
 constinit const Command pintheon_set_port{
@@ -243,6 +246,7 @@ constinit const Command pintheon_set_port{
     .params = kPortParams,
     .needs = kMayPrompt | kOwnWrites,  // opens the store itself (see the top)
     .run = set_port,
+    .on_cancel = "",  // the original's answer to a closed popup
 };
 
 }  // namespace hvym::commands

@@ -61,7 +61,7 @@ int show_words(Call& call, const std::string& words) {
                         .secret_text = true});
   wipe(text);
   if (a.outcome == Outcome::Answered) return kOk;
-  if (a.outcome == Outcome::Cancelled) return failure(call, "cancelled; no account was made.");
+  if (a.outcome == Outcome::Cancelled) return unanswered(call, a);  // nothing was made
   return failure(call, a.error + " (or use --show-mnemonic); no account was made.");
 }
 
@@ -179,8 +179,11 @@ int run_set(Call& call) {
   Vault seen;
   if (!accounts::snapshot(call, seen)) return kFailed;
   const Account* chosen = nullptr;
-  if (int status = accounts::pick(call, seen, call[0], "Choose Account:", chosen); status != kOk) return status;
+  bool closed = false;
+  if (int status = accounts::pick(call, seen, call[0], "Choose Account:", chosen, &closed); status != kOk)
+    return status;
   std::string name = chosen->name;
+  if (closed) return call.out.line(name), kOk;  // as the original: the active account, unchanged
   Write w;
   std::string error;
   if (int status = w.begin(call); status != kOk) return status;
@@ -288,6 +291,7 @@ constinit const Command stellar_new_account{
     .params = kNewParams,
     .needs = kMayPrompt | kOwnWrites,
     .run = run_new,
+    .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
 constinit const Command stellar_new_testnet_account{
@@ -300,6 +304,7 @@ constinit const Command stellar_new_testnet_account{
     .params = kNewParams,
     .needs = kMayPrompt | kOwnWrites | kUsesNetwork,
     .run = run_new_testnet,
+    .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
 constinit const Command stellar_set_account{
@@ -321,6 +326,7 @@ constinit const Command stellar_remove_account{
     .params = kRemoveParams,
     .needs = kMayPrompt | kOwnWrites,
     .run = run_remove,
+    .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
 constinit const Command stellar_list{

@@ -98,6 +98,7 @@ constinit const Command stellar_select_keys{
     .params = kSelectParams,
     .needs = kMayPrompt | kOwnWrites,
     .run = run_select_keys,
+    .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
 constinit const Command stellar_load_shared_pub{
@@ -118,6 +119,7 @@ constinit const Command stellar_select_shared_pub{
     .params = kSharedParams,
     .needs = kMayPrompt | kOwnWrites,
     .run = run_select_shared,
+    .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
 }  // namespace hvym::commands

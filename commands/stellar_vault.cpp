@@ -148,6 +148,7 @@ constinit const Command stellar_update_db_pw{
     .params = kUpdateParams,
     .needs = kMayPrompt | kOwnWrites,
     .run = run_update,
+    .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
 constinit const Command stellar_import_legacy{

@@ -115,7 +115,8 @@ int active(Call& call, const Vault& v, const Account*& out) {
   return out ? kOk : failure(call, "there are no Stellar accounts yet (stellar-new-account makes one).");
 }
 
-int pick(Call& call, const Vault& v, const Value& name, std::string_view message, const Account*& out) {
+int pick(Call& call, const Vault& v, const Value& name, std::string_view message, const Account*& out,
+         bool* closed) {
   const Account* active_one = nullptr;
   if (int status = active(call, v, active_one); status != kOk) return status;
   if (name.given) {
@@ -129,6 +130,11 @@ int pick(Call& call, const Vault& v, const Value& name, std::string_view message
     if (&a != active_one) names.push_back(a.name);
   Answer a = ask(call, {.kind = Ask::Choice, .what = "the account", .message = message,
                         .initial = active_one->name, .choices = names});
+  if (closed && a.outcome == Outcome::Cancelled && !a.on_terminal) {
+    *closed = true;  // the dialog was closed: the active account stays
+    out = active_one;
+    return kOk;  // the caller answers it
+  }
   if (a.outcome != Outcome::Answered) return unanswered(call, a);
   out = v.find(a.text);
   return out ? kOk : failure(call, "no account is named " + py_repr(a.text) + ".");

@@ -48,7 +48,10 @@ int new_passphrase(Call& call, const Value& file, size_t line, std::string_view 
 
 // The account named by `name` when given, else asked as a choice (the
 // active one first). kOk, or the exit status after a message.
-int pick(Call& call, const Vault& v, const Value& name, std::string_view message, const Account*& out);
+// closed: when given, a closed dialog (not a terminal cancel) is no error: it is set,
+// out is the active account and kOk returned (stellar-set-account answers it).
+int pick(Call& call, const Vault& v, const Value& name, std::string_view message, const Account*& out,
+         bool* closed = nullptr);
 
 // One write transaction on the vault.
 class Write {

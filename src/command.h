@@ -69,6 +69,10 @@ struct Command {
   std::span<const Param> params;
   uint32_t needs;
   RunFn run;
+  // What the original printed when its popup was closed, exit 0 (its
+  // callers read that as "no answer"); null: a closed dialog is an error.
+  // A question on the terminal that is cancelled is an error either way.
+  const char* on_cancel = nullptr;
 };
 
 inline constexpr size_t kMaxParams = 16;
@@ -107,6 +111,10 @@ struct Call {
 inline constexpr int kOk = 0;
 inline constexpr int kFailed = 1;
 inline constexpr int kUsage = 2;
+// A dialog closed where the original answered that with exit 0: the answer
+// is printed already, nothing changed. Not kOk, so every caller stops as
+// for a failure; run_command turns it into exit status 0.
+inline constexpr int kClosed = 0x100;
 
 // The table, sorted by name (commands/table.cpp).
 std::span<const Command* const> command_table();

@@ -19,8 +19,10 @@ extern char** environ;
 
 namespace hvym {
 
-int run_command(const Command& cmd, std::string_view prog, std::span<const char* const> args,
-                Sink& out, Sink& err, const RunOptions& options) {
+namespace {
+
+int run_unit(const Command& cmd, std::string_view prog, std::span<const char* const> args, Sink& out,
+             Sink& err, const RunOptions& options) {
   Call call{cmd, prog, out, err, {}};
   Input own_input = options.one_shot ? Input::from_fd(0) : Input::from_text({});
   call.input = options.input ? options.input : &own_input;
@@ -58,6 +60,14 @@ int run_command(const Command& cmd, std::string_view prog, std::span<const char*
   if (write && status == kOk && !session.commit(err)) status = kFailed;
   if (options.one_shot) session.end_for_exit();
   return status;
+}
+
+}  // namespace
+
+int run_command(const Command& cmd, std::string_view prog, std::span<const char* const> args,
+                Sink& out, Sink& err, const RunOptions& options) {
+  int status = run_unit(cmd, prog, args, out, err, options);
+  return status == kClosed ? kOk : status;
 }
 
 namespace {

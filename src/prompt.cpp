@@ -165,7 +165,10 @@ Answer ask(Call& call, const Question& q) {
   }
   Channel c = find_channel();
   switch (c.via) {
-    case Via::Terminal: return prompting::ask_terminal(call.err, q);
+    case Via::Terminal:
+      a = prompting::ask_terminal(call.err, q);
+      a.on_terminal = true;
+      return a;
     case Via::Dialog: a = prompting::ask_dialog(c.dialog, q); break;
     case Via::Nowhere:
       a.error = "cannot ask for " + std::string(q.what) + ": " + c.error + "; give it as an argument";
@@ -184,6 +187,10 @@ Answer ask(Call& call, const Question& q) {
 int ask_on_terminal(const char* dir) { return prompting::answer_on_terminal(dir); }
 
 int unanswered(Call& call, const Answer& a) {
+  if (a.outcome == Outcome::Cancelled && call.cmd.on_cancel && !a.on_terminal) {
+    call.out.write(call.cmd.on_cancel);
+    return kClosed;
+  }
   if (a.outcome == Outcome::Cancelled) return failure(call, "cancelled; nothing changed.");
   return failure(call, a.error + ".");
 }

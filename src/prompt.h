@@ -43,6 +43,7 @@ struct Answer {
   Outcome outcome = Outcome::Refused;
   std::string text;   // Answered: the answer, without a trailing line end
   std::string error;  // Refused: why nothing could be asked, or what failed
+  bool on_terminal = false;  // asked on hvym's own terminal, not in a dialog
 };
 
 // Asks, unless asking is forbidden (--no-input, HVYM_NO_INPUT=1, batch) or
@@ -50,7 +51,9 @@ struct Answer {
 Answer ask(Call& call, const Question& q);
 
 // For an answer that is not Answered: writes "Error: ..." (cancelled,
-// nothing changed; or the reason) and returns 1.
+// nothing changed; or the reason) and returns 1. A closed dialog of a
+// command with an `on_cancel` answer prints that and returns 0 instead,
+// as the original did (nothing changes either way).
 int unanswered(Call& call, const Answer& a);
 
 // Shows text for `seconds` without waiting for anybody (the splash). On a
