@@ -101,7 +101,9 @@ int dispatch(int argc, char** argv) {
   FdSink out(1);
   FdSink err(2);
   std::string_view invoked = argc > 0 && argv[0] ? argv[0] : "hvym";
-  std::string_view base = invoked.substr(invoked.rfind('/') + 1);
+  std::string_view base = invoked.substr(invoked.find_last_of("/\\") + 1);
+  // Windows: C:\bin\pintheon-port.exe is pintheon-port.
+  if (base.size() > 4 && (base.ends_with(".exe") || base.ends_with(".EXE"))) base.remove_suffix(4);
   if (base.empty()) base = "hvym";
 
   // Busybox style: a link named after a command runs it; otherwise the

@@ -17,7 +17,10 @@ def winpath(path):
 
 def wine(*args, home, stdin=b"", env=None, timeout=60, exe=None):
     """hvym.exe under wine with a scratch profile folder; raw bytes back."""
-    e = {"PATH": "/usr/bin:/bin", "HOME": home, "USERPROFILE": winpath(home),
+    # wine takes USERPROFILE from its prefix: each test's data folder is
+    # given as HVYM_HOME (the profile's own folder is checked by diag).
+    e = {"PATH": "/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
+         "HVYM_HOME": winpath(os.path.join(home, "AppData", "Local", "heavymeta-cli")),
          "WINEPREFIX": os.environ["WINEPREFIX"], "WINEDEBUG": "-all"}
     e.update(env or {})
     p = subprocess.run(["/usr/bin/wine", exe or EXE, *args], input=stdin, capture_output=True,
@@ -46,6 +49,13 @@ class Windows(unittest.TestCase):
         self.assertNotIn(b"\n", p.stdout.replace(b"\r\n", b""))
 
     def test_the_data_folder_is_the_originals_windows_folder(self):
+        profile = subprocess.run(["/usr/bin/wine", "cmd", "/c", "echo", "%USERPROFILE%"], capture_output=True,
+                                 env={**os.environ, "WINEDEBUG": "-all"}).stdout.decode().strip()
+        self.assertTrue(profile.startswith("C:\\"), profile)
+        p = self.hvym("check", env={"HVYM_HOME": "", "HVYM_DIAG": "1"})
+        diag = json.loads(p.stderr.decode().strip().splitlines()[0])
+        self.assertEqual(diag["data_dir"], profile + "\\AppData\\Local\\heavymeta-cli")
+        self.assertEqual(diag["system"], "windows")
         self.assertEqual(self.hvym("pintheon-set-port", "4242").returncode, 0)
         self.assertTrue(os.path.isfile(os.path.join(self.data, "hvym.lmdb", "data.mdb")))
         self.assertEqual(self.hvym("pintheon-port").stdout, b"4242\r\n")
@@ -55,7 +65,7 @@ class Windows(unittest.TestCase):
         os.makedirs(self.data)
         with open(os.path.join(self.data, "db.json"), "w") as f:
             json.dump({"_default": {}, "app_data": {"1": {"data_type": "APP_DATA", "pintheon_port": 9311,
-                                                          "pinggy_tier": ["free", "pro"]}}}, f)
+                                                          "pinggy_tiers": ["free", "pro"]}}}, f)
         self.assertEqual(self.hvym("pintheon-port").stdout, b"9311\r\n")
         self.assertEqual(self.hvym("pinggy-tier").stdout, b"free\r\n")
 
