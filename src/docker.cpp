@@ -40,7 +40,7 @@ std::string engine_socket() { return docker_endpoint().socket; }
 bool image_exists(const std::string& image, Sink& err) {
   std::string socket = engine_socket();
   if (!socket.empty()) {
-    HttpAnswer a = http_get_unix(socket, "/images/" + image + "/json", kEngineBoundMs);
+    HttpAnswer a = http_engine(socket, status_probe("/images/" + image + "/json", kEngineBoundMs));
     switch (a.state) {
       case HttpAnswer::Answered: return a.status == 200;
       case HttpAnswer::Absent:

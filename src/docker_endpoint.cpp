@@ -1,12 +1,13 @@
 #include "docker_endpoint.h"
 
 #include <sodium.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdlib>
 
 #include "paths.h"
+#include "platform/fs.h"
+#include "platform/sys.h"
+#include "process.h"
 #include "simdjson.h"
 
 namespace hvym {
@@ -23,7 +24,7 @@ std::string env(const char* name) {
 std::string config_dir() {
   std::string dir = env("DOCKER_CONFIG");
   if (!dir.empty()) return dir;
-  std::string home = env("HOME");
+  std::string home = fs::home_dir();
   return home.empty() ? std::string() : home + "/.docker";
 }
 
@@ -33,11 +34,9 @@ bool read_json(const std::string& path, simdjson::dom::parser& parser, simdjson:
   int fd = open_regular_file(path, error);
   if (fd < 0) return false;
   std::string text;
-  char buf[8192];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0 && text.size() <= kMaxConfigFile) text.append(buf, static_cast<size_t>(n));
-  close(fd);
-  return n == 0 && parser.parse(text).get(root) == simdjson::SUCCESS;
+  bool read = fs::read_fd(fd, text, kMaxConfigFile);
+  close_fd(fd);
+  return read && parser.parse(text).get(root) == simdjson::SUCCESS;
 }
 
 std::string current_context(const std::string& dir, simdjson::dom::parser& parser) {
@@ -64,11 +63,6 @@ std::string context_host(const std::string& dir, const std::string& name, simdjs
   return std::string(host);
 }
 
-bool is_socket(const std::string& path) {
-  struct stat st;
-  return !path.empty() && stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
-}
-
 }  // namespace
 
 DockerEndpoint docker_endpoint() {
@@ -86,6 +80,10 @@ DockerEndpoint docker_endpoint() {
       e.from = "context " + name;
     }
   }
+  if (e.host.empty() && sys::system_name()[0] == 'w') {  // Windows: Docker Desktop's pipe
+    e.host = "npipe:////./pipe/docker_engine";
+    e.from = e.from.empty() ? "default" : e.from + " (not found; the default)";
+  }
   if (e.host.empty()) {
     // The default, then rootless Docker's, then podman's (user, then system).
     std::string run = env("XDG_RUNTIME_DIR");
@@ -93,7 +91,7 @@ DockerEndpoint docker_endpoint() {
                                 run.empty() ? "" : run + "/podman/podman.sock", "/run/podman/podman.sock"};
     e.socket = candidates[0];
     for (const std::string& c : candidates)
-      if (is_socket(c)) {
+      if (fs::is_socket(c)) {
         e.socket = c;
         break;
       }
@@ -103,6 +101,11 @@ DockerEndpoint docker_endpoint() {
     return e;
   }
   if (e.host.compare(0, 7, "unix://") == 0) e.socket = e.host.substr(7);
+  if (e.host.compare(0, 8, "npipe://") == 0) {  // npipe:////./pipe/NAME is \\.\pipe\NAME
+    e.socket = e.host.substr(8);
+    for (char& c : e.socket)
+      if (c == '/') c = '\\';
+  }
   return e;
 }
 

@@ -10,7 +10,7 @@ namespace hvym {
 
 struct DockerEndpoint {
   std::string host;    // as configured: "unix:///run/docker.sock", "tcp://...", "ssh://..."
-  std::string socket;  // the unix socket's path; empty for another transport
+  std::string socket;  // the unix socket's path or the named pipe (\\.\pipe\NAME); empty for another transport
   std::string from;    // where it came from, for messages: "DOCKER_HOST", "context NAME", "default"
 };
 

@@ -32,7 +32,7 @@ bool Engine::locate(std::string& error) {
   socket_ = e.socket;
   if (socket_.empty()) {
     error = "the Docker endpoint " + e.host + " (" + e.from +
-            ") is not a unix socket; hvym talks to the engine on its unix socket";
+            ") is not a unix socket or named pipe; hvym talks to the engine on one of those";
     return false;
   }
   return true;
@@ -45,7 +45,7 @@ EngineReply Engine::call(std::string_view method, std::string_view path, std::st
   req.path = path;
   req.body = body;
   req.timeout_ms = timeout_ms;
-  HttpAnswer a = http_unix(socket_, req);
+  HttpAnswer a = http_engine(socket_, req);
   EngineReply r;
   if (a.state != HttpAnswer::Answered) {
     r.message = a.state == HttpAnswer::Absent || a.state == HttpAnswer::Refused
@@ -142,7 +142,7 @@ EngineReply Engine::pull(const std::string& image_ref, Progress& progress) {
     }
     return true;
   };
-  HttpAnswer a = http_unix(socket_, req);
+  HttpAnswer a = http_engine(socket_, req);
   on_line(pending);
   progress.done();
   EngineReply r;

@@ -1,30 +1,12 @@
 #include "http.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 
+#include "platform/net.h"
 #include "process.h"
 
 namespace hvym {
 namespace {
-
-bool wait_for(int fd, short events, long long deadline) {
-  while (true) {
-    long long left = deadline - now_ms();
-    if (left <= 0) return false;
-    pollfd p{fd, events, 0};
-    int n = poll(&p, 1, static_cast<int>(left));
-    if (n > 0) return true;
-    if (n < 0 && errno != EINTR) return false;
-  }
-}
 
 HttpAnswer fail(HttpAnswer::State s, std::string detail) {
   HttpAnswer a;
@@ -36,18 +18,13 @@ HttpAnswer fail(HttpAnswer::State s, std::string detail) {
 // Reads what the peer sends, within deadlines; buffers what is not consumed.
 class Reader {
  public:
-  Reader(int fd, long long deadline, int idle_ms, long long hard_deadline)
-      : fd_(fd), deadline_(std::min(deadline, hard_deadline)), idle_ms_(idle_ms), hard_(hard_deadline) {}
+  Reader(net::Stream& stream, long long deadline, int idle_ms, long long hard_deadline)
+      : stream_(stream), deadline_(std::min(deadline, hard_deadline)), idle_ms_(idle_ms), hard_(hard_deadline) {}
   // More bytes into buf_; false at end of stream or when the wait ran out.
   bool fill() {
-    if (!wait_for(fd_, POLLIN, deadline_)) {
-      timed_out_ = true;
-      return false;
-    }
     char tmp[16384];
-    ssize_t n;
-    do n = recv(fd_, tmp, sizeof tmp, 0);
-    while (n < 0 && (errno == EINTR || errno == EAGAIN) && wait_for(fd_, POLLIN, deadline_));
+    long long n = stream_.receive(tmp, sizeof tmp, deadline_);
+    if (n == -2) timed_out_ = true;
     if (n <= 0) return false;
     buf_.append(tmp, static_cast<size_t>(n));
     return true;
@@ -92,7 +69,7 @@ class Reader {
     if (idle_) deadline_ = std::min(now_ms() + idle_ms_, hard_);
     return fill();
   }
-  int fd_;
+  net::Stream& stream_;
   long long deadline_;
   int idle_ms_;
   long long hard_;  // the end of the whole exchange
@@ -108,21 +85,22 @@ bool iprefix(std::string_view s, std::string_view lower_prefix) {
   return true;
 }
 
-HttpAnswer exchange(int fd, const sockaddr* addr, socklen_t len, std::string_view host,
-                    const HttpRequest& req) {
-  long long deadline = now_ms() + req.timeout_ms;
-  if (connect(fd, addr, len) != 0) {
-    if (errno == ENOENT) return fail(HttpAnswer::Absent, "no socket");
-    if (errno == ECONNREFUSED) return fail(HttpAnswer::Refused, "connection refused");
-    if (errno == EACCES || errno == EPERM) return fail(HttpAnswer::Denied, "permission denied");
-    if (errno != EINPROGRESS && errno != EAGAIN) return fail(HttpAnswer::Failed, std::strerror(errno));
-    if (!wait_for(fd, POLLOUT, deadline)) return fail(HttpAnswer::TimedOut, "no connection in time");
-    int err = 0;
-    socklen_t elen = sizeof err;
-    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
-    if (err == ECONNREFUSED) return fail(HttpAnswer::Refused, "connection refused");
-    if (err) return fail(HttpAnswer::Failed, std::strerror(err));
+HttpAnswer::State state_of(net::Result r) {
+  switch (r) {
+    case net::Result::Ok: return HttpAnswer::Answered;
+    case net::Result::Absent: return HttpAnswer::Absent;
+    case net::Result::Refused: return HttpAnswer::Refused;
+    case net::Result::Denied: return HttpAnswer::Denied;
+    case net::Result::TimedOut: return HttpAnswer::TimedOut;
+    case net::Result::Failed: break;
   }
+  return HttpAnswer::Failed;
+}
+
+// One request on a connected stream, its answer read within the deadlines.
+HttpAnswer exchange(net::Stream& stream, net::Result connected, std::string detail, long long deadline,
+                    std::string_view host, const HttpRequest& req) {
+  if (connected != net::Result::Ok) return fail(state_of(connected), std::move(detail));
   std::string msg;
   msg.append(req.method).append(" ").append(req.path).append(" HTTP/1.1\r\nHost: ").append(host);
   msg.append("\r\nUser-Agent: hvym\r\nAccept: */*\r\nConnection: close\r\n");
@@ -131,17 +109,11 @@ HttpAnswer exchange(int fd, const sockaddr* addr, socklen_t len, std::string_vie
     msg.append("Content-Length: ").append(std::to_string(req.body.size())).append("\r\n");
   }
   msg.append("\r\n").append(req.body);
-  size_t sent = 0;
-  while (sent < msg.size()) {
-    if (!wait_for(fd, POLLOUT, deadline)) return fail(HttpAnswer::TimedOut, "no answer in time");
-    ssize_t n = send(fd, msg.data() + sent, msg.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n < 0) return fail(HttpAnswer::Failed, std::strerror(errno));
-    sent += static_cast<size_t>(n);
-  }
+  net::Result why;
+  if (!stream.send_all(msg, deadline, why, detail)) return fail(state_of(why), std::move(detail));
 
   long long hard = now_ms() + (req.total_ms > 0 ? req.total_ms : 2LL * req.timeout_ms);
-  Reader in(fd, deadline, req.idle_ms ? req.idle_ms : req.timeout_ms, hard);
+  Reader in(stream, deadline, req.idle_ms ? req.idle_ms : req.timeout_ms, hard);
   std::string line;
   if (!in.line(line))
     return in.timed_out() ? fail(HttpAnswer::TimedOut, "no answer in time")
@@ -194,13 +166,6 @@ HttpAnswer exchange(int fd, const sockaddr* addr, socklen_t len, std::string_vie
   return a;
 }
 
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) close(fd);
-  }
-};
-
 }  // namespace
 
 std::string url_encode(std::string_view s) {
@@ -219,24 +184,27 @@ std::string url_encode(std::string_view s) {
 }
 
 HttpAnswer http_unix(const std::string& socket_path, const HttpRequest& request) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (socket_path.size() >= sizeof addr.sun_path) return fail(HttpAnswer::Failed, "socket path too long");
-  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
-  Fd s{socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
-  if (s.fd < 0) return fail(HttpAnswer::Failed, std::strerror(errno));
-  return exchange(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr, "docker", request);
+  long long deadline = now_ms() + request.timeout_ms;
+  net::Stream s;
+  std::string detail;
+  net::Result r = s.connect_unix(socket_path, deadline, detail);
+  return exchange(s, r, std::move(detail), deadline, "docker", request);
+}
+
+HttpAnswer http_pipe(const std::string& pipe_name, const HttpRequest& request) {
+  long long deadline = now_ms() + request.timeout_ms;
+  net::Stream s;
+  std::string detail;
+  net::Result r = s.connect_pipe(pipe_name, deadline, detail);
+  return exchange(s, r, std::move(detail), deadline, "docker", request);
 }
 
 HttpAnswer http_loopback(uint16_t port, const HttpRequest& request) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  Fd s{socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
-  if (s.fd < 0) return fail(HttpAnswer::Failed, std::strerror(errno));
-  std::string host = "127.0.0.1:" + std::to_string(port);
-  return exchange(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr, host, request);
+  long long deadline = now_ms() + request.timeout_ms;
+  net::Stream s;
+  std::string detail;
+  net::Result r = s.connect_loopback(port, deadline, detail);
+  return exchange(s, r, std::move(detail), deadline, "127.0.0.1:" + std::to_string(port), request);
 }
 
 }  // namespace hvym

@@ -32,6 +32,8 @@ struct HttpAnswer {
 
 HttpAnswer http_unix(const std::string& socket_path, const HttpRequest& request);
 HttpAnswer http_loopback(uint16_t port, const HttpRequest& request);
+// Over a Windows named pipe (\\.\pipe\NAME: Docker Desktop's engine).
+HttpAnswer http_pipe(const std::string& pipe_name, const HttpRequest& request);
 
 // A GET that wants only the status line, within timeout_ms (the probes).
 inline HttpRequest status_probe(std::string_view path, int timeout_ms) {
@@ -46,6 +48,12 @@ inline HttpAnswer http_get_unix(const std::string& socket_path, std::string_view
 }
 inline HttpAnswer http_get_loopback(uint16_t port, std::string_view path, int timeout_ms) {
   return http_loopback(port, status_probe(path, timeout_ms));
+}
+
+// The Docker Engine API where DockerEndpoint::socket says: a named pipe
+// (\\.\pipe\NAME) or a unix socket.
+inline HttpAnswer http_engine(const std::string& where, const HttpRequest& request) {
+  return where.rfind("\\\\.\\pipe\\", 0) == 0 ? http_pipe(where, request) : http_unix(where, request);
 }
 
 // Percent-encodes a query value.

@@ -1,15 +1,13 @@
 #include "prompt.h"
 
-#include <poll.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
 #include "args.h"
+#include "platform/fs.h"
+#include "platform/term.h"
 #include "paths.h"
 #include "process.h"
 #include "prompt_impl.h"
@@ -51,9 +49,9 @@ std::string check_answer(const Question& q, const std::string& text) {
     return py_repr(text) + " is not one of " + listed;
   }
   if (q.kind == Ask::File) {
-    struct stat st;
-    if (text.empty() || stat(text.c_str(), &st) != 0) return "no such file: " + text;
-    if (!S_ISREG(st.st_mode)) return "not a file: " + text;
+    fs::Kind kind = text.empty() ? fs::Kind::Missing : fs::kind_of(text);
+    if (kind == fs::Kind::Missing) return "no such file: " + text;
+    if (kind != fs::Kind::File) return "not a file: " + text;
     if (q.patterns.empty()) return "";
     std::string listed;
     for (std::string_view p : q.patterns) {
@@ -66,25 +64,18 @@ std::string check_answer(const Question& q, const std::string& text) {
 }
 
 void wait_busy(unsigned seconds, bool (*still)(void*), void* ctx) {
-  struct stat st;
-  bool watch = fstat(0, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+  bool watch = term::input_is_pipe();
   long long end = seconds ? now_ms() + static_cast<long long>(seconds) * 1000 : 0;
-  char buf[4096];
   while (still(ctx)) {
     long long left = end ? end - now_ms() : 100;
     if (left <= 0) return;
     int wait = static_cast<int>(std::min(left, 100LL));
     if (!watch) {
-      poll(nullptr, 0, wait);
+      term::pause_ms(wait);
       continue;
     }
-    pollfd pfd{0, POLLIN, 0};
-    int n = poll(&pfd, 1, wait);
-    if (n < 0 && errno != EINTR) return;
-    if (n > 0) {
-      ssize_t got = read(0, buf, sizeof buf);  // what the caller sends is not used
-      if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) return;
-    }
+    int n = term::drain_input(wait);  // what the caller sends is not used
+    if (n == 0 || n == -1) return;
   }
 }
 
@@ -110,10 +101,10 @@ bool set(const char* name) {
 // Where a question goes, decided when one is asked (never at startup).
 Channel find_channel() {
   Channel c;
-  if (isatty(0) && isatty(2)) return c.via = Via::Terminal, c;
+  if (fs::is_terminal(0) && fs::is_terminal(2)) return c.via = Via::Terminal, c;
   if (const char* custom = std::getenv("HVYM_DIALOG"); custom && *custom) {
-    std::string path = std::strchr(custom, '/') ? custom : find_in_path(custom);
-    if (path.empty() || access(path.c_str(), X_OK) != 0) {
+    std::string path = std::strpbrk(custom, "/\\") ? custom : find_in_path(custom);
+    if (path.empty() || !can_execute(path)) {
       c.error = std::string("HVYM_DIALOG names ") + custom + ", which is not an executable program";
       return c;
     }
@@ -122,7 +113,7 @@ Channel find_channel() {
     return c;
   }
 #ifdef __APPLE__
-  if (access("/usr/bin/osascript", X_OK) == 0) {
+  if (can_execute("/usr/bin/osascript")) {
     c.via = Via::Dialog;
     c.dialog = {Dialog::Osascript, "/usr/bin/osascript"};
     return c;

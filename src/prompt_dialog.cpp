@@ -2,15 +2,11 @@
 // for each program, the text shown or edited on its standard input where
 // the program allows it (never a secret in an argument), its answer on its
 // standard output, exit 0 answered, 1 cancelled.
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <csignal>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "platform/fs.h"
 #include "process.h"
 #include "prompt_impl.h"
 
@@ -124,7 +120,8 @@ void kdialog_args(const Question& q, Args& a, std::string& input) {
       }
       break;
     case Ask::File: {
-      const char* home = std::getenv("HOME");
+      std::string home_dir = fs::home_dir();
+      const char* home = home_dir.empty() ? nullptr : home_dir.c_str();
       std::string filter;
       for (std::string_view p : q.patterns) filter += (filter.empty() ? "" : " ") + s(p);
       if (!filter.empty()) filter += "|" + s(q.filter_name.empty() ? "Files" : q.filter_name);
@@ -301,15 +298,15 @@ int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sin
       break;
   }
   int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return err.line("Error: cannot make a pipe for the dialog program."), 1;
+  if (!make_pipe(p)) return err.line("Error: cannot make a pipe for the dialog program."), 1;
   SpawnSpec spec;
   spec.quiet = true;
   spec.in = p[0];
   std::string error;
   long pid = spawn_process(a, spec, error);
-  close(p[0]);
+  close_fd(p[0]);
   if (pid < 0) {
-    close(p[1]);
+    close_fd(p[1]);
     err.line("Error: cannot run the dialog program " + d.name() + ": " + error + ".");
     return 1;
   }
@@ -320,22 +317,15 @@ int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sin
   } w{pid};
   auto still = [](void* ctx) {
     auto& w = *static_cast<Watch*>(ctx);
-    int st;
-    if (waitpid(static_cast<pid_t>(w.pid), &st, WNOHANG) == w.pid) {
-      w.gone = true;
-      w.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-      return false;
-    }
+    if (process_ended(w.pid, w.status)) return w.gone = true, false;
     return true;
   };
   wait_busy(seconds, still, &w);
-  close(p[1]);
-  if (w.gone) {
-    if (w.status == 0) return 0;
-    err.line("Error: the loading message was closed before the end.");
-    return 1;
-  }
-  if (!fed) kill(static_cast<pid_t>(pid), SIGTERM);
+  close_fd(p[1]);
+  // Closed before the end: the original's loading window answered that with
+  // exit 0 and nothing printed, like one that ran its course.
+  if (w.gone) return 0;
+  if (!fed) terminate_process(pid);
   wait_process(pid);
   return 0;
 }

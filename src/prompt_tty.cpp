@@ -2,78 +2,31 @@
 // standard input a byte at a time (nothing typed ahead is swallowed).
 // Ctrl-C or Ctrl-D cancels; a secret is read with echo off, and the
 // terminal is put back however the read ends.
-#include <poll.h>
-#include <signal.h>
-#include <termios.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdlib>
 #include <string>
 
+#include "platform/fs.h"
+#include "platform/term.h"
 #include "process.h"
 #include "prompt_impl.h"
 
 namespace hvym::prompting {
 namespace {
 
-volatile sig_atomic_t interrupted = 0;
-void on_interrupt(int) { interrupted = 1; }
+using term::InterruptScope;
+using term::NoEcho;
 
 enum class Got { Line, End, Interrupted };
-
-// Catches Ctrl-C while it lives, so a read returns instead of hvym dying
-// with the terminal's echo off.
-class InterruptScope {
- public:
-  InterruptScope() {
-    interrupted = 0;
-    struct sigaction sa {};
-    sa.sa_handler = on_interrupt;  // no SA_RESTART: read() returns EINTR
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_);
-  }
-  ~InterruptScope() { sigaction(SIGINT, &old_, nullptr); }
-  InterruptScope(const InterruptScope&) = delete;
-  InterruptScope& operator=(const InterruptScope&) = delete;
-
- private:
-  struct sigaction old_ {};
-};
-
-// Turns echo off while it lives.
-class NoEcho {
- public:
-  NoEcho() {
-    if (tcgetattr(0, &saved_) != 0) return;
-    termios t = saved_;
-    t.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHOE | ECHOK | ECHONL);
-    on_ = tcsetattr(0, TCSANOW, &t) == 0;
-  }
-  ~NoEcho() {
-    if (on_) tcsetattr(0, TCSANOW, &saved_);
-  }
-  NoEcho(const NoEcho&) = delete;
-  NoEcho& operator=(const NoEcho&) = delete;
-
- private:
-  termios saved_{};
-  bool on_ = false;
-};
 
 Got read_line(std::string& line) {
   line.clear();
   while (true) {
     // Ctrl-C may come before read() starts: look at the flag between short
     // waits instead of trusting read() to be interrupted.
-    if (interrupted) return Got::Interrupted;
-    pollfd pfd{0, POLLIN, 0};
-    int ready = poll(&pfd, 1, 100);
-    if (ready < 0 && errno != EINTR) return line.empty() ? Got::End : Got::Line;
-    if (ready <= 0) continue;
+    if (term::interrupted()) return Got::Interrupted;
     char c;
-    ssize_t n = read(0, &c, 1);
-    if (n < 0 && errno == EINTR) continue;
+    int n = term::read_byte(c, 100);
+    if (n == -2) continue;
     if (n <= 0) return line.empty() ? Got::End : Got::Line;
     if (c == '\n') break;
     line += c;
@@ -85,12 +38,16 @@ Got read_line(std::string& line) {
 
 // Writes the prompt, then reads one line.
 Got prompt_line(Sink& err, std::string_view prompt, std::string& line, bool hidden = false) {
-  err.write(prompt);
-  err.flush();
-  if (!hidden) return read_line(line);
+  if (!hidden) {
+    err.write(prompt);
+    err.flush();
+    return read_line(line);
+  }
   Got got;
   {
-    NoEcho quiet;
+    NoEcho quiet;  // before the prompt: what is typed after seeing it is never echoed
+    err.write(prompt);
+    err.flush();
     got = read_line(line);
   }
   err.put('\n');  // the Enter that was not echoed
@@ -114,8 +71,8 @@ std::string lower(std::string s) {
 
 // "~/x" as the shell would expand it.
 std::string expand_home(const std::string& path) {
-  const char* home = std::getenv("HOME");
-  if (home && (path == "~" || path.rfind("~/", 0) == 0)) return home + path.substr(1);
+  std::string home = fs::home_dir();
+  if (!home.empty() && (path == "~" || path.rfind("~/", 0) == 0)) return home + path.substr(1);
   return path;
 }
 
@@ -235,7 +192,7 @@ int busy_terminal(Sink& err, std::string_view message, unsigned seconds) {
   } ctx{err, message, 0};
   auto still = [](void* p) {
     auto& c = *static_cast<Ctx*>(p);
-    if (interrupted) return false;
+    if (term::interrupted()) return false;
     c.err.write("\r");
     c.err.put(kSpin[c.turn++ % 4]);
     c.err.put(' ');
@@ -246,7 +203,7 @@ int busy_terminal(Sink& err, std::string_view message, unsigned seconds) {
   wait_busy(seconds, still, &ctx);
   err.write("\r\x1b[K");
   err.flush();
-  return interrupted ? 1 : 0;
+  return term::interrupted() ? 1 : 0;
 }
 
 }  // namespace hvym::prompting

@@ -68,6 +68,8 @@ bool remove_file(const std::string& path);
 bool replace_file(const std::string& from, const std::string& to);
 // Permission to run it: 0755 on POSIX; nothing to do on Windows.
 bool make_executable(const std::string& path);
+// Whether path is a unix socket (Windows: any AF_UNIX socket file there).
+bool is_socket(const std::string& path);
 // isatty(3).
 bool is_terminal(int fd);
 // The name a program link gets for command `name` (name.exe on Windows).

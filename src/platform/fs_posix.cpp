@@ -141,6 +141,11 @@ bool replace_file(const std::string& from, const std::string& to) {
 
 bool make_executable(const std::string& path) { return chmod(path.c_str(), 0755) == 0; }
 
+bool is_socket(const std::string& path) {
+  struct stat st;
+  return !path.empty() && stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 bool is_terminal(int fd) { return isatty(fd) == 1; }
 
 std::string program_name(std::string_view name) { return std::string(name); }

@@ -203,6 +203,10 @@ bool replace_file(const std::string& from, const std::string& to) {
 
 bool make_executable(const std::string&) { return true; }
 
+bool is_socket(const std::string& path) {
+  return !path.empty() && GetFileAttributesW(wide(path).c_str()) != INVALID_FILE_ATTRIBUTES;
+}
+
 bool is_terminal(int fd) { return _isatty(fd) != 0; }
 
 std::string program_name(std::string_view name) { return std::string(name) + ".exe"; }
