@@ -174,7 +174,7 @@ bool Store::create(const std::string& data_dir,
     ok = fresh.open_env(tmp, true, /*fresh=*/true, error, nullptr) && fill(fresh, error) &&
          fresh.commit(error);
   }
-  if (ok && rename(tmp.c_str(), path_in(data_dir).c_str()) != 0) {
+  if (ok && !fs::move_dir(tmp, path_in(data_dir))) {
     // Another process created it first (rename will not replace a non-empty
     // directory): theirs stands, ours goes.
     ok = errno == ENOTEMPTY || errno == EEXIST || Store::exists(data_dir);

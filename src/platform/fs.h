@@ -66,6 +66,9 @@ bool link_program(const std::string& self, const std::string& path);
 bool remove_file(const std::string& path);
 // rename(2) of a file, replacing `to` when it exists (Windows too).
 bool replace_file(const std::string& from, const std::string& to);
+// Renames a folder into place; fails (errno EEXIST or ENOTEMPTY) when `to`
+// exists, never replacing it.
+bool move_dir(const std::string& from, const std::string& to);
 // Permission to run it: 0755 on POSIX; nothing to do on Windows.
 bool make_executable(const std::string& path);
 // Whether path is a unix socket (Windows: any AF_UNIX socket file there).

@@ -139,6 +139,10 @@ bool replace_file(const std::string& from, const std::string& to) {
   return rename(from.c_str(), to.c_str()) == 0;
 }
 
+bool move_dir(const std::string& from, const std::string& to) {
+  return rename(from.c_str(), to.c_str()) == 0;
+}
+
 bool make_executable(const std::string& path) { return chmod(path.c_str(), 0755) == 0; }
 
 bool is_socket(const std::string& path) {

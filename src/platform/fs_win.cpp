@@ -201,6 +201,10 @@ bool replace_file(const std::string& from, const std::string& to) {
          (set_errno_from(GetLastError()), false);
 }
 
+bool move_dir(const std::string& from, const std::string& to) {
+  return MoveFileExW(wide(from).c_str(), wide(to).c_str(), 0) || (set_errno_from(GetLastError()), false);
+}
+
 bool make_executable(const std::string&) { return true; }
 
 bool is_socket(const std::string& path) {

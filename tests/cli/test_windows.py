@@ -118,6 +118,25 @@ class Windows(unittest.TestCase):
         self.assertEqual(p.returncode, 1, p)
         self.assertIn(b"truncated", p.stderr)
 
+    def test_the_engine_on_a_named_pipe(self):
+        engine = os.path.join(os.path.dirname(EXE), "tests", "tools", "npipe-engine.exe")
+        name = "hvym-test-%d" % os.getpid()
+        env = {**os.environ, "WINEDEBUG": "-all"}
+        with subprocess.Popen(["/usr/bin/wine", engine, name], stdout=subprocess.PIPE, env=env) as p:
+            try:
+                self.assertEqual(p.stdout.readline().strip(), b"ready")
+                host = {"DOCKER_HOST": "npipe:////./pipe/" + name}
+                self.assertEqual(self.hvym("pintheon-image-exists", env=host).stdout, b"True\r\n")
+                absent = {"DOCKER_HOST": "npipe:////./pipe/" + name + "-absent"}
+                self.assertEqual(self.hvym("pintheon-image-exists", env=absent).stdout, b"False\r\n")
+            finally:
+                p.kill()
+
+    def test_serve_says_it_is_not_there_yet(self):
+        p = self.hvym("serve")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"not available on Windows yet", p.stderr)
+
     def test_no_docker_is_false(self):
         self.assertEqual(self.hvym("docker-installed").stdout, b"False\r\n")
 
