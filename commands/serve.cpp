@@ -29,6 +29,17 @@
 namespace hvym::commands {
 namespace {
 
+// A unix stream socket not inherited by children (macOS has no SOCK_CLOEXEC).
+int unix_socket() {
+#ifdef SOCK_CLOEXEC
+  return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+#else
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return fd;
+#endif
+}
+
 constexpr size_t kMaxLine = 1 << 20;
 constexpr int kMaxClients = 64;            // connections served at once; more are turned away
 constexpr int kSendTimeoutS = 10;          // a client that reads no answers is dropped
@@ -65,7 +76,7 @@ bool fill_address(const std::string& path, sockaddr_un& a) {
 
 // Something answers on path.
 bool live(const sockaddr_un& a) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = unix_socket();
   if (fd < 0) return false;
   bool ok = connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
   close(fd);
@@ -208,7 +219,7 @@ int run_serve(Call& call) {
     if (live(addr)) return failure(call, "a server already answers on " + path + ".");
     unlink(path.c_str());  // a stale socket from a server that died
   }
-  int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int listener = unix_socket();
   if (listener < 0) return failure(call, std::string("cannot make a socket: ") + std::strerror(errno));
   mode_t old_mask = umask(077);  // the socket is born 0600
   int bound = bind(listener, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
@@ -221,7 +232,7 @@ int run_serve(Call& call) {
   chmod(path.c_str(), 0600);
 
   Server server;
-  if (pipe2(g_signal_pipe, O_CLOEXEC) != 0 || pipe2(server.stop_pipe, O_CLOEXEC) != 0)
+  if (!make_pipe(g_signal_pipe) || !make_pipe(server.stop_pipe))
     return failure(call, "cannot make a pipe");
   batch::enter_shared_mode();
   struct sigaction sa {};
@@ -246,7 +257,12 @@ int run_serve(Call& call) {
       next_reader_check = now_ms() + kReaderCheckMs;
     }
     if (ready <= 0 || !pfd[0].revents) continue;
+#ifdef __linux__
     int fd = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+#else
+    int fd = accept(listener, nullptr, nullptr);  // no accept4: marked right after
+    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+#endif
     if (fd < 0) continue;
     if (server.active >= kMaxClients) {
       answer_error(fd, "too many clients (" + std::to_string(kMaxClients) + "); try again", 0, false);
