@@ -288,6 +288,16 @@ class DialogProtocol(Home):
             r = self.ask(*args, exit=1)
             self.assertEqual((r.code, r.out, r.err), (0, out, b""), args)
 
+    def test_a_loading_message_closed_early_is_no_error(self):
+        # The original's loading window, closed before its time, exited 0
+        # having printed nothing.
+        closer = os.path.join(self.home, "closer")
+        with open(closer, "w") as f:
+            f.write("#!/bin/sh\nexit 1\n")  # the window closed at once
+        os.chmod(closer, 0o755)
+        r = self.hvym("custom-loading-msg", "Exporting", "--seconds", "3", env={"HVYM_DIALOG": closer})
+        self.assertEqual((r.code, r.out, r.err), (0, b"", b""))
+
     def test_stellar_popups_answer_a_cancel_as_the_original(self):
         pw = os.path.join(self.home, "pw")
         with open(pw, "w") as f:
