@@ -4,9 +4,11 @@ import concurrent.futures
 import gzip
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 EXE = os.environ.get("HVYM_EXE", "")
@@ -156,10 +158,67 @@ class Windows(unittest.TestCase):
             finally:
                 p.kill()
 
-    def test_serve_says_it_is_not_there_yet(self):
-        p = self.hvym("serve")
-        self.assertEqual(p.returncode, 1)
-        self.assertIn(b"not available on Windows yet", p.stderr)
+    def serve(self, name, *extra):
+        """hvym.exe serve on \\\\.\\pipe\\NAME, once it listens."""
+        e = {"PATH": "/usr/bin:/bin", "HOME": self.home, "LANG": "C.UTF-8", "WINEDEBUG": "-all",
+             "HVYM_HOME": winpath(self.data), "WINEPREFIX": os.environ["WINEPREFIX"]}
+        p = subprocess.Popen(["/usr/bin/wine", EXE, "serve", "--socket", name, *extra],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+        self.assertIn(b"listening on \\\\.\\pipe\\" + name.encode(), p.stderr.readline())
+        return p
+
+    def client(self, name, lines, *extra):
+        """tests/tools/pipe-client.exe: each line sent, its answer read."""
+        tool = os.path.join(os.path.dirname(EXE), "tests", "tools", "pipe-client.exe")
+        text = "".join(line + "\n" for line in lines).encode()
+        p = subprocess.run(["/usr/bin/wine", tool, name, *extra], input=text, capture_output=True, timeout=120,
+                           env={**os.environ, "WINEDEBUG": "-all"})
+        return p.returncode, [json.loads(line) for line in p.stdout.decode().splitlines()], p.stderr
+
+    def test_serve_on_a_named_pipe(self):
+        name = "hvym-serve-%d" % os.getpid()
+        server = self.serve(name)
+        try:
+            rc, answers, err = self.client(name, ['["check"]', '{"cmd": "pintheon-port"}', '[bad',
+                                                  '["pintheon-set-port", "4567"]', '["pintheon-port"]'])
+            self.assertEqual(rc, 0, err)
+            self.assertEqual([a[0]["value"] for a in answers[:2]], ["ONE-TWO", 9998])
+            self.assertEqual((answers[2]["offset"], answers[2]["error"][:17]), (1, "malformed request"))
+            self.assertEqual((answers[3][0]["exit"], answers[4][0]["value"]), (0, 4567))
+            # One server per name: a second is refused, the first goes on.
+            second = self.hvym("serve", "--socket", name, env={"HVYM_HOME": winpath(self.data)})
+            self.assertEqual(second.returncode, 1)
+            self.assertIn(b"already answers", second.stderr)
+            # Clients at once, each answered in its own order.
+            with concurrent.futures.ThreadPoolExecutor(6) as pool:
+                runs = list(pool.map(lambda i: self.client(name, ['["pintheon-port"]', '["check"]'] * 25), range(6)))
+            for rc, answers, err in runs:
+                self.assertEqual((rc, len(answers)), (0, 50), err)
+                self.assertEqual({a[0]["value"] for a in answers}, {4567, "ONE-TWO"})
+            # Ctrl-C (wine turns SIGINT into the console's control event)
+            # stops it at once, a client still connected.
+            tool = os.path.join(os.path.dirname(EXE), "tests", "tools", "pipe-client.exe")
+            with subprocess.Popen(["/usr/bin/wine", tool, name, "--hold", "30000"], stdin=subprocess.DEVNULL,
+                                  env={**os.environ, "WINEDEBUG": "-all"}) as holder:
+                time.sleep(2)
+                server.send_signal(signal.SIGINT)
+                start = time.monotonic()
+                self.assertEqual(server.wait(timeout=10), 0)
+                self.assertLess(time.monotonic() - start, 4)
+                holder.kill()
+            self.assertIn(b"stopped", server.stderr.read())
+            # The name is free again.
+            again = self.serve(name, "--idle-exit", "1")
+            self.assertEqual(again.wait(timeout=30), 0)
+            again.communicate()
+        finally:
+            server.kill()
+            server.communicate()
+
+    def test_serve_takes_pipe_names_only(self):
+        p = self.hvym("serve", "--socket", "a\\b")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"not a pipe name", p.stderr)
 
     def replay_in_batches(self, cases):
         """Recorded data-command cases through `hvym.exe batch --json`, 500
