@@ -1,7 +1,7 @@
 // The store's fault guard (fault_posix.cpp, fault_win.cpp): a memory fault
 // in a guarded LMDB call (a damaged or truncated file under the map) comes
 // back as an error instead of killing the process, and a call stuck past a
-// deadline likewise (POSIX only: SIGALRM; Windows has no deadline).
+// deadline likewise (POSIX: SIGALRM; Windows: the process ends with exit 1).
 //
 //   if (HVYM_FAULT_CAUGHT()) { ...the call faulted: fault::why()... }
 //   fault::arm(); call(); fault::disarm();

@@ -215,6 +215,28 @@ class Windows(unittest.TestCase):
             server.kill()
             server.communicate()
 
+    def test_a_store_held_by_another_writer_ends_within_the_deadline(self):
+        """Another program holding LMDB's write lock: a setter gives up after
+        10 s with a message and exit 1; reads still answer meanwhile."""
+        self.assertEqual(self.hvym("pintheon-set-port", "1111").returncode, 0)
+        tool = os.path.join(os.path.dirname(EXE), "tests", "tools", "store-holder.exe")
+        with subprocess.Popen(["/usr/bin/wine", tool, winpath(os.path.join(self.data, "hvym.lmdb")), "write", "40"],
+                              stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                              env={**os.environ, "WINEDEBUG": "-all"}) as holder:
+            try:
+                self.assertEqual(holder.stdout.readline().strip(), b"holding")
+                start = time.monotonic()
+                p = self.hvym("pintheon-set-port", "2222", timeout=60)
+                took = time.monotonic() - start
+                self.assertEqual(p.returncode, 1, p)
+                self.assertIn(b"no answer from the store within 10 s", p.stderr)
+                self.assertTrue(9 < took < 30, took)
+                self.assertEqual(self.hvym("pintheon-port").stdout, b"1111\r\n")
+            finally:
+                holder.kill()
+        self.assertEqual(self.hvym("pintheon-set-port", "3333").returncode, 0)
+        self.assertEqual(self.hvym("pintheon-port").stdout, b"3333\r\n")
+
     def test_serve_takes_pipe_names_only(self):
         p = self.hvym("serve", "--socket", "a\\b")
         self.assertEqual(p.returncode, 2)

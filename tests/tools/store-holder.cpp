@@ -9,7 +9,15 @@
 //   put KEY VALUE  writes it (a local user tampering with the store)
 // Uses LMDB's C API directly, as another program sharing the store would.
 #include <lmdb.h>
+#ifdef _WIN32
+#include <windows.h>
+static void sleep_s(unsigned s) { Sleep(s * 1000); }
+static void pause_forever() { Sleep(INFINITE); }
+#else
 #include <unistd.h>
+static void sleep_s(unsigned s) { sleep(s); }
+static void pause_forever() { pause(); }
+#endif
 
 #include <cstdio>
 #include <cstdlib>
@@ -62,7 +70,7 @@ int main(int argc, char** argv) {
     if ((rc = mdb_txn_begin(env, nullptr, 0, &txn))) return fail("begin", rc);
     std::printf("holding\n");
     std::fflush(stdout);
-    sleep(static_cast<unsigned>(n));
+    sleep_s(static_cast<unsigned>(n));
     if ((rc = mdb_txn_commit(txn))) return fail("commit", rc);
     mdb_env_close(env);
     return 0;
@@ -80,5 +88,5 @@ int main(int argc, char** argv) {
   }
   std::printf("holding %zu\n", txns.size());
   std::fflush(stdout);
-  while (true) pause();
+  while (true) pause_forever();
 }
