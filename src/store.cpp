@@ -86,6 +86,7 @@ std::string lmdb_message(const std::string& where, int rc) {
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
     case MDB_VERSION_MISMATCH:
+    case MDB_MAP_RESIZED:  // hvym never grows the map: a garbled meta page says it did
       return where + " is damaged (" + mdb_strerror(rc) +
              "); move it away and run hvym again (it re-imports db.json when there is one)";
     default:
@@ -349,15 +350,19 @@ std::optional<std::string_view> Store::get(std::string_view key, std::string& er
     error = lmdb_message(where_, rc);
     return std::nullopt;
   }
+  if (v.mv_size > kMapSize) {  // a damaged node's length: copying it would fault or throw
+    error = lmdb_message(where_, MDB_CORRUPTED);
+    return std::nullopt;
+  }
   std::string_view found(static_cast<const char*>(v.mv_data), v.mv_size);
-  if (shared_) HVYM_GUARDED(found = keep(found), std::nullopt);
+  HVYM_GUARDED(found = keep(found), std::nullopt);
   return found;
 }
 
 std::string_view Store::keep(std::string_view mapped) {
-  // A server must not crash when a page goes bad after the lookup (the file
-  // truncated underneath): values are copied under the guard, and live as
-  // long as this Store.
+  // A damaged page can hand out a value that reaches past the file, and a
+  // file can be truncated underneath: values are copied under the guard (one
+  // process or a server alike), and the copies live as long as this Store.
   kept_.emplace_front(mapped);
   return kept_.front();
 }
@@ -398,9 +403,13 @@ bool Store::scan(std::string_view prefix,
   while (true) {
     HVYM_GUARDED(rc = mdb_cursor_get(cur, &k, &v, op), false);
     if (rc != 0) break;
+    if (k.mv_size > kMapSize || v.mv_size > kMapSize) {
+      rc = MDB_CORRUPTED;
+      break;
+    }
     std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
     std::string_view value(static_cast<const char*>(v.mv_data), v.mv_size);
-    if (shared_) HVYM_GUARDED((key = keep(key), value = keep(value)), false);
+    HVYM_GUARDED((key = keep(key), value = keep(value)), false);
     if (key.substr(0, prefix.size()) != prefix) break;
     fn(key, value);
     op = MDB_NEXT;

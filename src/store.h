@@ -94,7 +94,7 @@ class Store {
   bool begin(std::string& error);  // the transaction on env_
   void faulted();                  // after the guard caught a fault
   void leave_shared();
-  std::string_view keep(std::string_view mapped);  // shared: a copy owned by this Store
+  std::string_view keep(std::string_view mapped);  // a copy owned by this Store
   std::forward_list<std::string> kept_;  // allocates nothing until used
   bool abandoned_ = false;  // faulted: the environment is left to the kernel
   MDB_env* env_ = nullptr;
