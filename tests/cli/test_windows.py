@@ -113,8 +113,8 @@ class Windows(unittest.TestCase):
                 ("pinggy-set-tier", "free", "pinggy-tier", b"free\r\n"),
                 ("pinggy-set-token", "tok", "pinggy-token", b"tok\r\n")]
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
-            codes = list(pool.map(lambda k: self.hvym(k[0], k[1]).returncode, keys))
-        self.assertEqual(codes, [0, 0, 0])
+            got = list(pool.map(lambda k: self.hvym(k[0], k[1]), keys))
+        self.assertEqual([p.returncode for p in got], [0, 0, 0], [p.stderr for p in got])
         for _, _, query, out in keys:
             self.assertEqual(self.hvym(query).stdout, out)
 
