@@ -103,8 +103,19 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
     std::string prog = "hvym " + res.cmd;
     Input input = Input::from_text(r.input);
     Store::take_wants_process();
+    set_thread_cancel(limits.cancel_fd);  // a program it runs (a probe) ends when serve stops
     res.exit = run_command(*cmd, prog, args, out, err,
                            {.no_input_why = "batch never asks", .snapshot = snapshot, .input = &input});
+    bool cut_off = take_thread_cancelled();
+    set_thread_cancel(-1);
+    if (cut_off) {  // its answer would be a guess: said so, as for a child
+      out.flush(), err.flush();
+      res.out.clear();
+      res.err = "hvym: " + res.cmd + ": the server is stopping; stopped.\n";
+      res.exit = kFailed;
+      Store::take_wants_process();
+      return;
+    }
     if (!Store::take_wants_process()) return;
     // It wanted to write the store (a cache, a first import): that is a
     // child's work. What it printed so far is dropped.

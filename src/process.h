@@ -65,6 +65,16 @@ struct Talk {
 // also when hvym itself ends. A program that exits while something it started still
 // holds its output is not waited for beyond 50 ms.
 Conversation talk(const Talk& t);
+// The platform's own (process_posix.cpp, process_win.cpp): talk() without
+// the thread's stop below.
+Conversation talk_here(const Talk& t);
+
+// A stop for every program this thread runs through talk() without a
+// cancel_fd of its own (batch and serve set serve's stop pipe around an
+// in-process request, so a probe it runs is killed when serve stops); -1
+// clears it. take_thread_cancelled: whether one was killed for it since.
+void set_thread_cancel(int fd);
+bool take_thread_cancelled();
 
 // A helper program's run: it gets `input` on its standard input, its
 // standard output and error are captured (each at most max_out bytes). With
@@ -75,10 +85,12 @@ inline Conversation converse(const std::vector<std::string>& argv, std::string_v
   return talk({.argv = argv, .input = input, .max_out = max_out, .timeout_ms = timeout_ms});
 }
 
-// The same, with nothing to say and a deadline.
+// The same, with nothing to say and a deadline; in a process group of its
+// own, so a script that outlives the deadline (a `docker` wrapper running
+// `sleep`) is killed with everything it started.
 inline Conversation run_capture(const std::vector<std::string>& argv, int timeout_ms,
                                 size_t max_out = 65536) {
-  return converse(argv, {}, max_out, timeout_ms);
+  return talk({.argv = argv, .max_out = max_out, .timeout_ms = timeout_ms, .own_group = true});
 }
 
 // The last non-empty line of a program's output (for messages), at most

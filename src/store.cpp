@@ -296,8 +296,8 @@ bool Store::open_env_alone(const std::string& dir, bool write, bool fresh, std::
     // same moment can find the lock file set up but not yet its named
     // mutexes (ERROR_FILE_NOT_FOUND, seen under wine with three first
     // setters, 1 run in 5). The store is there: open again, briefly.
-    for (volatile int tries = 0; !fresh && rc == ENOENT && tries < 50 && fs::file_id(dir + "/data.mdb", dst);
-         tries = tries + 1) {
+    for (int tries = 0; !fresh && rc == ENOENT && tries < 50 && fs::file_id(dir + "/data.mdb", dst);
+         ++tries) {
       mdb_env_close(env_);
       env_ = nullptr;
       sleep_ms(10);

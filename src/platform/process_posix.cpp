@@ -197,7 +197,7 @@ void drop_fd(int& fd) {
 
 }  // namespace
 
-Conversation talk(const Talk& t) {
+Conversation talk_here(const Talk& t) {
   Conversation c;
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
   if (cloexec_pipe(in) != 0 || cloexec_pipe(out) != 0 || cloexec_pipe(err) != 0) {

@@ -489,7 +489,7 @@ std::wstring environment_block(const std::vector<std::string>& extra) {
 
 }  // namespace
 
-Conversation talk(const Talk& t) {
+Conversation talk_here(const Talk& t) {
   Conversation c;
   if (t.argv.empty()) return c.error = "cannot run an empty command", c;
   const std::string& program = t.path.empty() ? t.argv[0] : t.path;

@@ -232,6 +232,37 @@ class Serve(Home):
         self.assertLess(time.monotonic() - stopped, 2.0)
         self.assertFalse(os.path.exists(self.sock))
 
+    def test_stop_cuts_an_in_process_probe_short_and_says_so(self):
+        # A docker that hangs (a script whose own child sleeps): the probe
+        # runs in-process, on the client's thread. SIGTERM kills the script
+        # and what it started, and the line still gets an answer.
+        bin_dir = os.path.join(self.home, "bin")
+        os.mkdir(bin_dir)
+        with open(os.path.join(bin_dir, "docker"), "w") as f:
+            f.write("#!/bin/sh\nsleep 31.25\n")
+        os.chmod(os.path.join(bin_dir, "docker"), 0o755)
+        self.env["PATH"] = bin_dir + ":/usr/bin:/bin"
+        self.start()
+        clients = [self.client() for _ in range(2)]
+        clients[0][1].write(b'[["docker-installed"]]\n')
+        clients[1][1].write(b'[["pintheon-port"], ["installation-stats"]]\n')
+        for _, f in clients:
+            f.flush()
+        time.sleep(1.2)
+        stopped = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        first = json.loads(clients[0][1].readline())
+        second = json.loads(clients[1][1].readline())
+        self.assertEqual(first[0]["exit"], 1, first)
+        self.assertIn("the server is stopping; stopped", first[0]["stderr"])
+        self.assertEqual(second[0]["value"], 9998)
+        self.assertEqual(second[1]["exit"], 1, second)
+        self.assertIn("the server is stopping", second[1]["stderr"])
+        self.assertEqual(self.proc.wait(20), 0)
+        self.assertLess(time.monotonic() - stopped, 2.0)
+        left = subprocess.run(["pgrep", "-f", "sleep 31.25"], capture_output=True)
+        self.assertEqual(left.stdout, b"", "the probe's child outlived it")
+
     def test_idle_exit(self):
         self.start("--idle-exit", "1")
         self.assertEqual(self.proc.wait(10), 0)
