@@ -121,8 +121,10 @@ int set_token(Call& call) {
     std::string error;
     if (!call.input->all(65536, text, error)) return failure(call, error + "; the token is unchanged.");
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-    // Nothing on standard input (a closed pipe, /dev/null) is a mistake, not a token.
-    if (text.empty()) return failure(call, "standard input holds no token; the token is unchanged.");
+    // Nothing on standard input (a closed pipe, /dev/null, a blank line) is
+    // a mistake, not a token.
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+      return failure(call, "standard input holds no token; the token is unchanged.");
     token.assign(text);
   } else {
     token.assign(arg.text);

@@ -46,6 +46,7 @@ int stream(Call& call, const std::string& path, const char* prefix,
     if (first && skip) from = skip({reinterpret_cast<char*>(buf.get()), static_cast<size_t>(n)});
     first = false;
     b64.write(buf.get() + from, static_cast<size_t>(n) - from);
+    if (call.out.failed()) return kFailed;  // nobody reads it (a closed pipe, a full batch)
   }
   b64.finish();
   call.out.put('\n');

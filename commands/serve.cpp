@@ -51,6 +51,22 @@ void answer_error(endpoint::Connection& c, const std::string& message, size_t of
   c.send(line);
 }
 
+// A Sink that sends to a client; its buffer is wiped after, as it may have
+// carried a secret key or a passphrase the request held.
+class ConnectionSink : public Sink {
+ public:
+  explicit ConnectionSink(endpoint::Connection& c) : Sink(&ConnectionSink::send, &c) {}
+  ~ConnectionSink() {
+    flush();
+    wipe_buffer();
+  }
+
+ private:
+  static bool send(void* ctx, const char* data, size_t n) {
+    return static_cast<endpoint::Connection*>(ctx)->send({data, n});
+  }
+};
+
 // Answers one line; false when the client is gone.
 bool answer(Server& server, endpoint::Connection& c, std::string_view line) {
   std::vector<batch::Request> requests;
@@ -60,14 +76,13 @@ bool answer(Server& server, endpoint::Connection& c, std::string_view line) {
     answer_error(c, "malformed request: " + error, offset, true);
     return true;
   }
-  std::string out;
-  {
-    StringSink sink(out);
+  bool sent;
+  {  // the answer goes out as it is written: no second copy of a large one
+    ConnectionSink sink(c);
     batch::run(requests, sink, {.cancel_fd = server.stopping.cancel_fd()});
+    sink.put('\n');
+    sent = sink.flush();
   }
-  out += '\n';
-  bool sent = c.send(out);
-  wipe(out);  // it may hold a secret key or a passphrase the request carried
   for (batch::Request& r : requests) wipe(r.input);
   return sent;
 }

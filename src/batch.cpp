@@ -68,7 +68,9 @@ void run_child(const Request& r, Result& res, size_t budget, const Limits& limit
 
 void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot, size_t budget,
              const Limits& limits) {
-  StringSink out(res.out), err(res.err);
+  // In-process output is held to the batch's budget as a child's is.
+  size_t room = std::max<size_t>(budget, 4096);  // room for a "not run" line
+  BoundedStringSink out(res.out, room), err(res.err, room);
   if (r.argv.empty()) {
     err.line("Error: an empty request.");
     res.exit = kUsage;
@@ -108,6 +110,15 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
                            {.no_input_why = "batch never asks", .snapshot = snapshot, .input = &input});
     bool cut_off = take_thread_cancelled();
     set_thread_cancel(-1);
+    out.flush(), err.flush();
+    if (out.failed() || err.failed()) {  // what it printed went over the budget
+      Store::take_wants_process();
+      res.out.clear(), res.err.clear();
+      res.err = "hvym: " + res.cmd + ": its output went over what one batch may hold (" +
+                std::to_string(kMaxOutput >> 20) + " MiB); stopped.\n";
+      res.exit = kFailed;
+      return;
+    }
     if (cut_off) {  // its answer would be a guess: said so, as for a child
       out.flush(), err.flush();
       res.out.clear();

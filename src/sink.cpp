@@ -25,6 +25,11 @@ bool Sink::flush() {
   return !failed_;
 }
 
+void Sink::wipe_buffer() {
+  volatile char* p = buf_;
+  for (size_t i = 0; i < sizeof buf_; ++i) p[i] = 0;
+}
+
 bool write_all(int fd, const char* data, size_t n) { return write_fd(fd, {data, n}); }
 
 // The descriptor travels in the context pointer itself, so the base class
@@ -40,6 +45,20 @@ StringSink::StringSink(std::string& s) : Sink(&StringSink::flush_string, &s) {}
 
 bool StringSink::flush_string(void* ctx, const char* data, size_t n) {
   static_cast<std::string*>(ctx)->append(data, n);
+  return true;
+}
+
+BoundedStringSink::BoundedStringSink(std::string& s, size_t& room)
+    : Sink(&BoundedStringSink::flush_bounded, &target_), target_{&s, &room} {}
+
+bool BoundedStringSink::flush_bounded(void* ctx, const char* data, size_t n) {
+  Target& t = *static_cast<Target*>(ctx);
+  if (n > *t.room) {
+    *t.room = 0;
+    return false;
+  }
+  t.s->append(data, n);
+  *t.room -= n;
   return true;
 }
 

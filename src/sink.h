@@ -28,6 +28,10 @@ class Sink {
   bool flush();
   bool failed() const { return failed_; }
 
+ protected:
+  // Zeroes the buffer (it may have held a secret on its way through).
+  void wipe_buffer();
+
  private:
   char buf_[4096];
   size_t n_ = 0;
@@ -53,6 +57,21 @@ class StringSink : public Sink {
   explicit StringSink(std::string& s);
  private:
   static bool flush_string(void* ctx, const char* data, size_t n);
+};
+
+// A StringSink that holds at most what `room` says is left (one counter for
+// a request's stdout and stderr alike): past it, nothing more is kept and
+// the sink fails, so a command streaming a large answer stops.
+class BoundedStringSink : public Sink {
+ public:
+  BoundedStringSink(std::string& s, size_t& room);
+  ~BoundedStringSink() { flush(); }  // while target_ is alive
+ private:
+  struct Target {
+    std::string* s;
+    size_t* room;
+  } target_;
+  static bool flush_bounded(void* ctx, const char* data, size_t n);
 };
 
 }  // namespace hvym

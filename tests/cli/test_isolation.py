@@ -261,10 +261,12 @@ class Input(Scratch):
         r = self.hvym("pinggy-set-token", "--stdin", stdin=b"")
         self.assertEqual(r.code, 1, r)
         self.assertIn("standard input holds no token", r.err.decode())
-        r = self.hvym("pinggy-set-token", "--stdin", stdin=b"\n")
-        self.assertEqual(r.code, 1, r)
-        got = self.batch([{"cmd": "pinggy-set-token", "args": ["--stdin"]}])
-        self.assertEqual(got[0]["exit"], 1)
+        for blank in (b"\n", b"  \n", b" \t\r\n"):
+            r = self.hvym("pinggy-set-token", "--stdin", stdin=blank)
+            self.assertEqual(r.code, 1, (blank, r))
+        got = self.batch([{"cmd": "pinggy-set-token", "args": ["--stdin"]},
+                          {"cmd": "pinggy-set-token", "args": ["--stdin"], "stdin": "   \n"}])
+        self.assertEqual([g["exit"] for g in got], [1, 1])
         self.assertEqual(self.token(), b"old\n")
         got = self.batch([{"cmd": "pinggy-set-token", "args": ["--stdin"], "stdin": "new\n"}, ["pinggy-token"]])
         self.assertEqual([g["value"] for g in got], ["", "new"])
