@@ -31,6 +31,11 @@ bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool may_write(const Command& c) { return c.needs & kMayWrite; }
 bool reads_snapshot(const Command& c) { return (c.needs & kReadsConfig) && !may_write(c); }
 
+// Why a request printing past the batch's budget was stopped (child or in-process).
+std::string over_budget() {
+  return "its output went over what one batch may hold (" + std::to_string(kMaxOutput >> 20) + " MiB); stopped";
+}
+
 // The request as a child process: `hvym CMD ARGS...` run from this very
 // executable, its input the request's, its output captured within the
 // batch's budget and deadline. It never asks, and dies with its parent.
@@ -54,7 +59,7 @@ void run_child(const Request& r, Result& res, size_t budget, const Limits& limit
   std::string why;
   if (!c.started) why = c.error;
   else if (c.timed_out) why = "it took longer than " + std::to_string(timeout_s) + " s; stopped";
-  else if (c.overflowed) why = "its output went over what one batch may hold (" + std::to_string(kMaxOutput >> 20) + " MiB); stopped";
+  else if (c.overflowed) why = over_budget();
   else if (c.cancelled) why = "the server is stopping; stopped";
   else if (c.status < 0) why = "it was killed by signal " + std::to_string(-c.status);
   if (why.empty()) {
@@ -114,13 +119,11 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
     if (out.failed() || err.failed()) {  // what it printed went over the budget
       Store::take_wants_process();
       res.out.clear(), res.err.clear();
-      res.err = "hvym: " + res.cmd + ": its output went over what one batch may hold (" +
-                std::to_string(kMaxOutput >> 20) + " MiB); stopped.\n";
+      res.err = "hvym: " + res.cmd + ": " + over_budget() + ".\n";
       res.exit = kFailed;
       return;
     }
     if (cut_off) {  // its answer would be a guess: said so, as for a child
-      out.flush(), err.flush();
       res.out.clear();
       res.err = "hvym: " + res.cmd + ": the server is stopping; stopped.\n";
       res.exit = kFailed;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "process.h"
+#include "wipe.h"
 
 namespace hvym {
 
@@ -25,10 +26,7 @@ bool Sink::flush() {
   return !failed_;
 }
 
-void Sink::wipe_buffer() {
-  volatile char* p = buf_;
-  for (size_t i = 0; i < sizeof buf_; ++i) p[i] = 0;
-}
+void Sink::wipe_buffer() { wipe(buf_, sizeof buf_); }
 
 bool write_all(int fd, const char* data, size_t n) { return write_fd(fd, {data, n}); }
 
