@@ -17,7 +17,9 @@ namespace prompting {
 
 std::string Dialog::name() const {
   switch (program) {
-    case Custom: return "$HVYM_DIALOG (" + path + ")";
+    case Custom:
+      if (path.size() >= 15 && path.compare(path.size() - 15, 15, "hvym-dialog.exe") == 0) return path;
+      return "$HVYM_DIALOG (" + path + ")";
     case Zenity: return "zenity";
     case Kdialog: return "kdialog";
     case Osascript: return "osascript";
@@ -118,7 +120,7 @@ Channel find_channel() {
     c.dialog = {Dialog::Osascript, "/usr/bin/osascript"};
     return c;
   }
-#else
+#elif !defined(_WIN32)
   if (set("DISPLAY") || set("WAYLAND_DISPLAY")) {
     for (auto [program, name] : {std::pair{Dialog::Zenity, "zenity"}, {Dialog::Kdialog, "kdialog"}}) {
       std::string path = find_in_path(name);
@@ -131,6 +133,11 @@ Channel find_channel() {
       c.via = Via::Dialog;
       return c;
     }
+  }
+#else
+  if (prompting::window_fallback(c.dialog)) {  // hvym-dialog.exe beside hvym.exe
+    c.via = Via::Dialog;
+    return c;
   }
 #endif
   c.error = "no terminal and no dialog program";

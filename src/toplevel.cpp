@@ -94,30 +94,30 @@ int install(std::string_view dir_arg, Sink& out, Sink& err) {
     return kFailed;
   }
   size_t made = 0, updated = 0, kept = 0, skipped = 0, failed = 0;
-  for (const Command* c : command_table()) {
-    std::string path = dir + "/" + fs::program_name(c->name);
+  // One link at path to program (hvym, or a companion program beside it).
+  auto place = [&](const std::string& path, const std::string& program) {
     std::string target;
-    switch (fs::program_link(path, self, target)) {
+    switch (fs::program_link(path, program, target)) {
       case fs::Link::Ours:
         ++kept;
-        continue;
+        return;
       case fs::Link::Other:
-        if (!is_hvym_link(target, self)) {
+        if (!is_hvym_link(target, program)) {
           err.line("hvym: skipped " + path + ": a link to " + target + ", not to hvym");
           ++skipped;
-          continue;
+          return;
         }
         if (!fs::remove_file(path)) {
           err.line("hvym: cannot replace " + path + ": " + std::strerror(errno));
           ++failed;
-          continue;
+          return;
         }
-        if (!fs::link_program(self, path)) {
+        if (!fs::link_program(program, path)) {
           err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
           ++failed;
-          continue;
+          return;
         }
-        out.line("updated " + path + " -> " + self);
+        out.line("updated " + path + " -> " + program);
         ++updated;
         break;
       case fs::Link::NotLink:
@@ -126,8 +126,8 @@ int install(std::string_view dir_arg, Sink& out, Sink& err) {
         break;
       case fs::Link::Missing:
       case fs::Link::Error:
-        if (fs::link_program(self, path)) {
-          out.line("linked " + path + " -> " + self);
+        if (fs::link_program(program, path)) {
+          out.line("linked " + path + " -> " + program);
           ++made;
         } else {
           err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
@@ -135,7 +135,13 @@ int install(std::string_view dir_arg, Sink& out, Sink& err) {
         }
         break;
     }
-  }
+  };
+  for (const Command* c : command_table()) place(dir + "/" + fs::program_name(c->name), self);
+  // Windows' dialog program goes along, so a link finds it beside itself.
+  size_t slash = self.find_last_of("/\\");
+  std::string dialog = self.substr(0, slash + 1) + fs::program_name("hvym-dialog");
+  if (slash != std::string::npos && fs::kind_of(dialog) == fs::Kind::File)
+    place(dir + "/" + fs::program_name("hvym-dialog"), dialog);
   out.line("hvym --install " + dir + ": " + std::to_string(made) + " linked, " +
            std::to_string(updated) + " updated, " + std::to_string(kept) + " already there, " +
            std::to_string(skipped) + " skipped, " + std::to_string(failed) + " failed");

@@ -1,14 +1,26 @@
-// A desktop without a dialog program (prompt_impl.h's window fallback) on
-// Windows: the X11 fallbacks (xmessage, a terminal window over FIFOs) do not
-// exist there; questions go to the console or $HVYM_DIALOG
-// (docs/platforms.md).
+// A desktop without a dialog program named in $HVYM_DIALOG, on Windows:
+// hvym-dialog.exe (src/platform/dialog_program_win.cpp), a program of its
+// own beside hvym.exe (or on PATH), which speaks the $HVYM_DIALOG protocol
+// with Windows' own windows. The X11 fallbacks (xmessage, a terminal window
+// over FIFOs) do not exist here.
 #include "command.h"
+#include "paths.h"
+#include "process.h"
 #include "prompt_impl.h"
 
 namespace hvym::prompting {
 
-bool window_fallback(Dialog&) { return false; }
+bool window_fallback(Dialog& d) {
+  std::string self = self_program();
+  size_t slash = self.find_last_of("\\/");
+  std::string beside = slash == std::string::npos ? "" : self.substr(0, slash + 1) + "hvym-dialog.exe";
+  std::string path = !beside.empty() && can_execute(beside) ? beside : find_in_path("hvym-dialog.exe");
+  if (path.empty()) return false;
+  d = {Dialog::Custom, path};
+  return true;
+}
 
+// Never reached: window_fallback gives a Custom program.
 Answer ask_in_window(const Dialog&, const Question&) {
   Answer a;
   a.error = "no window fallback on Windows";

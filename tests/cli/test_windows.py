@@ -11,6 +11,8 @@ import tempfile
 import time
 import unittest
 
+import desktop
+
 EXE = os.environ.get("HVYM_EXE", "")
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.environ.get("HVYM_GOLDEN", os.path.join(HERE, "..", "..", "..", "shared", "golden"))
@@ -297,6 +299,140 @@ class Windows(unittest.TestCase):
 
     def test_no_docker_is_false(self):
         self.assertEqual(self.hvym("docker-installed").stdout, b"False\r\n")
+
+
+def restart_wine(display):
+    """wine's server and desktop process again, for X display `display`
+    (None: none), started with no test's pipes open (scripts/cross-test)."""
+    e = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    e["WINEDEBUG"] = "-all"
+    if display:
+        e["DISPLAY"] = display
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": e}
+    subprocess.run(["wineserver", "-k"], **quiet)
+    subprocess.run(["wineserver", "-w"], **quiet, timeout=60)
+    subprocess.run(["wineserver", "-p"], **quiet, timeout=60)
+    subprocess.run(["/usr/bin/wine", "cmd", "/c", "exit"], **quiet, timeout=120)
+
+
+class WindowsDialogs(unittest.TestCase):
+    """hvym.exe with no console (its input a pipe, as Metavinci and the
+    Blender add-on call it) asks through hvym-dialog.exe, Windows' own
+    windows drawn by wine on a real X server (Xvfb) and answered with
+    xdotool's keys."""
+
+    @classmethod
+    def setUpClass(cls):
+        missing = [n for n, p in (("Xvfb", desktop.XVFB), ("xdotool", desktop.XDOTOOL)) if not p]
+        if missing:
+            raise RuntimeError(f"missing {', '.join(missing)}: run scripts/setup")
+        cls.x = desktop.Xvfb()
+        # scripts/cross-test started wine's server and desktop with no
+        # display, and wine's windows then fail (error 1400) on any: they
+        # are started again here on this X server, and again with no
+        # display when the class is done.
+        restart_wine(cls.x.display)
+        dialog = os.path.join(os.path.dirname(EXE), "hvym-dialog.exe")
+        cls.warm_up = subprocess.run(
+            ["/usr/bin/wine", dialog, "splash", "--text", "warming up", "--seconds", "1"],
+            env={**os.environ, "DISPLAY": cls.x.display, "WINEDEBUG": "-all"},
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+
+    @classmethod
+    def tearDownClass(cls):
+        restart_wine(None)
+        cls.x.stop()
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.home = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def ask(self, *args, keys=(), text=None, exe=None):
+        """Runs hvym.exe ARGS with no console; once its window shows, types
+        text and presses keys; returns the finished process."""
+        e = {"PATH": "/usr/bin:/bin", "HOME": self.home, "LANG": "C.UTF-8", "DISPLAY": self.x.display,
+             "HVYM_HOME": winpath(os.path.join(self.home, "data")),
+             "WINEPREFIX": os.environ["WINEPREFIX"], "WINEDEBUG": "-all"}
+        p = subprocess.Popen(["/usr/bin/wine", exe or EXE, *args], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+        try:
+            try:
+                self.x.window("HEAVYMETA", timeout=60)
+            except AssertionError as e:
+                p.kill()
+                out, err = p.communicate()
+                raise AssertionError(f"{e}; hvym.exe: {p.returncode} {out!r} {err!r}") from None
+            if text is not None:
+                self.x.type(text)
+            self.x.keys(*keys)
+            out, err = p.communicate(b"", timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        for _ in range(50):  # the window goes with its program
+            if self.x.gone("HEAVYMETA"):
+                break
+            time.sleep(0.1)
+        return p.returncode, out.replace(b"\r\n", b"\n"), err.replace(b"\r\n", b"\n")
+
+    def hvym(self, *args):
+        return wine(*args, home=self.home, env={"HVYM_HOME": winpath(os.path.join(self.home, "data"))})
+
+    def test_a_splash_is_shown_and_goes(self):
+        self.assertEqual(self.warm_up.returncode, 0, self.warm_up.stderr)
+
+    def test_the_port_is_asked_in_a_window(self):
+        code, out, err = self.ask("pintheon-set-port", text="9555", keys=("Return",))
+        self.assertEqual((code, out, err), (0, b"", b"Pintheon port set to: 9555\n"))
+        self.assertEqual(self.hvym("pintheon-port").stdout, b"9555\r\n")
+
+    def test_closing_the_window_answers_as_the_original(self):
+        self.hvym("pintheon-set-port", "7070")
+        code, out, err = self.ask("pintheon-set-port", keys=("Escape",))
+        self.assertEqual((code, out, err), (0, b"", b""))  # the original printed nothing
+        self.assertEqual(self.hvym("pintheon-port").stdout, b"7070\r\n")
+
+    def test_a_token_is_typed_hidden(self):
+        code, out, err = self.ask("pinggy-set-token", text="tok-\u00e9-42", keys=("Return",))
+        self.assertEqual(code, 0, err)
+        self.assertEqual(self.hvym("pinggy-token").stdout, "tok-\u00e9-42\r\n".encode())
+
+    def test_a_choice_from_a_list(self):
+        before = self.hvym("pintheon-network").stdout
+        code, out, err = self.ask("pintheon-set-network", keys=("Down", "Return"))
+        self.assertEqual(code, 0, err)
+        after = self.hvym("pintheon-network").stdout
+        self.assertNotEqual(after, before)
+        self.assertIn(after.strip(), (b"testnet", b"mainnet"))
+
+    def test_a_yes_no_question(self):
+        code, out, err = self.ask("custom-choice-prompt", "Go on?", keys=("Return",))
+        self.assertEqual((code, out), (0, b"OK\n"), err)
+        code, out, err = self.ask("custom-choice-prompt", "Go on?", keys=("Escape",))
+        self.assertEqual((code, out), (0, b"CANCEL\n"), err)
+
+    def test_without_the_dialog_program_a_question_fails_clearly(self):
+        alone = os.path.join(self.home, "alone")
+        os.mkdir(alone)
+        with open(EXE, "rb") as f, open(os.path.join(alone, "hvym.exe"), "wb") as g:
+            g.write(f.read())
+        p = wine("pintheon-set-port", home=self.home, exe=os.path.join(alone, "hvym.exe"),
+                 env={"HVYM_HOME": winpath(os.path.join(self.home, "data"))})
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"no terminal and no dialog program", p.stderr)
+
+    def test_the_dialog_program_refuses_bad_usage(self):
+        dialog = os.path.join(os.path.dirname(EXE), "hvym-dialog.exe")
+        p = wine("nonsense", home=self.home, exe=dialog)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"unknown kind nonsense", p.stderr)
+        p = wine("line", "--title", home=self.home, exe=dialog)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"--title needs a value", p.stderr)
 
 
 if __name__ == "__main__":
