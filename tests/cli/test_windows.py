@@ -126,6 +126,9 @@ class Windows(unittest.TestCase):
         p = self.hvym("--install", winpath(bin_dir))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertTrue(os.path.isfile(os.path.join(bin_dir, "pintheon-port.exe")))
+        # The dialog program goes along, so a link finds it beside itself.
+        dialog = os.path.join(os.path.dirname(EXE), "hvym-dialog.exe")
+        self.assertTrue(os.path.samefile(os.path.join(bin_dir, "hvym-dialog.exe"), dialog))
         self.hvym("pintheon-set-port", "6060")
         p = wine(home=self.home, exe=os.path.join(bin_dir, "pintheon-port.exe"))
         self.assertEqual((p.returncode, p.stdout), (0, b"6060\r\n"), p.stderr)
