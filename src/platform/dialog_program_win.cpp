@@ -262,6 +262,16 @@ int run_form(const Options& o, const std::wstring& initial, std::wstring& answer
 
   MSG m;
   while (GetMessageW(&m, nullptr, 0, 0) > 0) {
+    bool ctrl = GetKeyState(VK_CONTROL) < 0;
+    if (m.message == WM_KEYDOWN && m.wParam == VK_RETURN && ctrl) {  // Ctrl+Enter: OK from anywhere
+      if (buttons) finish(f, kAnswered);
+      continue;
+    }
+    if (m.message == WM_KEYDOWN && m.wParam == VK_TAB && !ctrl && multiline && m.hwnd == f.control) {
+      // Tab leaves a text for the buttons rather than typing a tab into it.
+      if (HWND next = GetNextDlgTabItem(f.window, f.control, GetKeyState(VK_SHIFT) < 0)) SetFocus(next);
+      continue;
+    }
     if (IsDialogMessageW(f.window, &m)) continue;
     TranslateMessage(&m);
     DispatchMessageW(&m);
