@@ -149,6 +149,7 @@ struct Parser {
     const char* explicit_value = eq == std::string_view::npos ? nullptr : arg + eq + 1;
     size_t index;
     if (const Param* p = find(spelling, index)) return set_option(index, *p, spelling, explicit_value);
+    if (a == "-h") return help = true;  // no command's own -h: --help (docs/compatibility.md)
     if (a[1] != '-') {
       // A cluster of one-letter options, the last may take the rest as value.
       char first[3] = {'-', a[1], 0};

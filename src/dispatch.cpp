@@ -124,6 +124,7 @@ int dispatch(int argc, char** argv) {
     if (rest.empty() || rest[0][0] == '-') return run_toplevel(base, rest, out, err);
     std::string_view name = rest[0];
     cmd = find_command(name);
+    if (!cmd && name == "help") return run_help(base, rest.subspan(1), out, err);  // `hvym help [CMD]`
     if (!cmd) return unknown_command(base, name, err);
     first = 2;
     add(" ");

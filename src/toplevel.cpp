@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "args.h"
 #include "command.h"
 #include "completion.h"
 #include "prompt.h"
@@ -89,7 +90,14 @@ int install(std::string_view dir_arg, Sink& out, Sink& err) {
     return kFailed;
   }
   std::string dir(dir_arg);
-  if (fs::kind_of(dir) != fs::Kind::Dir) {
+  if (fs::Kind k = fs::kind_of(dir); k == fs::Kind::Missing) {
+    std::string why;
+    if (!make_dirs(dir, 0755, why)) {
+      err.line("Error: " + why);
+      return kFailed;
+    }
+    out.line("made " + dir);
+  } else if (k != fs::Kind::Dir) {
     err.line("Error: " + dir + " is not a directory");
     return kFailed;
   }
@@ -136,7 +144,22 @@ int install(std::string_view dir_arg, Sink& out, Sink& err) {
         break;
     }
   };
-  for (const Command* c : command_table()) place(dir + "/" + fs::program_name(c->name), self);
+  for (const Command* c : command_table()) {
+    std::string path = dir + "/" + fs::program_name(c->name);
+    // A name PATH already has (at's batch, say) is left to it: our link
+    // would hide that program, or be hidden by it, either way unlooked for.
+    if (std::string other = find_in_path(fs::program_name(c->name)); !other.empty()) {
+      std::string target;
+      fs::Link l = fs::program_link(other, self, target);
+      if (l != fs::Link::Ours && !(l == fs::Link::Other && is_hvym_link(target, self))) {
+        err.line("hvym: skipped " + path + ": PATH has another " + c->name + " (" + other + "); run it as 'hvym " +
+                 c->name + "'");
+        ++skipped;
+        continue;
+      }
+    }
+    place(path, self);
+  }
   // Windows' dialog program goes along, so a link finds it beside itself.
   size_t slash = self.find_last_of("/\\");
   std::string dialog = self.substr(0, slash + 1) + fs::program_name("hvym-dialog");
@@ -173,8 +196,18 @@ int unknown_command(std::string_view prog, std::string_view name, Sink& err) {
     if (d < best_d) best_d = d, best = c;
   }
   std::string m = "No such command '" + std::string(name) + "'.";
-  if (best) m += std::string(" The closest is '") + best->name + "'.";
+  // Close: a typo or two, or a third of the name; not the least far of many.
+  if (best && best_d <= std::max<size_t>(2, name.size() / 3)) m += std::string(" The closest is '") + best->name + "'.";
   return usage(prog, err, m);
+}
+
+int run_help(std::string_view prog, std::span<const char* const> names, Sink& out, Sink& err) {
+  if (names.empty()) return write_help(prog, out), kOk;
+  if (names.size() > 1) return usage(prog, err, "help takes one command name");
+  const Command* cmd = find_command(names[0]);
+  if (!cmd) return unknown_command(prog, names[0], err);
+  write_command_help(*cmd, std::string(prog) + " " + cmd->name, out);
+  return kOk;
 }
 
 int run_toplevel(std::string_view prog, std::span<const char* const> args, Sink& out, Sink& err) {
@@ -184,11 +217,7 @@ int run_toplevel(std::string_view prog, std::span<const char* const> args, Sink&
   }
   std::string_view opt = args[0];
   auto expect = [&](size_t n) { return args.size() == n; };
-  if (opt == "--help" || opt == "-h") {
-    if (!expect(1)) return usage(prog, err, "--help takes no arguments");
-    write_help(prog, out);
-    return kOk;
-  }
+  if (opt == "--help" || opt == "-h") return run_help(prog, args.subspan(1), out, err);
   if (opt == "--list") {
     if (!expect(1)) return usage(prog, err, "--list takes no arguments");
     for (const Command* c : command_table()) out.line(c->name);

@@ -11,7 +11,10 @@ namespace hvym {
 // args: everything after the program name; empty or starting with '-'.
 int run_toplevel(std::string_view prog, std::span<const char* const> args, Sink& out, Sink& err);
 
-// Exit 2 with the closest command name.
+// `hvym help [CMD]`, `hvym --help CMD`: CMD's help (or hvym's), exit 0.
+int run_help(std::string_view prog, std::span<const char* const> names, Sink& out, Sink& err);
+
+// Exit 2, naming the closest command when one is close.
 int unknown_command(std::string_view prog, std::string_view name, Sink& err);
 
 // Levenshtein distance, for suggestions.

@@ -1,7 +1,9 @@
 """Helpers for the CLI tests: run the built hvym and look at what it did."""
+import functools
 import os
 import subprocess
 import tempfile
+import unittest
 
 BIN = os.environ.get("HVYM_BIN", "")
 # The CPU hvym was built for (meson's cpu_family): the recorded cases were
@@ -16,6 +18,31 @@ def as_on_this_cpu(recorded, files=None):
     if HOST_CPU == "aarch64" and not stored:
         return recorded.replace("-linux-amd64", "-linux-arm64")
     return recorded
+
+STRICT = os.environ.get("CI", "").lower() in ("true", "1", "yes")
+
+
+def require(present, what):
+    """unittest.skipUnless for a part scripts/setup installs, except that
+    under CI=true a missing part fails the test instead of skipping it."""
+    if present:
+        return lambda test: test
+    if not STRICT:
+        return unittest.skip(what)
+    why = f"CI=true and {what}"
+
+    def failing(test):
+        if isinstance(test, type):
+            def set_up_class(cls):
+                raise RuntimeError(why)
+            test.setUpClass = classmethod(set_up_class)
+            return test
+
+        @functools.wraps(test)
+        def fail(*args, **kwargs):
+            raise AssertionError(why)
+        return fail
+    return failing
 
 
 class Result:

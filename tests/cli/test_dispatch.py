@@ -81,6 +81,24 @@ class Dispatch(unittest.TestCase):
         self.assertEqual((r.code, r.out), (2, b""))
         self.assertIn(b"No such command 'verison'", r.err)
         self.assertIn(b"'version'", r.err)
+        r = run("xyzzyq")  # nothing is close: no suggestion
+        self.assertEqual(r.code, 2)
+        self.assertIn(b"No such command 'xyzzyq'.\n", r.err)
+        self.assertNotIn(b"closest", r.err)
+
+    def test_help_and_h_name_a_command(self):
+        want = run("pintheon-port", "--help")
+        self.assertEqual(want.code, 0)
+        self.assertTrue(want.out.startswith(b"Usage: hvym pintheon-port [OPTIONS]"), want.out)
+        for args in (("help", "pintheon-port"), ("--help", "pintheon-port"), ("-h", "pintheon-port"),
+                     ("pintheon-port", "-h")):
+            r = run(*args)
+            self.assertEqual((r.code, r.out, r.err), (0, want.out, b""), args)
+        self.assertEqual(run("help").out, run("--help").out)
+        r = run("help", "nosuch")
+        self.assertEqual((r.code, r.out), (2, b""))
+        self.assertIn(b"No such command 'nosuch'", r.err)
+        self.assertEqual(run("help", "a", "b").code, 2)
 
     def test_no_command_is_a_usage_error_with_help_on_stderr(self):
         r = run()
@@ -131,7 +149,7 @@ class Install(unittest.TestCase):
         shutil.rmtree(self.dir)
 
     def test_links_every_command_and_they_run(self):
-        r = run("--install", self.dir)
+        r = run("--install", self.dir, env={"PATH": self.dir})  # no other program shares a name
         self.assertEqual(r.code, 0, r)
         self.assertEqual(sorted(os.listdir(self.dir)), sorted(self.names))
         real = os.path.realpath(BIN)
@@ -139,7 +157,7 @@ class Install(unittest.TestCase):
             self.assertEqual(os.path.realpath(os.path.join(self.dir, n)), real)
         self.assertEqual(run(exe=os.path.join(self.dir, "check")).out, b"ONE-TWO\n")
         self.assertIn(f"{len(self.names)} linked".encode(), r.out)
-        again = run("--install", self.dir)
+        again = run("--install", self.dir, env={"PATH": self.dir})
         self.assertEqual(again.code, 0)
         self.assertIn(f"0 linked, 0 updated, {len(self.names)} already there".encode(), again.out)
 
@@ -158,10 +176,35 @@ class Install(unittest.TestCase):
         self.assertIn(b"2 skipped", r.out)
         self.assertIn(b"1 updated", r.out)
 
-    def test_missing_directory_fails(self):
-        r = run("--install", os.path.join(self.dir, "nope"))
+    def test_a_missing_directory_is_made(self):
+        where = os.path.join(self.dir, "new", "bin")
+        r = run("--install", where, env={"PATH": "/nonexistent"})
+        self.assertEqual(r.code, 0, r)
+        self.assertTrue(r.out.startswith(f"made {where}\n".encode()), r.out)
+        self.assertEqual(run(exe=os.path.join(where, "check")).out, b"ONE-TWO\n")
+        with open(os.path.join(self.dir, "file"), "w"):
+            pass
+        r = run("--install", os.path.join(self.dir, "file"))
         self.assertEqual((r.code, r.out), (1, b""))
         self.assertIn(b"not a directory", r.err)
+
+    def test_never_shadows_a_program_on_path(self):
+        system = os.path.join(self.dir, "system")
+        os.mkdir(system)
+        for name in ("batch", "up"):  # at(1)'s batch, say
+            with open(os.path.join(system, name), "w") as f:
+                f.write("#!/bin/sh\n")
+            os.chmod(os.path.join(system, name), 0o755)
+        where = os.path.join(self.dir, "bin")
+        for path in (f"{where}:{system}", f"{system}:{where}"):  # before or after it on PATH
+            r = run("--install", where, env={"PATH": path})
+            self.assertEqual(r.code, 0, r)
+            self.assertFalse(os.path.lexists(os.path.join(where, "batch")))
+            self.assertFalse(os.path.lexists(os.path.join(where, "up")))
+            self.assertIn(f"skipped {where}/batch: PATH has another batch ({system}/batch); "
+                          "run it as 'hvym batch'".encode(), r.err)
+            self.assertIn(b"2 skipped", r.out)
+            self.assertTrue(os.path.lexists(os.path.join(where, "check")))
 
     def test_missing_argument_is_usage(self):
         self.assertEqual(run("--install").code, 2)

@@ -14,7 +14,7 @@ import unittest
 import urllib.request  # noqa: F401  (kept for debugging by hand)
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clitest import BIN, run  # noqa: E402
+from clitest import BIN, require, run  # noqa: E402
 from realparts import (PODMAN, REGISTRY, Podman, Registry, connects, free_port,  # noqa: E402
                        http_server, wait_for)
 
@@ -39,7 +39,7 @@ class Home(unittest.TestCase):
         return r.out.decode()
 
 
-@unittest.skipUnless(PODMAN and REGISTRY and os.geteuid() == 0,
+@require(PODMAN and REGISTRY and os.geteuid() == 0,
                      "needs root, podman and docker-registry (scripts/setup installs them)")
 class Gateway(Home):
     @classmethod

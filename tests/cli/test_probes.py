@@ -11,7 +11,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clitest import run  # noqa: E402
+from clitest import require, run  # noqa: E402
 
 from realparts import DOCKER, PODMAN, Podman, Silent, connects, http_server, wait_for  # noqa: E402
 
@@ -34,7 +34,7 @@ class Base(unittest.TestCase):
         return "metavinci/" + self.hvym("pintheon-dapp").out.decode().strip() + ":latest"
 
 
-@unittest.skipUnless(PODMAN and os.geteuid() == 0, "needs podman and root (scripts/setup installs podman)")
+@require(PODMAN and os.geteuid() == 0, "needs podman and root (scripts/setup installs podman)")
 class Engine(Base):
     def setUp(self):
         super().setUp()
@@ -175,7 +175,7 @@ class Tunnel(Base):
             server.close()
 
 
-@unittest.skipUnless(PODMAN and os.geteuid() == 0, "needs podman and root (scripts/setup installs podman)")
+@require(PODMAN and os.geteuid() == 0, "needs podman and root (scripts/setup installs podman)")
 class Endpoints(Base):
     """The engine found where the docker CLI finds it, with podman's API
     service behind each: a docker context (current, or DOCKER_CONTEXT), a
@@ -290,7 +290,7 @@ class DockerInstalled(Base):
         self.assertEqual(self.ask(), b"False\n")
         self.assertEqual(self.runs(), 1)
 
-    @unittest.skipUnless(PODMAN, "needs podman")
+    @require(PODMAN, "needs podman")
     def test_podman_docker_shim_is_docker(self):
         # Debian's podman-docker: /usr/bin/docker runs podman with the same
         # arguments. The GUI then works with podman: docker is installed.

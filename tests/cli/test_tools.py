@@ -11,7 +11,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clitest import run  # noqa: E402
+from clitest import require, run  # noqa: E402
 
 # The 65 commands the original registers (hvym.py's cli.add_command lines).
 ORIGINAL = """about anim-prop-data basic-material-data check collection-data contract-data
@@ -58,7 +58,7 @@ class CommandList(unittest.TestCase):
             self.assertTrue(r.out.startswith(b"Usage: "), name)
 
 
-@unittest.skipUnless(shutil.which("npm"), "npm is installed by scripts/setup (Debian: nodejs)")
+@require(shutil.which("npm"), "npm is installed by scripts/setup (Debian: nodejs)")
 class NpmModules(Home):
     def setUp(self):
         super().setUp()
