@@ -12,6 +12,7 @@
 #include "prompt.h"
 #include "stellar_keys.h"
 #include "store.h"
+#include "wipe.h"
 
 namespace hvym::accounts {
 namespace {
@@ -95,19 +96,32 @@ int unlock(Call& call, const Vault& v, const Value& file, VaultKey& key, std::st
 
 int new_passphrase(Call& call, const Value& file, size_t line, std::string_view message,
                    std::string& passphrase) {
-  int status = secret(call, file, line, {.kind = Ask::Secret, .what = "a new vault passphrase", .message = message},
-                      passphrase);
-  if (status != kOk) return status;
-  if (!file.given) {
-    std::string again;
-    status = secret(call, file, line,
-                    {.kind = Ask::Secret, .what = "the passphrase again", .message = "The same passphrase again:"},
-                    again);
+  if (file.given) {  // from a file: no second reading to compare
+    int status = secret(call, file, line, {.kind = Ask::Secret, .what = "a new vault passphrase", .message = message},
+                        passphrase);
     if (status != kOk) return status;
-    if (again != passphrase) return failure(call, "the two passphrases differ; nothing changed.");
+    return passphrase.empty() ? failure(call, "the passphrase is empty; nothing changed.") : kOk;
   }
-  if (passphrase.empty()) return failure(call, "the passphrase is empty; nothing changed.");
-  return kOk;
+  // Asked: typed twice; a slip is asked again, three times at most.
+  for (int attempt = 1;; ++attempt) {
+    int status = secret(call, file, line, {.kind = Ask::Secret, .what = "a new vault passphrase", .message = message},
+                        passphrase);
+    if (status != kOk) return status;
+    std::string again;
+    if (!passphrase.empty())
+      status = secret(call, file, line,
+                      {.kind = Ask::Secret, .what = "the passphrase again", .message = "The same passphrase again:"},
+                      again);
+    bool same = again == passphrase;
+    wipe(again);
+    if (status != kOk) return status;
+    const char* why = passphrase.empty() ? "the passphrase is empty" : !same ? "the two passphrases differ" : nullptr;
+    if (!why) return kOk;
+    wipe(passphrase);
+    passphrase.clear();
+    if (attempt == 3) return failure(call, std::string(why) + " (3 tries); nothing changed.");
+    call.err.line(std::string(why) + "; type it again.");
+  }
 }
 
 int active(Call& call, const Vault& v, const Account*& out) {

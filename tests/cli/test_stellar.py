@@ -225,6 +225,37 @@ esac
                             "--mnemonic-file", self.secret_file("w", words), stdin=b"sekret-pass\n")
         self.assertEqual(recovered, out)
 
+    def asking_dialog(self, *secrets):
+        """An $HVYM_DIALOG program answering the secret questions in turn."""
+        answers = self.secret_file("answers", "".join(a + "\n" for a in secrets))
+        count = os.path.join(self.home, "count")
+        script = self.secret_file("dialog", f"""#!/bin/sh
+case "$1" in
+  line) echo typed-name ;;
+  secret) n=$(($(cat {count} 2>/dev/null || echo 0) + 1)); echo $n > {count}; sed -n "${{n}}p" {answers} ;;
+  copy) cat > /dev/null ;;
+esac
+""")
+        os.chmod(script, 0o755)
+        return {"HVYM_DIALOG": script}
+
+    def test_two_passphrases_that_differ_are_asked_again(self):
+        r = self.hvym("stellar-new-account", env=self.asking_dialog("first-try", "frist-try", "", "good-pass", "good-pass"))
+        self.assertEqual(r.code, 0, r)
+        self.assertIn(b"the two passphrases differ; type it again.", r.err)
+        self.assertIn(b"the passphrase is empty; type it again.", r.err)
+        for wrong in ("first-try\n", "frist-try\n"):
+            r = self.hvym("stellar-load-keys", "--show-secret", "--passphrase-file", "-", stdin=wrong.encode())
+            self.assertIn(b"wrong passphrase", r.err)
+        r = self.hvym("stellar-load-keys", "--show-secret", "--passphrase-file", "-", stdin=b"good-pass\n")
+        self.assertEqual(r.code, 0, r)
+
+    def test_three_slips_change_nothing(self):
+        r = self.hvym("stellar-new-account", env=self.asking_dialog("a1", "b1", "a2", "b2", "a3", "b3", "ok", "ok"))
+        self.assertEqual((r.code, r.out), (1, b""), r)
+        self.assertIn(b"the two passphrases differ (3 tries); nothing changed.", r.err)
+        self.assertEqual(self.listed(), [])
+
     def test_friendbot_funding(self):
         words = self.secret_file("words", WORDS)
         server = http_server(files={f"/?addr={G}": b'{"successful": true}'})
