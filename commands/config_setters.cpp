@@ -3,7 +3,7 @@
 // write transaction is only committed on success). Without one they ask
 // through the prompt layer; a confirmation goes to standard error.
 //
-// They open the store themselves (needs has no kWritesConfig): a person
+// They open the store themselves (kOwnWrites): a person
 // may take minutes to answer, and no transaction may stay open meanwhile
 // (it would hold up every other writer). What a question shows is read in
 // one read transaction; the answer is written in a write transaction of

@@ -109,7 +109,7 @@ constinit const Command didc_install{
     .summary = "Install DFINITY's didc with an install script.",
     .help = nullptr,
     .params = kInstallParams,
-    .needs = kUsesNetwork,
+    .needs = kNeedsNothing,
     .run = run_install,
 };
 

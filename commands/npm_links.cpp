@@ -212,7 +212,7 @@ constinit const Command up{
             "install and npm link for every module not linked yet, then show the splash. Prints "
             "what it did; npm's own output goes to standard error.",
     .params = {},
-    .needs = kMayPrompt | kUsesNetwork | kExclusive,
+    .needs = kMayPrompt | kExclusive,
     .run = run_up,
 };
 
@@ -222,7 +222,7 @@ constinit const Command update_npm_modules{
     .summary = "Unlink the npm modules, copy them afresh and link them again.",
     .help = nullptr,
     .params = {},
-    .needs = kUsesNetwork | kExclusive,
+    .needs = kExclusive,
     .run = run_update_modules,
 };
 

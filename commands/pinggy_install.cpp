@@ -26,7 +26,7 @@ constinit const Command pinggy_install{
             "with curl, into ~/.local/share/pinggy/pinggy (a temporary file renamed into "
             "place, mode 0755). Progress on stderr.",
     .params = {},
-    .needs = kReadsConfig | kUsesNetwork | kExclusive,
+    .needs = kReadsConfig | kExclusive,
     .run = run,
 };
 

@@ -150,7 +150,7 @@ constinit const Command pintheon_setup{
             "pintheon (ports PORT and 9999, DNS 8.8.8.8, bridge network, the data folder's "
             "pintheon_data as /home/pintheon/data) unless it exists.",
     .params = {},
-    .needs = kReadsConfig | kTalksToDocker | kUsesNetwork | kExclusive,
+    .needs = kReadsConfig | kExclusive,
     .run = setup_run,
 };
 
@@ -160,7 +160,7 @@ constinit const Command pintheon_start{
     .summary = "Start the Pintheon container (creating it first when there is none).",
     .help = nullptr,
     .params = {},
-    .needs = kReadsConfig | kTalksToDocker | kExclusive,
+    .needs = kReadsConfig | kExclusive,
     .run = start_run,
 };
 
@@ -170,7 +170,7 @@ constinit const Command pintheon_stop{
     .summary = "Stop the Pintheon container.",
     .help = nullptr,
     .params = {},
-    .needs = kTalksToDocker | kExclusive,
+    .needs = kExclusive,
     .run = stop_run,
 };
 

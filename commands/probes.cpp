@@ -133,7 +133,7 @@ constinit const Command pintheon_image_exists{
             "/var/run/docker.sock) within about a second; docker image inspect when that socket "
             "cannot be used.",
     .params = {},
-    .needs = kReadsConfig | kTalksToDocker | kProbe | kInProcess,
+    .needs = kReadsConfig | kProbe | kInProcess,
     .run = image_exists_run,
 };
 
@@ -144,7 +144,7 @@ constinit const Command is_pintheon_tunnel_open{
     .help = "Print true when http://127.0.0.1:PORT/ (the Pinggy web debugger; PORT is the "
             "pinggy_debugger_port setting, default 4300) answers 200 within a second, else false.",
     .params = {},
-    .needs = kReadsConfig | kUsesNetwork | kProbe | kInProcess,
+    .needs = kReadsConfig | kProbe | kInProcess,
     .run = tunnel_open_run,
 };
 

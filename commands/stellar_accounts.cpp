@@ -302,7 +302,7 @@ constinit const Command stellar_new_testnet_account{
             "(config key stellar_friendbot_url) with curl. When funding fails the account is kept, "
             "marked not funded, and a warning says why (exit status 0).",
     .params = kNewParams,
-    .needs = kMayPrompt | kOwnWrites | kUsesNetwork,
+    .needs = kMayPrompt | kOwnWrites,
     .run = run_new_testnet,
     .on_cancel = "\n",  // the original's answer to a closed popup
 };

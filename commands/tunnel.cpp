@@ -238,7 +238,7 @@ constinit const Command pintheon_tunnel_open{
             "in DATA/pinggy.log when there is no display or terminal; record the state and pid. "
             "The token reaches pinggy through a pipe, not a command line or a file.",
     .params = {},
-    .needs = kExclusive | kUsesNetwork,  // its own sessions: read, launch, record
+    .needs = kExclusive,  // its own sessions: read, launch, record
     .run = open_run,
 };
 
@@ -248,7 +248,7 @@ constinit const Command pintheon_tunnel_status{
     .summary = "Print running or stopped, from the recorded process and the debugger port.",
     .help = nullptr,
     .params = {},
-    .needs = kUsesNetwork,
+    .needs = kNeedsNothing,
     .run = status_run,
 };
 

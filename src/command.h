@@ -22,10 +22,7 @@ inline constexpr size_t kGroupCount = 9;
 enum Needs : uint32_t {
   kNeedsNothing = 0,
   kReadsConfig = 1u << 0,   // call.config: one read transaction on the store
-  kWritesConfig = 1u << 1,  // call.config: one write transaction, committed on exit 0
   kMayPrompt = 1u << 2,     // may ask through the prompt layer
-  kTalksToDocker = 1u << 3,
-  kUsesNetwork = 1u << 4,
   kExclusive = 1u << 5,     // one at a time per data folder (DATA/hvym.lock held while it runs)
   kProbe = 1u << 6,         // a question about the machine, bounded in time: batch runs these concurrently
   kOwnWrites = 1u << 7,     // opens the store itself and may write it
@@ -35,7 +32,7 @@ enum Needs : uint32_t {
   kInProcess = 1u << 8,
 };
 // What may change the store: later requests of a batch must see it.
-inline constexpr uint32_t kMayWrite = kWritesConfig | kExclusive | kMayPrompt | kOwnWrites;
+inline constexpr uint32_t kMayWrite = kExclusive | kMayPrompt | kOwnWrites;
 
 // Rest: every remaining positional argument (call.rest), the last parameter.
 enum class Kind : uint8_t { Argument, Option, Flag, Rest };
@@ -97,7 +94,7 @@ struct Call {
   Sink& out;
   Sink& err;
   std::array<Value, kMaxParams> values;
-  Config* config = nullptr;  // set when needs has kReadsConfig or kWritesConfig
+  Config* config = nullptr;  // set when needs has kReadsConfig
   // Why asking is forbidden ("--no-input", "batch never asks"), or empty.
   std::string_view no_input_why;
   std::vector<std::string_view> rest;  // a Kind::Rest parameter's arguments

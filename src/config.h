@@ -35,7 +35,7 @@ enum class Key : uint8_t {
   TunnelStatus,
   TunnelTimestamp,
 };
-inline constexpr size_t kKeyCount = 14;
+inline constexpr size_t kKeyCount = size_t(Key::TunnelTimestamp) + 1;
 inline constexpr int kSchemaVersion = 1;
 
 // How a value is kept in the store (and printed by `config get`):
@@ -45,6 +45,7 @@ inline constexpr int kSchemaVersion = 1;
 enum class ValueKind : uint8_t { Text, List, Port, Number, Status, Count, Url };
 
 struct KeySpec {
+  Key key;  // its own place in kSpecs (checked when compiled)
   const char* name;
   ValueKind kind;
   const char* fallback;  // default encoding; the dapp name's is derived instead

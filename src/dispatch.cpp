@@ -46,18 +46,18 @@ int run_unit(const Command& cmd, std::string_view prog, std::span<const char* co
       return kFailed;
     }
   }
-  if (!(cmd.needs & (kReadsConfig | kWritesConfig))) return cmd.run(call);
+  if (!(cmd.needs & kReadsConfig)) return cmd.run(call);
 
-  // The one store session of this call: opened before, committed after.
-  bool write = cmd.needs & kWritesConfig;
+  // The one read session of this call, opened before it runs. (Writers,
+  // kOwnWrites, open short write transactions of their own, around their
+  // questions and downloads.)
   ConfigSession session;
-  if (!session.open(write, err)) return kFailed;
+  if (!session.open(false, err)) return kFailed;
   call.config = &session.config();
   // The store's guard ends a process whose store stays open over 10 s: work
   // that can take longer (pulls, downloads, questions) must not hold it.
-  if (!write && (cmd.needs & (kExclusive | kMayPrompt))) session.release();
+  if (cmd.needs & (kExclusive | kMayPrompt)) session.release();
   int status = cmd.run(call);
-  if (write && status == kOk && !session.commit(err)) status = kFailed;
   if (options.one_shot) session.end_for_exit();
   return status;
 }

@@ -23,8 +23,9 @@ struct RunOptions {
 };
 
 // Runs one command in this process: parses its arguments, prepares what its
-// needs ask for, calls it. Safe to call many times, from several threads
-// (batch, serve).
+// needs ask for, calls it. Safe to call many times; from several threads
+// at once (batch, serve) only for commands with kInProcess, whose units keep
+// no shared state: the others run there as child processes.
 int run_command(const Command& cmd, std::string_view prog, std::span<const char* const> args,
                 Sink& out, Sink& err, const RunOptions& options = {});
 

@@ -1,5 +1,7 @@
 // The LMDB environment behind hvym's config: DATA/hvym.lmdb/{data.mdb,lock.mdb}.
-// One transaction per call, read-only for queries. Keys live in the main
+// A call reads in one read transaction (queries: the dispatcher's); a writer
+// opens short write transactions of its own, none held across a question or
+// a download. Keys live in the main
 // database with a table prefix ("config/pintheon_port", "meta/...",
 // "legacy/app_data", "stellar_identities/1").
 //
