@@ -112,7 +112,35 @@ class Batch(Home):
         self.assertLess(took, 2.8)
 
 
+def docs_client():
+    """The Python client of docs/batch.md, as a reader copies it."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "docs", "batch.md")) as f:
+        text = f.read()
+    start = text.index("### A client for the GUI (Python)")
+    lines, body = [], text[start:].split("\n")[1:]
+    for line in body:
+        if line.startswith("    ") or (line == "" and lines):
+            lines.append(line[4:])
+        elif lines:
+            break
+    return "\n".join(lines)
+
+
 class Serve(Home):
+    def test_the_documented_client_without_xdg_runtime_dir(self):
+        env = dict(self.env)  # no XDG_RUNTIME_DIR: the socket goes in the data folder
+        proc = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            sock = os.path.join(self.home, ".local", "share", "heavymeta-cli", "hvym.sock")
+            self.assertTrue(wait_for(lambda: os.path.exists(sock), 10), "the server did not start")
+            code = docs_client() + "\nprint(Hvym().ask(['pintheon-port'], ['check']))\n"
+            r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=30)
+            self.assertEqual((r.returncode, r.stdout), (0, b"[9998, 'ONE-TWO']\n"), r.stderr)
+        finally:
+            proc.terminate()
+            proc.communicate(timeout=20)
+
     def setUp(self):
         super().setUp()
         self.sock = os.path.join(self.home, "hvym.sock")
