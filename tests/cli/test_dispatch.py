@@ -224,6 +224,32 @@ class Install(unittest.TestCase):
         self.assertEqual(run("--install").code, 2)
 
 
+class MesonInstall(unittest.TestCase):
+    def test_installs_binary_links_completions_and_man_page(self):
+        build = os.path.dirname(os.path.realpath(BIN))
+        if not os.path.exists(os.path.join(build, "scripts", "hvym.1")):
+            self.skipTest("a cross build installs the binary only")
+        with tempfile.TemporaryDirectory() as dest:
+            p = subprocess.run(["meson", "install", "-C", build, "--no-rebuild", "--destdir", dest],
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            prefix = subprocess.run(["meson", "introspect", build, "--buildoptions"], capture_output=True,
+                                    text=True, check=True).stdout
+            prefix = next(o["value"] for o in json.loads(prefix) if o["name"] == "prefix")
+            root = dest + prefix
+            bindir = os.path.join(root, "bin")
+            self.assertEqual(os.readlink(os.path.join(bindir, "pintheon-port")), "hvym")
+            self.assertEqual(run(exe=os.path.join(bindir, "check")).out, b"ONE-TWO\n")
+            for path in ("share/bash-completion/completions/hvym", "share/zsh/site-functions/_hvym",
+                         "share/fish/vendor_completions.d/hvym.fish"):
+                self.assertGreater(os.path.getsize(os.path.join(root, path)), 100, path)
+            with open(os.path.join(root, "share", "man", "man1", "hvym.1")) as f:
+                page = f.read()
+            self.assertTrue(page.startswith(".TH HVYM 1"), page[:80])
+            for name in run("--list").out.decode().split():
+                self.assertIn(f"\n.SS {name}\n", page)
+
+
 class Completion(unittest.TestCase):
     def script(self, shell):
         r = run("--completion", shell)
