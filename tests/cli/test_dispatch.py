@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -265,6 +266,36 @@ class Completion(unittest.TestCase):
         p = subprocess.run(["bash", "-c", probe], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout.split("\n")[:3], ["check", "--help", "--help"])
+
+    def test_bash_completes_values_and_files_with_spaces(self):
+        text = self.script("bash")
+        with tempfile.TemporaryDirectory() as home:
+            pw = os.path.join(home, "pw")
+            with open(pw, "w") as f:
+                f.write("pass\n")
+            for name in ("my acct", "bob"):
+                made = run("stellar-new-account", "--name", name, "--passphrase-file", pw, "--show-mnemonic",
+                           home=home)
+                self.assertEqual(made.code, 0, made)
+            os.mkdir(os.path.join(home, "a folder"))
+            with open(os.path.join(home, "a file.png"), "w"):
+                pass
+            def complete(*words):
+                probe = text + f"\nCOMP_WORDS=({' '.join(shlex.quote(w) for w in words)}); " \
+                    f"COMP_CWORD={len(words) - 1}; _hvym; printf '%s\\n' \"${{COMPREPLY[@]}}\""
+                env = {**os.environ, "HOME": home, "PATH": os.path.dirname(os.path.realpath(BIN)) + ":/usr/bin:/bin"}
+                env.pop("HVYM_HOME", None)
+                p = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, env=env, cwd=home)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                return p.stdout.split("\n")[:-1]
+            self.assertEqual(complete("hvym", "config", "g"), ["get"])
+            self.assertEqual(complete("hvym", "config", "get", "pintheon_p"), ["pintheon_port"])
+            self.assertEqual(complete("hvym", "pintheon-set-network", ""), ["testnet", "mainnet"])
+            self.assertEqual(complete("pinggy-set-tier", "f"), ["free"])
+            self.assertEqual(sorted(complete("hvym", "stellar-set-account", "")), ["bob", "my\\ acct"])
+            self.assertEqual(complete("hvym", "--completion", "z"), ["zsh"])
+            self.assertEqual(complete("hvym", "--install", "a"), ["a folder"])
+            self.assertEqual(complete("hvym", "png-to-data-url", "a fi"), ["a file.png"])
 
     def test_zsh_and_fish_scripts_parse(self):
         for shell in ("zsh", "fish"):
