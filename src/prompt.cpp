@@ -95,7 +95,7 @@ struct Channel {
   std::string error;  // Nowhere: why
 };
 
-bool set(const char* name) {
+[[maybe_unused]] bool set(const char* name) {  // (not on Windows or macOS)
   const char* v = std::getenv(name);
   return v && *v;
 }

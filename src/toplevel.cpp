@@ -83,6 +83,64 @@ bool is_hvym_link(const std::string& target, const std::string& self) {
   return base == "hvym";
 }
 
+struct Tally {
+  size_t made = 0, updated = 0, kept = 0, skipped = 0, failed = 0;
+};
+
+// One link at path to program (hvym, or a companion program beside it).
+void place(const std::string& path, const std::string& program, Tally& n, Sink& out, Sink& err) {
+  std::string target;
+  switch (fs::program_link(path, program, target)) {
+    case fs::Link::Ours:
+      ++n.kept;
+      return;
+    case fs::Link::Other:
+      if (!is_hvym_link(target, program)) {
+        err.line("hvym: skipped " + path + ": a link to " + target + ", not to hvym");
+        ++n.skipped;
+        return;
+      }
+      if (!fs::remove_file(path)) {
+        err.line("hvym: cannot replace " + path + ": " + std::strerror(errno));
+        ++n.failed;
+        return;
+      }
+      if (!fs::link_program(program, path)) {
+        err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
+        ++n.failed;
+        return;
+      }
+      out.line("updated " + path + " -> " + program);
+      ++n.updated;
+      return;
+    case fs::Link::NotLink:
+      err.line("hvym: skipped " + path + ": exists and is not a link to hvym");
+      ++n.skipped;
+      return;
+    case fs::Link::Missing:
+    case fs::Link::Error:
+      if (fs::link_program(program, path)) {
+        out.line("linked " + path + " -> " + program);
+        ++n.made;
+      } else {
+        err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
+        ++n.failed;
+      }
+      return;
+  }
+}
+
+// Another program of that name on PATH (at's batch, say), or "": a link
+// would hide it, or be hidden by it, either way unlooked for.
+std::string other_on_path(std::string_view name, const std::string& self) {
+  std::string other = find_in_path(fs::program_name(name));
+  if (other.empty()) return other;
+  std::string target;
+  fs::Link l = fs::program_link(other, self, target);
+  if (l == fs::Link::Ours || (l == fs::Link::Other && is_hvym_link(target, self))) return {};
+  return other;
+}
+
 int install(std::string_view dir_arg, Sink& out, Sink& err) {
   std::string self = self_exe();
   if (self.empty()) {
@@ -101,74 +159,26 @@ int install(std::string_view dir_arg, Sink& out, Sink& err) {
     err.line("Error: " + dir + " is not a directory");
     return kFailed;
   }
-  size_t made = 0, updated = 0, kept = 0, skipped = 0, failed = 0;
-  // One link at path to program (hvym, or a companion program beside it).
-  auto place = [&](const std::string& path, const std::string& program) {
-    std::string target;
-    switch (fs::program_link(path, program, target)) {
-      case fs::Link::Ours:
-        ++kept;
-        return;
-      case fs::Link::Other:
-        if (!is_hvym_link(target, program)) {
-          err.line("hvym: skipped " + path + ": a link to " + target + ", not to hvym");
-          ++skipped;
-          return;
-        }
-        if (!fs::remove_file(path)) {
-          err.line("hvym: cannot replace " + path + ": " + std::strerror(errno));
-          ++failed;
-          return;
-        }
-        if (!fs::link_program(program, path)) {
-          err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
-          ++failed;
-          return;
-        }
-        out.line("updated " + path + " -> " + program);
-        ++updated;
-        break;
-      case fs::Link::NotLink:
-        err.line("hvym: skipped " + path + ": exists and is not a link to hvym");
-        ++skipped;
-        break;
-      case fs::Link::Missing:
-      case fs::Link::Error:
-        if (fs::link_program(program, path)) {
-          out.line("linked " + path + " -> " + program);
-          ++made;
-        } else {
-          err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
-          ++failed;
-        }
-        break;
-    }
-  };
+  Tally n;
   for (const Command* c : command_table()) {
     std::string path = dir + "/" + fs::program_name(c->name);
-    // A name PATH already has (at's batch, say) is left to it: our link
-    // would hide that program, or be hidden by it, either way unlooked for.
-    if (std::string other = find_in_path(fs::program_name(c->name)); !other.empty()) {
-      std::string target;
-      fs::Link l = fs::program_link(other, self, target);
-      if (l != fs::Link::Ours && !(l == fs::Link::Other && is_hvym_link(target, self))) {
-        err.line("hvym: skipped " + path + ": PATH has another " + c->name + " (" + other + "); run it as 'hvym " +
-                 c->name + "'");
-        ++skipped;
-        continue;
-      }
+    if (std::string other = other_on_path(c->name, self); !other.empty()) {
+      err.line("hvym: skipped " + path + ": PATH has another " + c->name + " (" + other + "); run it as 'hvym " +
+               c->name + "'");
+      ++n.skipped;
+      continue;
     }
-    place(path, self);
+    place(path, self, n, out, err);
   }
   // Windows' dialog program goes along, so a link finds it beside itself.
   size_t slash = self.find_last_of("/\\");
   std::string dialog = self.substr(0, slash + 1) + fs::program_name("hvym-dialog");
   if (slash != std::string::npos && fs::kind_of(dialog) == fs::Kind::File)
-    place(dir + "/" + fs::program_name("hvym-dialog"), dialog);
-  out.line("hvym --install " + dir + ": " + std::to_string(made) + " linked, " +
-           std::to_string(updated) + " updated, " + std::to_string(kept) + " already there, " +
-           std::to_string(skipped) + " skipped, " + std::to_string(failed) + " failed");
-  return failed ? kFailed : kOk;
+    place(dir + "/" + fs::program_name("hvym-dialog"), dialog, n, out, err);
+  out.line("hvym --install " + dir + ": " + std::to_string(n.made) + " linked, " + std::to_string(n.updated) +
+           " updated, " + std::to_string(n.kept) + " already there, " + std::to_string(n.skipped) + " skipped, " +
+           std::to_string(n.failed) + " failed");
+  return n.failed ? kFailed : kOk;
 }
 
 }  // namespace

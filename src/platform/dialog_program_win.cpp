@@ -194,6 +194,27 @@ DWORD WINAPI wait_for_input_end(void* window) {
   return 0;
 }
 
+// The form's messages until it is gone: Enter is OK, Escape Cancel (the
+// dialog manager's keys), Ctrl+Enter OK from anywhere, and Tab leaves a
+// text for the buttons.
+void pump(Form& f, bool buttons, bool multiline) {
+  MSG m;
+  while (GetMessageW(&m, nullptr, 0, 0) > 0) {
+    bool ctrl = GetKeyState(VK_CONTROL) < 0;
+    if (m.message == WM_KEYDOWN && m.wParam == VK_RETURN && ctrl) {  // Ctrl+Enter: OK from anywhere
+      if (buttons) finish(f, kAnswered);
+      continue;
+    }
+    if (m.message == WM_KEYDOWN && m.wParam == VK_TAB && !ctrl && multiline && m.hwnd == f.control) {
+      if (HWND next = GetNextDlgTabItem(f.window, f.control, GetKeyState(VK_SHIFT) < 0)) SetFocus(next);
+      continue;
+    }
+    if (IsDialogMessageW(f.window, &m)) continue;
+    TranslateMessage(&m);
+    DispatchMessageW(&m);
+  }
+}
+
 int run_form(const Options& o, const std::wstring& initial, std::wstring& answer) {
   HINSTANCE inst = GetModuleHandleW(nullptr);
   WNDCLASSW wc{};
@@ -260,22 +281,7 @@ int run_form(const Options& o, const std::wstring& initial, std::wstring& answer
   SetForegroundWindow(f.window);
   SetFocus(f.control ? f.control : f.window);
 
-  MSG m;
-  while (GetMessageW(&m, nullptr, 0, 0) > 0) {
-    bool ctrl = GetKeyState(VK_CONTROL) < 0;
-    if (m.message == WM_KEYDOWN && m.wParam == VK_RETURN && ctrl) {  // Ctrl+Enter: OK from anywhere
-      if (buttons) finish(f, kAnswered);
-      continue;
-    }
-    if (m.message == WM_KEYDOWN && m.wParam == VK_TAB && !ctrl && multiline && m.hwnd == f.control) {
-      // Tab leaves a text for the buttons rather than typing a tab into it.
-      if (HWND next = GetNextDlgTabItem(f.window, f.control, GetKeyState(VK_SHIFT) < 0)) SetFocus(next);
-      continue;
-    }
-    if (IsDialogMessageW(f.window, &m)) continue;
-    TranslateMessage(&m);
-    DispatchMessageW(&m);
-  }
+  pump(f, buttons, multiline);
   if (mono) DeleteObject(mono);
   answer = std::move(f.answer);
   return f.outcome;
