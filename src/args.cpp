@@ -148,7 +148,11 @@ struct Parser {
     std::string_view spelling = a.substr(0, eq);
     const char* explicit_value = eq == std::string_view::npos ? nullptr : arg + eq + 1;
     size_t index;
-    if (const Param* p = find(spelling, index)) return set_option(index, *p, spelling, explicit_value);
+    // Click splits at '=' only after a long spelling ("--sheen=", "-ei="): "-e=x"
+    // is the one-letter -e with the value "=x", as a cluster below.
+    bool one_letter = eq == 2 && a[1] != '-';
+    if (const Param* p = find(spelling, index); p && !one_letter)
+      return set_option(index, *p, spelling, explicit_value);
     if (a == "-h") return help = true;  // no command's own -h: --help (docs/compatibility.md)
     if (a[1] != '-') {
       // A cluster of one-letter options, the last may take the rest as value.

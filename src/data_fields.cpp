@@ -20,7 +20,10 @@ int emit_fields(Call& call, std::span<const Field> fields) {
     std::string error;
     std::string name = call.cmd.params[static_cast<size_t>(f.from)].name;
     for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (!doc->parse(v.text, error))
+    // The original's dict("") and list(""): an empty argument is {} or [].
+    std::string_view text = v.text;
+    if (text.empty() && f.json) text = f.json == '{' ? std::string_view("{}") : std::string_view("[]");
+    if (!doc->parse(text, error))
       return usage_error(call, "Invalid value for '" + name + "': not JSON (" + error + ")");
     if (f.json == '{' && !doc->is_dict(doc->root()))
       return usage_error(call, "Invalid value for '" + name + "': expected a JSON object, got " +

@@ -121,12 +121,17 @@ int dispatch(int argc, char** argv) {
   add(base);
   if (!cmd) {
     std::span<const char* const> rest(argv + (argc > 0 ? 1 : 0), argc > 0 ? argc - 1 : 0);
-    if (rest.empty() || rest[0][0] == '-') return run_toplevel(base, rest, out, err);
+    if (!rest.empty() && std::strcmp(rest[0], "--") == 0) {  // Click: options end, the command follows
+      rest = rest.subspan(1);
+      if (rest.empty()) return missing_command(base, err);
+    } else if (rest.empty() || rest[0][0] == '-') {
+      return run_toplevel(base, rest, out, err);
+    }
     std::string_view name = rest[0];
     cmd = find_command(name);
     if (!cmd && name == "help") return run_help(base, rest.subspan(1), out, err);  // `hvym help [CMD]`
     if (!cmd) return unknown_command(base, name, err);
-    first = 2;
+    first = static_cast<int>(rest.data() - const_cast<const char* const*>(argv)) + 1;  // 2, or 3 after "--"
     add(" ");
     add(name);
   }

@@ -214,7 +214,10 @@ int show_busy(Call& call, std::string_view message, unsigned seconds) {
     case Via::Dialog: return prompting::busy_dialog(c.dialog, message, seconds, call.err);
     case Via::Nowhere: break;
   }
-  return failure(call, "cannot show the loading message: " + c.error + ".");
+  // Nowhere to show it: the wait alone, as the original's (which only
+  // slept) did; a loading message is no question, so nothing failed.
+  prompting::wait_busy(seconds, [](void*) { return true; }, nullptr);
+  return kOk;
 }
 
 }  // namespace hvym

@@ -63,7 +63,8 @@ bool show_for(Call& call, std::string_view what, std::string_view text, unsigned
 
 // A pulsating "working" display with `message`, until `seconds` have passed
 // (0: no limit) or, when standard input is a pipe or socket, until it
-// closes. 0 when shown to the end, 1 when it could not be shown or the
+// closes. 0 when shown to the end, or waited out with nowhere to show it
+// (as the original, which only slept); 1 when a dialog failed or the
 // person closed it (a message is on call.err).
 int show_busy(Call& call, std::string_view message, unsigned seconds);
 

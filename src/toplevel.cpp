@@ -211,6 +211,8 @@ int unknown_command(std::string_view prog, std::string_view name, Sink& err) {
   return usage(prog, err, m);
 }
 
+int missing_command(std::string_view prog, Sink& err) { return usage(prog, err, "Missing command."); }
+
 int run_help(std::string_view prog, std::span<const char* const> names, Sink& out, Sink& err) {
   if (names.empty()) return write_help(prog, out), kOk;
   if (names.size() > 1) return usage(prog, err, "help takes one command name");

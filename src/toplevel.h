@@ -14,6 +14,9 @@ int run_toplevel(std::string_view prog, std::span<const char* const> args, Sink&
 // `hvym help [CMD]`, `hvym --help CMD`: CMD's help (or hvym's), exit 0.
 int run_help(std::string_view prog, std::span<const char* const> names, Sink& out, Sink& err);
 
+// `hvym --`: exit 2, "Missing command." as Click said.
+int missing_command(std::string_view prog, Sink& err);
+
 // Exit 2, naming the closest command when one is close.
 int unknown_command(std::string_view prog, std::string_view name, Sink& err);
 

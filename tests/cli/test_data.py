@@ -23,6 +23,14 @@ class Broken(unittest.TestCase):
         r = run(*args)
         self.assertEqual((r.code, r.out.decode()), (0, json.dumps(expected) + "\n"), r)
 
+    def test_an_empty_dict_or_list_argument_is_empty_as_in_the_original(self):
+        # The original's dict("") and list("") (exit 0 there); JSON otherwise.
+        self.check(["anim-prop-data", "a", "b", "1", "2", "c", "0.5", "true", "", "w", "true"],
+                   {"widget_type": "w", "show": True, "name": "a", "loop": "b", "start": 1, "end": 2,
+                    "blending": "c", "weight": 0.5, "play": True, "model_ref": {}})
+        self.check(["mesh-set-data", "", "0", "w", "true"],
+                   {"widget_type": "w", "show": True, "set": [], "selected_index": 0})
+
     def test_sliders(self):
         self.check(["slider-data", "RANGE", "Incremental", "SLIDER", "yes"],
                    {"widget_type": "SLIDER", "show": True, "prop_slider_type": "RANGE",

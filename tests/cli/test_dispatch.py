@@ -87,6 +87,24 @@ class Dispatch(unittest.TestCase):
         self.assertIn(b"No such command 'xyzzyq'.\n", r.err)
         self.assertNotIn(b"closest", r.err)
 
+    def test_a_leading_double_dash_ends_hvyms_options(self):
+        self.assertEqual((run("--", "check").code, run("--", "check").out), (0, b"ONE-TWO\n"))
+        r = run("--", "single-float-data", "n", "1", "0", "2")
+        self.assertEqual(r.out, b'{"name": "n", "default": 1.0, "min": 0.0, "max": 2.0}\n')
+        r = run("--")
+        self.assertEqual((r.code, r.out), (2, b""))
+        self.assertTrue(r.err.endswith(b"Error: Missing command.\n"), r.err)
+
+    def test_a_one_letter_option_keeps_the_equals_sign_as_click(self):
+        # Click splits at '=' only after a long spelling: "-e=blue" is -e "=blue".
+        r = run("basic-material-data", "red", "-e=blue")
+        self.assertEqual(r.out, b'{"color": "red", "emissive": "=blue", "emissive_intensity": null}\n')
+        r = run("basic-material-data", "red", "-ei=0.5")
+        self.assertEqual(r.out, b'{"color": "red", "emissive": null, "emissive_intensity": 0.5}\n')
+        r = run("pbr-material-data", "red", "0.5", "0.1", "-s=0.3")
+        self.assertEqual((r.code, r.out), (2, b""))
+        self.assertIn(b"'=0.3' is not a valid float", r.err)
+
     def test_help_and_h_name_a_command(self):
         want = run("pintheon-port", "--help")
         self.assertEqual(want.code, 0)

@@ -439,6 +439,10 @@ class Refusals(Home):
         r = self.hvym("splash")
         self.assertEqual(r.code, 1)
         self.assertIn(b"cannot show the splash: no terminal and no dialog program", r.err)
+        # The loading message is only waited out (here: until its input, a
+        # closed pipe, ends), as the original only slept: no failure.
+        r = self.hvym("custom-loading-msg", "Working", "--seconds", "1")
+        self.assertEqual((r.code, r.out, r.err), (0, b"", b""))
         self.assertEqual(self.store_files(), before)
 
     def test_no_input_forbids_asking_even_with_a_dialog_program(self):
