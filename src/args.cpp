@@ -26,7 +26,7 @@ bool takes_value(const Param& p) { return p.kind == Kind::Option; }
 std::string display_name(const Param& p) {
   if (p.kind == Kind::Argument) return "'" + upper(p.name) + "'";
   if (!p.alias) return std::string("'") + p.name + "'";
-  return std::string("'") + p.alias + "' / '" + p.name + "'";
+  return std::string("'") + p.name + "' / '" + p.alias + "'";  // Click: in declaration order, long first
 }
 
 const char* type_word(Type t) {

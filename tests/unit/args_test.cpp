@@ -105,7 +105,7 @@ TEST_CASE("usage errors, in Click's words") {
       {{"red", "one"}, "Error: Invalid value for 'LEVEL': 'one' is not a valid float."},
       {{"red", "1", "1.5"}, "Error: Invalid value for 'COUNT': '1.5' is not a valid integer."},
       {{"red", "1", "-i", "maybe"},
-       "Error: Invalid value for '-i' / '--iridescent': 'maybe' is not a valid boolean."},
+       "Error: Invalid value for '--iridescent' / '-i': 'maybe' is not a valid boolean."},
       {{"red", "1", "2", "x"}, "Error: Got unexpected extra argument (x)"},
       {{"red", "1", "2", "x", "y"}, "Error: Got unexpected extra arguments (x y)"},
   };
