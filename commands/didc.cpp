@@ -77,7 +77,7 @@ int run_install(Call& call) {
     script = call[0].text;
   } else {
     std::string exe = self_exe();
-    script = exe.substr(0, exe.find_last_of("/\\")) + "/../share/hvym/didc-install.sh";
+    script = beside(exe, "../share/hvym/didc-install.sh");
   }
   std::string unreadable;
   int fd = open_regular_file(script, unreadable);  // never waits on a FIFO

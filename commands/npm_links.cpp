@@ -39,7 +39,7 @@ int prepare(Call& call, Npm& n) {
   }
   if (n.source.empty()) {
     std::string exe = self_exe();
-    n.source = exe.substr(0, exe.find_last_of("/\\")) + "/../share/hvym/npm_links";
+    n.source = beside(exe, "../share/hvym/npm_links");
   }
   std::string dir = data_dir();
   if (dir.empty()) return failure(call, "no data folder: set HOME or HVYM_HOME.");

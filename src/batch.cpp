@@ -118,7 +118,7 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
     out.flush(), err.flush();
     if (out.failed() || err.failed()) {  // what it printed went over the budget
       Store::take_wants_process();
-      res.out.clear(), res.err.clear();
+      res.out.clear();
       res.err = "hvym: " + res.cmd + ": " + over_budget() + ".\n";
       res.exit = kFailed;
       return;

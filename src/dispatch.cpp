@@ -131,7 +131,7 @@ int dispatch(int argc, char** argv) {
     cmd = find_command(name);
     if (!cmd && name == "help") return run_help(base, rest.subspan(1), out, err);  // `hvym help [CMD]`
     if (!cmd) return unknown_command(base, name, err);
-    first = static_cast<int>(rest.data() - const_cast<const char* const*>(argv)) + 1;  // 2, or 3 after "--"
+    first = argc - static_cast<int>(rest.size()) + 1;  // 2, or 3 after "--"
     add(" ");
     add(name);
   }

@@ -73,4 +73,10 @@ bool data_dir_trusted(const std::string& dir, std::string& error) {
 
 std::string self_exe() { return fs::self_exe(); }
 
+std::string beside(std::string_view program, std::string_view name) {
+  size_t slash = program.find_last_of("/\\");
+  if (slash == std::string_view::npos) return std::string(name);
+  return std::string(program.substr(0, slash + 1)) + std::string(name);  // its own separator kept
+}
+
 }  // namespace hvym

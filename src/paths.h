@@ -26,6 +26,10 @@ bool make_dirs(const std::string& dir, unsigned mode, std::string& error);
 // The running executable's absolute path (for --install), or "".
 std::string self_exe();
 
+// A file named `name` in the folder of the program at `program` (an
+// absolute path): what is installed beside hvym.
+std::string beside(std::string_view program, std::string_view name);
+
 // Opens a regular file for reading; -1 with a message otherwise. A FIFO
 // or device is refused without blocking (its open or read could wait, or
 // never end).

@@ -17,9 +17,10 @@ namespace prompting {
 
 std::string Dialog::name() const {
   switch (program) {
-    case Custom:
-      if (path.size() >= 15 && path.compare(path.size() - 15, 15, "hvym-dialog.exe") == 0) return path;
-      return "$HVYM_DIALOG (" + path + ")";
+    case Custom: {  // $HVYM_DIALOG's program, or Windows' hvym-dialog.exe found without it
+      const char* named = std::getenv("HVYM_DIALOG");
+      return named && *named ? "$HVYM_DIALOG (" + path + ")" : path;
+    }
     case Zenity: return "zenity";
     case Kdialog: return "kdialog";
     case Osascript: return "osascript";

@@ -171,9 +171,8 @@ int install(std::string_view dir_arg, Sink& out, Sink& err) {
     place(path, self, n, out, err);
   }
   // Windows' dialog program goes along, so a link finds it beside itself.
-  size_t slash = self.find_last_of("/\\");
-  std::string dialog = self.substr(0, slash + 1) + fs::program_name("hvym-dialog");
-  if (slash != std::string::npos && fs::kind_of(dialog) == fs::Kind::File)
+  std::string dialog = beside(self, fs::program_name("hvym-dialog"));
+  if (fs::kind_of(dialog) == fs::Kind::File)
     place(dir + "/" + fs::program_name("hvym-dialog"), dialog, n, out, err);
   out.line("hvym --install " + dir + ": " + std::to_string(n.made) + " linked, " + std::to_string(n.updated) +
            " updated, " + std::to_string(n.kept) + " already there, " + std::to_string(n.skipped) + " skipped, " +

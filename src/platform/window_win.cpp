@@ -11,10 +11,8 @@
 namespace hvym::prompting {
 
 bool window_fallback(Dialog& d) {
-  std::string self = self_program();
-  size_t slash = self.find_last_of("\\/");
-  std::string beside = slash == std::string::npos ? "" : self.substr(0, slash + 1) + "hvym-dialog.exe";
-  std::string path = !beside.empty() && can_execute(beside) ? beside : find_in_path("hvym-dialog.exe");
+  std::string own = beside(self_program(), "hvym-dialog.exe");
+  std::string path = can_execute(own) ? own : find_in_path("hvym-dialog.exe");
   if (path.empty()) return false;
   d = {Dialog::Custom, path};
   return true;
