@@ -62,6 +62,23 @@ class Xvfb:
             time.sleep(0.1)
         raise AssertionError(f"no window named {name!r} appeared on {self.display}")
 
+    def describe(self):
+        """What is on the screen and which related processes run: for a failure's message."""
+        names = []
+        for w in self.xdotool("search", "--onlyvisible", "--name", ".").stdout.split():
+            names.append(self.xdotool("getwindowname", w).stdout.strip())
+        ps = subprocess.run(["ps", "-eo", "pid,ppid,stat,wchan:24,args"], capture_output=True, text=True).stdout
+        def related(line):
+            words = line.split()[4:6]
+            return any(k in os.path.basename(w) for w in words for k in ("hvym", "xterm", "xmessage", "zenity", "qemu"))
+        related = [l for l in ps.splitlines() if related(l)]
+        return f"windows on {self.display}: {names}\n" + "\n".join(related)
+
+    def close(self, name):
+        """Closes every window whose name matches `name` (its client is cut off)."""
+        for w in self.xdotool("search", "--name", name).stdout.split():
+            self.xdotool("windowkill", w)
+
     def gone(self, name):
         return not self.xdotool("search", "--onlyvisible", "--name", name).stdout.split()
 
