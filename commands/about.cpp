@@ -1,6 +1,6 @@
 // about: three lines describing the CLI, as the original prints them
 // (its indentation and the trailing line of four spaces included).
-#include "command.h"
+#include "cli/command.h"
 
 namespace hvym::commands {
 

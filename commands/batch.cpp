@@ -1,8 +1,8 @@
 // hvym batch: many commands, one process, one JSON array of results.
-#include "args.h"
-#include "batch.h"
-#include "command.h"
-#include "input.h"
+#include "cli/args.h"
+#include "cli/batch.h"
+#include "cli/command.h"
+#include "cli/input.h"
 
 namespace hvym::commands {
 namespace {

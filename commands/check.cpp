@@ -1,5 +1,5 @@
 // check: tells a caller that hvym is on the PATH and answering.
-#include "command.h"
+#include "cli/command.h"
 
 namespace hvym::commands {
 

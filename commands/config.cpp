@@ -1,11 +1,11 @@
 // config: the whole configuration for scripts — list, get, set, verify.
 #include <cmath>
 
-#include "args.h"
-#include "command.h"
-#include "config.h"
-#include "json_writer.h"
-#include "pyconv.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "store/config.h"
+#include "json/json_writer.h"
+#include "json/pyconv.h"
 
 namespace hvym::commands {
 namespace {

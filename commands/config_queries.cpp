@@ -1,7 +1,7 @@
 // The config queries the GUI asks many times a minute: one value each, read
 // in the call's one read transaction and printed as the original prints it.
-#include "command.h"
-#include "config.h"
+#include "cli/command.h"
+#include "store/config.h"
 
 namespace hvym::commands {
 namespace {

@@ -13,13 +13,13 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "args.h"
-#include "command.h"
-#include "config.h"
-#include "input.h"
-#include "process.h"
-#include "prompt.h"
-#include "pyconv.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "store/config.h"
+#include "cli/input.h"
+#include "platform/process.h"
+#include "prompt/prompt.h"
+#include "json/pyconv.h"
 
 namespace hvym::commands {
 namespace {

@@ -1,9 +1,9 @@
 // Material data for the Blender add-on: basic, lambert, phong, standard, pbr,
 // and a material property (mat-prop-data) with the fields it saves.
-#include "args.h"
-#include "blender.h"
-#include "command.h"
-#include "data_fields.h"
+#include "cli/args.h"
+#include "data/blender.h"
+#include "cli/command.h"
+#include "data/data_fields.h"
 
 namespace hvym::commands {
 namespace {

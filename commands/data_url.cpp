@@ -6,13 +6,13 @@
 #include <cstring>
 #include <memory>
 
-#include "args.h"
-#include "base64.h"
-#include "command.h"
-#include "paths.h"
+#include "cli/args.h"
+#include "json/base64.h"
+#include "cli/command.h"
+#include "store/paths.h"
 #include "platform/fs.h"
-#include "process.h"
-#include "prompt.h"
+#include "platform/process.h"
+#include "prompt/prompt.h"
 
 namespace hvym::commands {
 namespace {

@@ -3,11 +3,11 @@
 // Candid tool, run from ~/.local/share/didc/didc or PATH.
 #include <cstdlib>
 
-#include "args.h"
-#include "command.h"
-#include "paths.h"
-#include "process.h"
-#include "prompt.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "store/paths.h"
+#include "platform/process.h"
+#include "prompt/prompt.h"
 
 namespace hvym::commands {
 namespace {

@@ -1,11 +1,11 @@
 // migrate: the import of a Python CLI install (db.json / fast_config.json).
 // hvym imports by itself the first time it finds no store; this command shows
 // what was imported, or imports a file explicitly.
-#include "args.h"
-#include "command.h"
-#include "config.h"
-#include "legacy_import.h"
-#include "paths.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "store/config.h"
+#include "store/legacy_import.h"
+#include "store/paths.h"
 
 namespace hvym::commands {
 namespace {

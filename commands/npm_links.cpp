@@ -9,13 +9,13 @@
 #include <cstring>
 #include <set>
 
-#include "args.h"
-#include "command.h"
-#include "config.h"
-#include "paths.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "store/config.h"
+#include "store/paths.h"
 #include "platform/fs.h"
-#include "process.h"
-#include "prompt.h"
+#include "platform/process.h"
+#include "prompt/prompt.h"
 #include "simdjson.h"
 
 namespace hvym::commands {

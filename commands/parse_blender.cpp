@@ -10,12 +10,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "args.h"
-#include "blender.h"
-#include "command.h"
-#include "json_writer.h"
-#include "pyconv.h"
-#include "pyjson.h"
+#include "cli/args.h"
+#include "data/blender.h"
+#include "cli/command.h"
+#include "json/json_writer.h"
+#include "json/pyconv.h"
+#include "json/pyjson.h"
 
 namespace hvym::commands {
 namespace {

@@ -1,8 +1,8 @@
 // pinggy-install: the Pinggy client for this OS and architecture.
-#include "args.h"
-#include "command.h"
-#include "config.h"
-#include "pinggy.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "store/config.h"
+#include "net/pinggy.h"
 
 namespace hvym::commands {
 namespace {

@@ -3,14 +3,14 @@
 // make one container.
 #include <cstdlib>
 
-#include "args.h"
-#include "command.h"
-#include "config.h"
-#include "engine.h"
-#include "gateway.h"
-#include "paths.h"
-#include "pinggy.h"
-#include "process.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "store/config.h"
+#include "net/engine.h"
+#include "net/gateway.h"
+#include "store/paths.h"
+#include "net/pinggy.h"
+#include "platform/process.h"
 
 namespace hvym::commands {
 namespace {

@@ -1,10 +1,10 @@
 // print-hvym-data: the Heavymeta NFT data a glTF asset carries in its
 // top-level extensions (HVYM_nft_data), with indent 2.
-#include "args.h"
-#include "command.h"
-#include "glb.h"
-#include "json_writer.h"
-#include "pyjson.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "data/glb.h"
+#include "json/json_writer.h"
+#include "json/pyjson.h"
 
 namespace hvym::commands {
 namespace {

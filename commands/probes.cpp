@@ -3,11 +3,11 @@
 // None runs `docker` to learn what a cache or one socket round trip can tell.
 #include <thread>
 
-#include "command.h"
-#include "config.h"
-#include "docker.h"
-#include "http.h"
-#include "json_writer.h"
+#include "cli/command.h"
+#include "store/config.h"
+#include "net/docker.h"
+#include "net/http.h"
+#include "json/json_writer.h"
 
 namespace hvym::commands {
 namespace {

@@ -1,9 +1,9 @@
 // The popup commands of the original, through the prompt layer: splash,
 // custom-prompt, custom-choice-prompt, custom-copy-line-prompt,
 // custom-copy-text-prompt, custom-loading-msg.
-#include "args.h"
-#include "command.h"
-#include "prompt.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "prompt/prompt.h"
 
 namespace hvym::commands {
 namespace {

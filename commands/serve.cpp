@@ -8,15 +8,15 @@
 #include <thread>
 #include <vector>
 
-#include "args.h"
-#include "batch.h"
-#include "command.h"
-#include "json_writer.h"
+#include "cli/args.h"
+#include "cli/batch.h"
+#include "cli/command.h"
+#include "json/json_writer.h"
 #include "platform/endpoint.h"
-#include "process.h"
-#include "sink.h"
-#include "store.h"
-#include "wipe.h"
+#include "platform/process.h"
+#include "cli/sink.h"
+#include "store/store.h"
+#include "platform/wipe.h"
 
 namespace hvym::commands {
 namespace {

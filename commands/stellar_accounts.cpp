@@ -4,14 +4,14 @@
 #include <sodium.h>
 #include <time.h>
 
-#include "accounts.h"
-#include "args.h"
-#include "command.h"
-#include "friendbot.h"
-#include "json_writer.h"
-#include "prompt.h"
-#include "stellar_keys.h"
-#include "wipe.h"
+#include "stellar/accounts.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "net/friendbot.h"
+#include "json/json_writer.h"
+#include "prompt/prompt.h"
+#include "stellar/keys.h"
+#include "platform/wipe.h"
 
 namespace hvym::commands {
 namespace {

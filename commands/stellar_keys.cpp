@@ -1,10 +1,10 @@
 // Reading keys back: stellar-load-keys / stellar-select-keys (public key;
 // the secret only with --show-secret and the passphrase),
 // stellar-load-shared-pub / stellar-select-shared-pub (the 25519_pub).
-#include "accounts.h"
-#include "args.h"
-#include "command.h"
-#include "stellar_keys.h"
+#include "stellar/accounts.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "stellar/keys.h"
 
 namespace hvym::commands {
 namespace {

@@ -1,14 +1,14 @@
 // The vault as a whole: stellar-update-db-pw (a new passphrase, everything
 // sealed again in one transaction) and stellar-import-legacy (the Python
 // CLI's enc_db.json, left untouched).
-#include "accounts.h"
-#include "args.h"
-#include "command.h"
-#include "legacy_vault.h"
-#include "paths.h"
-#include "prompt.h"
-#include "stellar_keys.h"
-#include "store.h"
+#include "stellar/accounts.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "stellar/legacy_vault.h"
+#include "store/paths.h"
+#include "prompt/prompt.h"
+#include "stellar/keys.h"
+#include "store/store.h"
 
 namespace hvym::commands {
 namespace {

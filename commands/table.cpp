@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "command.h"
+#include "cli/command.h"
 
 #define HVYM_COMMANDS(X) \
   X(about) \

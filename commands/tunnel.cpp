@@ -5,14 +5,14 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "args.h"
-#include "command.h"
-#include "config.h"
-#include "http.h"
-#include "paths.h"
-#include "pinggy.h"
-#include "process.h"
-#include "pyconv.h"
+#include "cli/args.h"
+#include "cli/command.h"
+#include "store/config.h"
+#include "net/http.h"
+#include "store/paths.h"
+#include "net/pinggy.h"
+#include "platform/process.h"
+#include "json/pyconv.h"
 
 namespace hvym::commands {
 namespace {

@@ -1,5 +1,5 @@
 // version: the original CLI's version line, which callers compare against.
-#include "command.h"
+#include "cli/command.h"
 
 namespace hvym::commands {
 

@@ -1,4 +1,4 @@
-#include "dispatch.h"
+#include "cli/dispatch.h"
 #include "platform/sys.h"
 
 int main(int argc, char** argv) {

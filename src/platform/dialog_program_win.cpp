@@ -1,6 +1,6 @@
 // hvym-dialog.exe: Windows' dialog program. hvym.exe links no GUI code; when
 // it must ask and has no console, it runs this program from its own folder
-// (src/prompt.cpp), which answers hvym's $HVYM_DIALOG protocol
+// (src/prompt/prompt.cpp), which answers hvym's $HVYM_DIALOG protocol
 // (docs/dialogs.md) with user32's and comdlg32's own windows:
 //   hvym-dialog KIND --title T --text M [--choice X]... [--pattern P]...
 //               [--filter-name N] [--one-line] [--read-only] [--seconds N]

@@ -16,9 +16,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "paths.h"
-#include "process.h"
-#include "sink.h"
+#include "store/paths.h"
+#include "platform/process.h"
+#include "cli/sink.h"
 
 namespace hvym::endpoint {
 namespace {

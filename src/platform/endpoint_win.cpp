@@ -12,7 +12,7 @@
 #include <string>
 
 #include "platform/win_text.h"
-#include "process.h"
+#include "platform/process.h"
 
 namespace hvym::endpoint {
 namespace {

@@ -1,5 +1,5 @@
 // The data folder lock (lock.h) on Linux and macOS: flock.
-#include "lock.h"
+#include "platform/lock.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "paths.h"
-#include "process.h"
+#include "store/paths.h"
+#include "platform/process.h"
 
 namespace hvym {
 namespace {

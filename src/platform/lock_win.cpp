@@ -2,15 +2,15 @@
 // The lock covers one byte far past the end of the file, so the holder's
 // pid at its start stays readable by the one waiting (Windows locks are
 // mandatory: a locked range cannot be read).
-#include "lock.h"
+#include "platform/lock.h"
 
 #include <io.h>
 #include <windows.h>
 
 #include <fcntl.h>
 
-#include "paths.h"
-#include "process.h"
+#include "store/paths.h"
+#include "platform/process.h"
 #include "platform/win_text.h"
 
 namespace hvym {

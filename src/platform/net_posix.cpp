@@ -13,7 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "process.h"
+#include "platform/process.h"
 
 namespace hvym::net {
 namespace {

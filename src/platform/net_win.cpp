@@ -13,7 +13,7 @@
 #include <mutex>
 
 #include "platform/win_text.h"
-#include "process.h"
+#include "platform/process.h"
 
 namespace hvym::net {
 namespace {

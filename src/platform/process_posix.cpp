@@ -1,5 +1,5 @@
 // The process interface (process.h) on Linux and macOS.
-#include "process.h"
+#include "platform/process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -19,7 +19,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "paths.h"
+#include "store/paths.h"
 
 extern char** environ;
 

@@ -19,7 +19,7 @@
 // NTSTATUS exception code, or killed by hvym) is a negative number like a
 // POSIX signal: -11 for an access violation or stack overflow, -6 for a
 // fast fail (abort), -9 otherwise (TerminateProcess, TerminateJobObject).
-#include "process.h"
+#include "platform/process.h"
 
 #include <fcntl.h>
 #include <io.h>
@@ -30,7 +30,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "paths.h"
+#include "store/paths.h"
 #include "platform/win_text.h"
 
 namespace hvym {

@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "paths.h"
-#include "process.h"
-#include "prompt_impl.h"
-#include "wipe.h"
+#include "store/paths.h"
+#include "platform/process.h"
+#include "prompt/impl.h"
+#include "platform/wipe.h"
 
 namespace hvym::prompting {
 namespace {

@@ -3,10 +3,10 @@
 // own beside hvym.exe (or on PATH), which speaks the $HVYM_DIALOG protocol
 // with Windows' own windows. The X11 fallbacks (xmessage, a terminal window
 // over FIFOs) do not exist here.
-#include "command.h"
-#include "paths.h"
-#include "process.h"
-#include "prompt_impl.h"
+#include "cli/command.h"
+#include "store/paths.h"
+#include "platform/process.h"
+#include "prompt/impl.h"
 
 namespace hvym::prompting {
 

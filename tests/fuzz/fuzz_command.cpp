@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "command.h"
-#include "dispatch.h"
+#include "cli/command.h"
+#include "cli/dispatch.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const hvym::Command* cmd = hvym::find_command(HVYM_FUZZ_COMMAND);

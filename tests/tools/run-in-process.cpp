@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "command.h"
-#include "dispatch.h"
+#include "cli/command.h"
+#include "cli/dispatch.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {

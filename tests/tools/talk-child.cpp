@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "process.h"
+#include "platform/process.h"
 
 int main(int argc, char** argv) {
   using namespace hvym;

@@ -1,5 +1,5 @@
-#include "json_writer.h"
-#include "pyjson.h"
+#include "json/json_writer.h"
+#include "json/pyjson.h"
 
 #include "vectors.h"
 

@@ -3,7 +3,7 @@
 // tests/tools/talk-child.cpp as the child.
 #include <cstdlib>
 
-#include "process.h"
+#include "platform/process.h"
 
 #include <doctest/doctest.h>
 
@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "paths.h"
+#include "store/paths.h"
 
 using namespace hvym;
 

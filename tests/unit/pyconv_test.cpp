@@ -1,4 +1,4 @@
-#include "pyconv.h"
+#include "json/pyconv.h"
 
 #include <cstring>
 

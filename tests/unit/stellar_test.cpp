@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "aes256.h"
-#include "stellar_keys.h"
+#include "stellar/aes256.h"
+#include "stellar/keys.h"
 
 using namespace hvym;
 

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "command.h"
-#include "toplevel.h"
+#include "cli/command.h"
+#include "cli/toplevel.h"
 
 using namespace hvym;
 

@@ -1,0 +1,120 @@
+// What a command unit declares about itself, in one place, and what it gets
+// when it runs. Every Command is constant-initialised (constinit): the table
+// of all commands costs nothing at startup.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/sink.h"
+
+namespace hvym {
+
+// Sections of `hvym --help`, in this order.
+enum class Group : uint8_t { Config, Probes, Pintheon, Stellar, Data, Assets, Prompts, Tools, Other };
+inline constexpr size_t kGroupCount = 9;
+
+// What the dispatcher prepares before calling a command (git's RUN_SETUP
+// idea): nothing is opened for a command that does not ask for it.
+enum Needs : uint32_t {
+  kNeedsNothing = 0,
+  kReadsConfig = 1u << 0,   // call.config: one read transaction on the store
+  kMayPrompt = 1u << 2,     // may ask through the prompt layer
+  kExclusive = 1u << 5,     // one at a time per data folder (DATA/hvym.lock held while it runs)
+  kProbe = 1u << 6,         // a question about the machine, bounded in time: batch runs these concurrently
+  kOwnWrites = 1u << 7,     // opens the store itself and may write it
+  // Safe to run inside batch/serve's own process (BusyBox's NOFORK): only
+  // reads the store, every wait bounded, no fd 0, no process-wide state,
+  // every child reaped. Every other command runs there as a child process.
+  kInProcess = 1u << 8,
+};
+// What may change the store: later requests of a batch must see it.
+inline constexpr uint32_t kMayWrite = kExclusive | kMayPrompt | kOwnWrites;
+
+// Rest: every remaining positional argument (call.rest), the last parameter.
+enum class Kind : uint8_t { Argument, Option, Flag, Rest };
+// Click's types, plus JSON text for the original's broken list/dict types.
+enum class Type : uint8_t { String, Bool, Int, Float, Json };
+
+struct Param {
+  Kind kind;
+  Type type;
+  const char* name;   // argument: its name ("max"); option/flag: "--long"
+  const char* alias;  // option/flag: other spelling ("-e", "-ei") or nullptr
+  const char* help;
+  bool optional;      // an argument that may be left out
+};
+
+// A positional argument, as most commands declare them.
+constexpr Param argument(const char* name, Type type = Type::String, const char* help = nullptr) {
+  return {Kind::Argument, type, name, nullptr, help, false};
+}
+
+struct Call;
+class Config;
+class Input;
+using RunFn = int (*)(Call&);
+
+struct Command {
+  const char* name;
+  Group group;
+  const char* summary;  // one line, for `hvym --help`
+  const char* help;     // the paragraph of `hvym NAME --help`; summary if null
+  std::span<const Param> params;
+  uint32_t needs;
+  RunFn run;
+  // What the original printed when its popup was closed, exit 0 (its
+  // callers read that as "no answer"); null: a closed dialog is an error.
+  // A question on the terminal that is cancelled is an error either way.
+  const char* on_cancel = nullptr;
+};
+
+inline constexpr size_t kMaxParams = 16;
+
+// One converted parameter. Arguments left out and options not given have
+// given == false.
+struct Value {
+  bool given = false;
+  std::string_view text;  // as written
+  bool b = false;         // Bool, Flag
+  double f = 0;           // Float
+  int64_t i = 0;          // Int, when it fits (i_fits)
+  bool i_fits = false;
+  std::string digits;     // Int, canonical decimal of any size
+};
+
+// Everything a running command may touch. It writes only to out and err and
+// returns its exit status; it never exits the process.
+struct Call {
+  const Command& cmd;
+  std::string_view prog;  // how it was invoked: "hvym check" or "check"
+  Sink& out;
+  Sink& err;
+  std::array<Value, kMaxParams> values;
+  Config* config = nullptr;  // set when needs has kReadsConfig
+  // Why asking is forbidden ("--no-input", "batch never asks"), or empty.
+  std::string_view no_input_why;
+  std::vector<std::string_view> rest;  // a Kind::Rest parameter's arguments
+  // Standard input (src/cli/input.h): the only way a unit reads it.
+  Input* input = nullptr;
+
+  const Value& operator[](size_t i) const { return values[i]; }
+};
+
+// Exit statuses used everywhere.
+inline constexpr int kOk = 0;
+inline constexpr int kFailed = 1;
+inline constexpr int kUsage = 2;
+// A dialog closed where the original answered that with exit 0: the answer
+// is printed already, nothing changed. Not kOk, so every caller stops as
+// for a failure; run_command turns it into exit status 0.
+inline constexpr int kClosed = 0x100;
+
+// The table, sorted by name (commands/table.cpp).
+std::span<const Command* const> command_table();
+const Command* find_command(std::string_view name);
+
+}  // namespace hvym

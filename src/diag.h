@@ -1,7 +1,0 @@
-// HVYM_DIAG=1: one JSON line of diagnostics on stderr before the command runs.
-#pragma once
-#include "sink.h"
-
-namespace hvym {
-void write_diag(Sink& err);
-}

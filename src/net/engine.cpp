@@ -1,0 +1,162 @@
+#include "net/engine.h"
+
+#include <simdjson.h>
+
+#include <map>
+
+#include "net/docker.h"
+#include "net/docker_endpoint.h"
+#include "net/http.h"
+
+namespace hvym {
+namespace {
+
+// A pull's progress stream is read as it comes, within these bounds.
+constexpr size_t kMaxProgressLine = size_t{1} << 20;
+constexpr size_t kMaxLayers = 10000;
+
+std::string message_of(const std::string& body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  std::string_view m;
+  if (!body.empty() && parser.parse(body).get(e) == simdjson::SUCCESS &&
+      e["message"].get(m) == simdjson::SUCCESS)
+    return std::string(m);
+  return body.substr(0, 300);
+}
+
+}  // namespace
+
+bool Engine::locate(std::string& error) {
+  DockerEndpoint e = docker_endpoint();
+  socket_ = e.socket;
+  if (socket_.empty()) {
+    error = "the Docker endpoint " + e.host + " (" + e.from +
+            ") is not a unix socket or named pipe; hvym talks to the engine on one of those";
+    return false;
+  }
+  return true;
+}
+
+EngineReply Engine::call(std::string_view method, std::string_view path, std::string_view body,
+                         int timeout_ms) {
+  HttpRequest req;
+  req.method = method;
+  req.path = path;
+  req.body = body;
+  req.timeout_ms = timeout_ms;
+  HttpAnswer a = http_engine(socket_, req);
+  EngineReply r;
+  if (a.state != HttpAnswer::Answered) {
+    r.message = a.state == HttpAnswer::Absent || a.state == HttpAnswer::Refused
+                    ? "no Docker engine answers at " + socket_
+                    : "the Docker engine at " + socket_ + ": " + a.detail;
+    return r;
+  }
+  r.reached = true;
+  r.status = a.status;
+  r.body = std::move(a.body);
+  if (!r.ok()) r.message = message_of(r.body);
+  return r;
+}
+
+EngineReply Engine::get(std::string_view path, int timeout_ms) { return call("GET", path, {}, timeout_ms); }
+EngineReply Engine::post(std::string_view path, std::string_view json, int timeout_ms) {
+  return call("POST", path, json, timeout_ms);
+}
+EngineReply Engine::remove(std::string_view path, int timeout_ms) {
+  return call("DELETE", path, {}, timeout_ms);
+}
+
+EngineReply Engine::pull(const std::string& image_ref, Progress& progress) {
+  size_t colon = image_ref.rfind(':');
+  std::string repo = image_ref.substr(0, colon), tag = image_ref.substr(colon + 1);
+  std::string path = "/images/create?fromImage=" + url_encode(repo) + "&tag=" + url_encode(tag);
+
+  // The stream is one JSON object a line: {"status","id","progressDetail":
+  // {"current","total"}} or {"error"}. Bytes are summed over layers.
+  struct Layer { uint64_t current = 0, total = 0; std::string status; };
+  std::map<std::string, Layer> layers;
+  std::string pending, error;
+  simdjson::dom::parser parser;
+  auto on_line = [&](std::string_view line) {
+    simdjson::dom::element e;
+    if (line.empty() || parser.parse(line.data(), line.size()).get(e) != simdjson::SUCCESS) return;
+    std::string_view s;
+    if (e["error"].get(s) == simdjson::SUCCESS) {
+      error = std::string(s);
+      return;
+    }
+    // Absent fields keep their empty values.
+    std::string_view id, status;
+    uint64_t current = 0, total = 0;
+    if (e["id"].get(id)) id = {};
+    if (e["status"].get(status)) status = {};
+    if (e["progressDetail"]["current"].get(current)) current = 0;
+    if (e["progressDetail"]["total"].get(total)) total = 0;
+    if (id.empty()) {
+      if (!status.empty()) progress.line(std::string(status));
+      return;
+    }
+    if (layers.size() >= kMaxLayers && !layers.count(std::string(id))) {
+      error = "the engine reports more than " + std::to_string(kMaxLayers) + " layers";
+      return;
+    }
+    Layer& l = layers[std::string(id)];
+    if (total) l.total = total;
+    if (current) l.current = current;
+    if (status == "Download complete" || status == "Pull complete" || status == "Already exists")
+      l.current = l.total;
+    bool changed = status != l.status;
+    l.status = std::string(status);
+    if (!changed) return;
+    // Bytes when the engine reports them (Docker does); else layers done of
+    // layers seen (podman reports only each layer's state).
+    uint64_t sum = 0, all = 0, finished = 0;
+    for (auto& [_, layer] : layers) {
+      sum += layer.current, all += layer.total;
+      finished += layer.status == "Download complete" || layer.status == "Pull complete" ||
+                  layer.status == "Already exists";
+    }
+    if (all) progress.update(sum, all);
+    else progress.update_items(finished, layers.size(), "layers");
+  };
+
+  HttpRequest req;
+  req.method = "POST";
+  req.path = path;
+  req.timeout_ms = 60000;
+  req.idle_ms = 120000;          // a slow registry may pause, but not forever
+  req.total_ms = 30 * 60 * 1000;  // nor trickle forever (the exclusive lock is held meanwhile)
+  req.on_body = [&](std::string_view chunk) {
+    if (!error.empty()) return false;  // the engine said it failed, or sent too much
+    if (pending.size() + chunk.size() > kMaxProgressLine) {
+      error = "the engine's progress line is over 1 MiB";
+      return false;
+    }
+    pending.append(chunk);
+    size_t nl;
+    while ((nl = pending.find('\n')) != std::string::npos) {
+      on_line(std::string_view(pending).substr(0, nl));
+      pending.erase(0, nl + 1);
+    }
+    return true;
+  };
+  HttpAnswer a = http_engine(socket_, req);
+  on_line(pending);
+  progress.done();
+  EngineReply r;
+  if (a.state == HttpAnswer::Absent || a.state == HttpAnswer::Refused) {
+    r.message = "no Docker engine answers at " + socket_;
+    return r;
+  }
+  r.reached = a.state == HttpAnswer::Answered || a.state == HttpAnswer::TimedOut;
+  r.status = a.status;
+  if (a.state == HttpAnswer::TimedOut) r.status = 504, r.message = "the pull stalled";
+  else if (!error.empty()) r.status = 500, r.message = error;
+  else if (a.state != HttpAnswer::Answered) r.message = a.detail;
+  else if (!r.ok()) r.message = "the engine refused the pull (status " + std::to_string(a.status) + ")";
+  return r;
+}
+
+}  // namespace hvym

@@ -1,0 +1,47 @@
+// The prompt layer's two ways of asking; only src/prompt*.cpp include this.
+#pragma once
+#include <string>
+
+#include "prompt/prompt.h"
+
+namespace hvym::prompting {
+
+// A dialog program and how to talk to it.
+struct Dialog {
+  // Window: no dialog program; xmessage (path, when there is one) for what
+  // it can show, else a terminal window running hvym's terminal prompts.
+  enum Program : uint8_t { Custom, Zenity, Kdialog, Osascript, Window } program;
+  std::string path;
+  std::string name() const;  // for messages: "zenity", "$HVYM_DIALOG (/path)"
+};
+
+// On the terminal: prompts on standard error, answers from standard input.
+Answer ask_terminal(Sink& err, const Question& q);
+void show_terminal(Sink& err, std::string_view text);
+// 0 when the time ran out, 1 when interrupted (Ctrl-C).
+int busy_terminal(Sink& err, std::string_view message, unsigned seconds);
+
+// Through a dialog program (a separate process).
+Answer ask_dialog(const Dialog& d, const Question& q);
+// Shows text for `seconds` and returns when the dialog is gone.
+bool show_dialog(const Dialog& d, std::string_view text, unsigned seconds, std::string& error);
+int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sink& err);
+
+// A desktop without a dialog program: xmessage or a terminal window
+// (src/prompt_window.cpp). False when neither is there.
+bool window_fallback(Dialog& d);
+Answer ask_in_window(const Dialog& d, const Question& q);
+bool show_in_window(const Dialog& d, std::string_view text, unsigned seconds, std::string& error);
+// `hvym --ask-on-terminal DIR`, inside the terminal window: reads the
+// question from DIR/q, asks, writes the answer to DIR/a.
+int answer_on_terminal(const char* dir);
+
+// Whether an answer fits the question (a custom program may answer
+// anything): "" or why not.
+std::string check_answer(const Question& q, const std::string& text);
+
+// Until `seconds` pass (0: no limit) or, when standard input is a pipe or
+// socket, it reaches its end; also returns when `still` says to stop.
+void wait_busy(unsigned seconds, bool (*still)(void*), void* ctx);
+
+}  // namespace hvym::prompting
