@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clitest import BIN, run  # noqa: E402
+from clitest import BIN, require, run  # noqa: E402
 
 
 class Originals(unittest.TestCase):
@@ -285,35 +285,108 @@ class Completion(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout.split("\n")[:3], ["check", "--help", "--help"])
 
+    def completion_home(self):
+        """A data folder with two accounts (one name with a space), a folder
+        and a file with spaces; the environment a shell completes in there."""
+        home = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, home, True)
+        pw = os.path.join(home, "pw")
+        with open(pw, "w") as f:
+            f.write("pass\n")
+        for name in ("my acct", "bob"):
+            made = run("stellar-new-account", "--name", name, "--passphrase-file", pw, "--show-mnemonic", home=home)
+            self.assertEqual(made.code, 0, made)
+        os.mkdir(os.path.join(home, "a folder"))
+        with open(os.path.join(home, "a file.png"), "w"):
+            pass
+        env = {**os.environ, "HOME": home, "PATH": os.path.dirname(os.path.realpath(BIN)) + ":/usr/bin:/bin"}
+        env.pop("HVYM_HOME", None)
+        return home, env
+
     def test_bash_completes_values_and_files_with_spaces(self):
         text = self.script("bash")
-        with tempfile.TemporaryDirectory() as home:
-            pw = os.path.join(home, "pw")
-            with open(pw, "w") as f:
-                f.write("pass\n")
-            for name in ("my acct", "bob"):
-                made = run("stellar-new-account", "--name", name, "--passphrase-file", pw, "--show-mnemonic",
-                           home=home)
-                self.assertEqual(made.code, 0, made)
-            os.mkdir(os.path.join(home, "a folder"))
-            with open(os.path.join(home, "a file.png"), "w"):
-                pass
-            def complete(*words):
-                probe = text + f"\nCOMP_WORDS=({' '.join(shlex.quote(w) for w in words)}); " \
-                    f"COMP_CWORD={len(words) - 1}; _hvym; printf '%s\\n' \"${{COMPREPLY[@]}}\""
-                env = {**os.environ, "HOME": home, "PATH": os.path.dirname(os.path.realpath(BIN)) + ":/usr/bin:/bin"}
-                env.pop("HVYM_HOME", None)
-                p = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, env=env, cwd=home)
-                self.assertEqual(p.returncode, 0, p.stderr)
-                return p.stdout.split("\n")[:-1]
-            self.assertEqual(complete("hvym", "config", "g"), ["get"])
-            self.assertEqual(complete("hvym", "config", "get", "pintheon_p"), ["pintheon_port"])
-            self.assertEqual(complete("hvym", "pintheon-set-network", ""), ["testnet", "mainnet"])
-            self.assertEqual(complete("pinggy-set-tier", "f"), ["free"])
-            self.assertEqual(sorted(complete("hvym", "stellar-set-account", "")), ["bob", "my\\ acct"])
-            self.assertEqual(complete("hvym", "--completion", "z"), ["zsh"])
-            self.assertEqual(complete("hvym", "--install", "a"), ["a folder"])
-            self.assertEqual(complete("hvym", "png-to-data-url", "a fi"), ["a file.png"])
+        home, env = self.completion_home()
+
+        def complete(*words):
+            probe = text + f"\nCOMP_WORDS=({' '.join(shlex.quote(w) for w in words)}); " \
+                f"COMP_CWORD={len(words) - 1}; _hvym; printf '%s\\n' \"${{COMPREPLY[@]}}\""
+            p = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, env=env, cwd=home)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            return p.stdout.split("\n")[:-1]
+        self.assertEqual(complete("hvym", "config", "g"), ["get"])
+        self.assertEqual(complete("hvym", "config", "get", "pintheon_p"), ["pintheon_port"])
+        self.assertEqual(complete("hvym", "pintheon-set-network", ""), ["testnet", "mainnet"])
+        self.assertEqual(complete("pinggy-set-tier", "f"), ["free"])
+        self.assertEqual(sorted(complete("hvym", "stellar-set-account", "")), ["bob", "my\\ acct"])
+        self.assertEqual(complete("hvym", "--completion", "z"), ["zsh"])
+        self.assertEqual(complete("hvym", "--install", "a"), ["a folder"])
+        self.assertEqual(complete("hvym", "png-to-data-url", "a fi"), ["a file.png"])
+
+    @require(shutil.which("fish"), "fish is not installed")
+    def test_fish_completes_values(self):
+        home, env = self.completion_home()
+        script = os.path.join(home, "hvym.fish")
+        with open(script, "w") as f:
+            f.write(self.script("fish"))
+
+        def complete(line):
+            p = subprocess.run(["fish", "--no-config", "-c", f"source {shlex.quote(script)}; complete -C {shlex.quote(line)}"],
+                               capture_output=True, text=True, env=env, cwd=home, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            return sorted(l.split("\t")[0] for l in p.stdout.splitlines())
+        self.assertEqual(complete("hvym config g"), ["get"])
+        self.assertEqual(complete("hvym config get pintheon_p"), ["pintheon_port"])
+        self.assertEqual(complete("config get pinggy_t"), ["pinggy_tiers", "pinggy_token"])
+        self.assertEqual(complete("hvym pintheon-set-network "), ["mainnet", "testnet"])
+        self.assertEqual(complete("pinggy-set-tier f"), ["free"])
+        self.assertEqual(complete("hvym stellar-set-account "), ["bob", "my acct"])
+        self.assertEqual(complete("hvym png-to-data-url a\\ fi"), ["a file.png"])
+        self.assertIn("--help", complete("hvym check --"))
+
+    @require(shutil.which("zsh"), "zsh is not installed")
+    def test_zsh_completes_values(self):
+        # zsh completes only inside its line editor: an interactive zsh on a
+        # pty, compinit, the script, then a line and a Tab; what Tab put
+        # on the line (or listed under it) is the answer.
+        import pty
+        import select
+        import time
+        home, env = self.completion_home()
+        with open(os.path.join(home, "_hvym"), "w") as f:
+            f.write(self.script("zsh"))
+
+        def tab(line):
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.chdir(home)
+                os.execve(shutil.which("zsh"), ["zsh", "-f", "-i"], {**env, "TERM": "dumb"})
+            self.addCleanup(lambda: (os.close(fd), os.waitpid(pid, 0)))
+
+            def read_until(marker, timeout=20):
+                out, end = b"", time.time() + timeout
+                while marker not in out and time.time() < end:
+                    if select.select([fd], [], [], 0.1)[0]:
+                        try:
+                            out += os.read(fd, 4096)
+                        except OSError:
+                            break
+                return out
+            os.write(fd, b"PS1='> '; fpath=(. $fpath); autoload -Uz compinit; compinit -u -D; "
+                         b"source ./_hvym; print READY\n")
+            read_until(b"READY\r\n> ")
+            os.write(fd, line.encode() + b"\t")
+            time.sleep(1.0)
+            out = read_until(b"\x00", timeout=1.0)
+            os.kill(pid, 9)
+            return out.decode(errors="replace")
+        self.assertIn("hvym config get pintheon_port", tab("hvym config get pintheon_p"))
+        self.assertIn("pinggy-set-tier free", tab("pinggy-set-tier f"))
+        listed = tab("hvym pintheon-set-network ")
+        self.assertIn("mainnet", listed)
+        self.assertIn("testnet", listed)
+        accounts = tab("hvym stellar-set-account my")
+        self.assertIn("stellar-set-account my\\ acct", accounts)
+        self.assertIn("png-to-data-url a\\ file.png", tab("hvym png-to-data-url a\\ fi"))
 
     def test_zsh_and_fish_scripts_parse(self):
         for shell in ("zsh", "fish"):
