@@ -19,13 +19,13 @@ int run_batch(Call& call) {
   std::vector<batch::Request> requests;
   std::string error;
   batch::Limits limits;
-  if (call[1].given) {
-    if (!call[1].i_fits || call[1].i < 1 || call[1].i > batch::kMaxTimeoutS)
-      return usage_error(call, "Invalid value for '--timeout': " + call[1].digits + " is not a number of seconds from 1 to " +
+  if (const Value& timeout = call[param(kBatchParams, "--timeout")]; timeout.given) {
+    if (!timeout.i_fits || timeout.i < 1 || timeout.i > batch::kMaxTimeoutS)
+      return usage_error(call, "Invalid value for '--timeout': " + timeout.digits + " is not a number of seconds from 1 to " +
                                    std::to_string(batch::kMaxTimeoutS) + ".");
-    limits.timeout_s = static_cast<int>(call[1].i);
+    limits.timeout_s = static_cast<int>(timeout.i);
   }
-  if (call[0].b) {
+  if (call[param(kBatchParams, "--json")].b) {
     if (call.rest.size() > 1) return usage_error(call, "With --json, give the requests as one argument or on standard input.");
     std::string_view json;
     if (!call.rest.empty()) json = call.rest[0];

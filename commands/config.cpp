@@ -16,6 +16,10 @@ constexpr Param kParams[] = {
     {Kind::Argument, Type::String, "value", nullptr, "the new value (set)", true},
     {Kind::Flag, Type::Bool, "--json", nullptr, "list: one JSON object", false},
 };
+constexpr size_t kAction = param(kParams, "action");
+constexpr size_t kKey = param(kParams, "key");
+constexpr size_t kValue = param(kParams, "value");
+constexpr size_t kJson = param(kParams, "--json");
 
 // Lists as comma-separated words: what `config set` takes back.
 std::string plain(Key k, std::string_view v) {
@@ -55,7 +59,7 @@ int unknown_key(Call& call, std::string_view name) {
 }
 
 int list(Call& call, Config& cfg) {
-  if (call[3].b) {
+  if (call[kJson].b) {
     JsonWriter w(call.out);
     w.begin_object();
     for (size_t i = 0; i < kKeyCount; ++i) {
@@ -72,26 +76,26 @@ int list(Call& call, Config& cfg) {
 }
 
 int run(Call& call) {
-  std::string_view action = call[0].text;
+  std::string_view action = call[kAction].text;
   bool write = action == "set";
   if (action != "list" && action != "get" && action != "set" && action != "verify")
     return usage_error(call, "Unknown action " + py_repr(action) + ": use list, get, set or verify.");
   size_t wanted = action == "set" ? 2 : action == "get" ? 1 : 0;
-  size_t given = call[1].given + call[2].given;
+  size_t given = call[kKey].given + call[kValue].given;
   if (given != wanted)
     return usage_error(call, std::string("config ") + std::string(action) + " takes " +
                                  (wanted == 2 ? "KEY VALUE" : wanted == 1 ? "KEY" : "no KEY or VALUE") + ".");
-  if (call[3].b && action != "list") return usage_error(call, "--json goes with list.");
+  if (call[kJson].b && action != "list") return usage_error(call, "--json goes with list.");
 
   std::optional<Key> key;
   std::string encoded;
   if (wanted) {
-    key = key_named(call[1].text);
-    if (!key) return unknown_key(call, call[1].text);
+    key = key_named(call[kKey].text);
+    if (!key) return unknown_key(call, call[kKey].text);
   }
   if (write) {
     std::string why;
-    if (!encode_input(*key, call[2].text, encoded, why))
+    if (!encode_input(*key, call[kValue].text, encoded, why))
       return usage_error(call, std::string("Invalid value for ") + spec(*key).name + ": " + why + ".");
   }
 

@@ -62,8 +62,8 @@ int put_first(Call& call, Key k, const char* name, std::string_view choice) {
   return set_or_fail(call, k, list_with_first(list, choice));
 }
 
-// The choice from argument 0, or asked from the current list; `chosen`
-// gets it.
+// The choice from `arg` (the command's argument), or asked from the current
+// list; `chosen` gets it.
 struct Asked {
   const char* message;  // "Select Pinggy Tier:"
   const char* what;     // "the Pinggy tier"
@@ -73,13 +73,14 @@ struct Asked {
 // `also` writes what follows from the choice, in the same transaction.
 using Also = int (*)(Call&, const std::string& chosen);
 
-int choose(Call& call, Key k, const char* name, const Asked& q, std::string& chosen, Also also = nullptr) {
+int choose(Call& call, const Value& arg, Key k, const char* name, const Asked& q, std::string& chosen,
+           Also also = nullptr) {
   auto write = [&] {
     int status = put_first(call, k, name, chosen);
     return status == kOk && also ? also(call, chosen) : status;
   };
-  if (call[0].given) {
-    chosen = call[0].text;
+  if (arg.given) {
+    chosen = arg.text;
     return in_write(call, write);
   }
   bool ok;
@@ -106,8 +107,8 @@ constexpr Param kTokenParams[] = {
 };
 
 int set_token(Call& call) {
-  const Value& arg = call[0];
-  bool from_stdin = call[1].b;
+  const Value& arg = call[param(kTokenParams, "token")];
+  bool from_stdin = call[param(kTokenParams, "--stdin")].b;
   if (arg.given && from_stdin) return usage_error(call, "Give the token as an argument or with --stdin, not both.");
   std::string token;
   bool asked = !arg.given && !from_stdin;
@@ -144,7 +145,7 @@ constexpr Param kTierParams[] = {
 
 int set_tier(Call& call) {
   std::string tier;
-  int status = choose(call, Key::PinggyTiers, "TIER",
+  int status = choose(call, call[param(kTierParams, "tier")], Key::PinggyTiers, "TIER",
                       {"Select Pinggy Tier:", "the Pinggy tier", "Pinggy tier set to: "}, tier);
   if (status == kOk) call.out.line("");  // the original echoed None: an empty line
   return status;
@@ -157,7 +158,7 @@ constexpr Param kNetworkParams[] = {
 
 int set_network(Call& call) {
   std::string network;
-  return choose(call, Key::PintheonNetworks, "NETWORK",
+  return choose(call, call[param(kNetworkParams, "network")], Key::PintheonNetworks, "NETWORK",
                 {"Select Pintheon Network:", "the Pintheon network", "Pintheon network set to: "}, network,
                 [](Call& c, const std::string& chosen) { return set_or_fail(c, Key::PintheonDapp, dapp_name(chosen)); });
 }
@@ -194,11 +195,12 @@ int ask_port(Call& call) {
 }
 
 int set_port(Call& call) {
-  if (!call[0].given) return ask_port(call);
-  if (!call[0].i_fits || call[0].i < 1 || call[0].i > 65535)
-    return usage_error(call, "Invalid value for 'PORT': " + call[0].digits +
+  const Value& port = call[param(kPortParams, "port")];
+  if (!port.given) return ask_port(call);
+  if (!port.i_fits || port.i < 1 || port.i > 65535)
+    return usage_error(call, "Invalid value for 'PORT': " + port.digits +
                                  " is not in the range 1<=x<=65535.");
-  return in_write(call, [&] { return set_or_fail(call, Key::PintheonPort, call[0].digits); });
+  return in_write(call, [&] { return set_or_fail(call, Key::PintheonPort, port.digits); });
 }
 
 }  // namespace

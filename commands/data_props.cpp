@@ -14,29 +14,32 @@ using T = Type;
 
 // single-node-data NAME TYPE
 constexpr Param kNodeParams[] = {argument("name"), argument("type")};
-constexpr Field kNodeFields[] = {{"name", 0}, {"type", 1}};
+constexpr Field kNodeFields[] = {{"name", "name"}, {"type", "type"}};
 
 // single-mesh-data NAME VISIBLE
 constexpr Param kSingleMeshParams[] = {argument("name"), argument("visible", T::Bool)};
-constexpr Field kSingleMeshFields[] = {{"name", 0}, {"visible", 1}};
+constexpr Field kSingleMeshFields[] = {{"name", "name"}, {"visible", "visible"}};
 
 // mesh-data NAME VISIBLE WIDGET_TYPE SHOW
 constexpr Param kMeshParams[] = {argument("name"), argument("visible", T::Bool), argument("widget_type"),
                                  argument("show", T::Bool)};
-constexpr Field kMeshFields[] = {{"widget_type", 2}, {"show", 3}, {"name", 0}, {"visible", 1}};
+constexpr Field kMeshFields[] = {{"widget_type", "widget_type"}, {"show", "show"}, {"name", "name"},
+                                 {"visible", "visible"}};
 
 // single-float-data / single-int-data NAME DEFAULT MIN MAX
 constexpr Param kSingleFloatParams[] = {argument("name"), argument("default", T::Float), argument("min", T::Float),
                                         argument("max", T::Float)};
 constexpr Param kSingleIntParams[] = {argument("name"), argument("default", T::Int), argument("min", T::Int),
                                       argument("max", T::Int)};
-constexpr Field kSingleNumberFields[] = {{"name", 0}, {"default", 1}, {"min", 2}, {"max", 3}};
+constexpr Field kSingleNumberFields[] = {{"name", "name"}, {"default", "default"}, {"min", "min"},
+                                         {"max", "max"}};
 
 // slider-data PROP_SLIDER_TYPE PROP_ACTION_TYPE WIDGET_TYPE SHOW
 constexpr Param kSliderParams[] = {argument("prop_slider_type"), argument("prop_action_type"),
                                    argument("widget_type"), argument("show", T::Bool)};
-constexpr Field kSliderFields[] = {{"widget_type", 2}, {"show", 3}, {"prop_slider_type", 0},
-                                   {"prop_action_type", 1}};
+constexpr Field kSliderFields[] = {{"widget_type", "widget_type"}, {"show", "show"},
+                                   {"prop_slider_type", "prop_slider_type"},
+                                   {"prop_action_type", "prop_action_type"}};
 
 // slider-float-data / slider-int-data DEFAULT MIN MAX PROP_SLIDER_TYPE
 // PROP_ACTION_TYPE WIDGET_TYPE SHOW [--immutable]
@@ -49,14 +52,16 @@ constexpr Param kSliderIntParams[] = {
     argument("prop_action_type"), argument("widget_type"), argument("show", T::Bool),
     {K::Flag, T::Bool, "--immutable", nullptr, "The value cannot change after minting.", false}};
 constexpr Field kSliderNumberFields[] = {
-    {"widget_type", 5}, {"show", 6}, {"prop_slider_type", 3}, {"prop_action_type", 4},
-    {"default", 0},     {"min", 1},  {"max", 2},              {"immutable", 7}};
+    {"widget_type", "widget_type"}, {"show", "show"}, {"prop_slider_type", "prop_slider_type"},
+    {"prop_action_type", "prop_action_type"}, {"default", "default"}, {"min", "min"}, {"max", "max"},
+    {"immutable", "--immutable"}};
 
 // menu-data NAME PRIMARY_COLOR SECONDARY_COLOR TEXT_COLOR ALIGNMENT
 constexpr Param kMenuParams[] = {argument("name"), argument("primary_color"), argument("secondary_color"),
                                  argument("text_color"), argument("alignment")};
-constexpr Field kMenuFields[] = {{"name", 0},       {"primary_color", 1}, {"secondary_color", 2},
-                                 {"text_color", 3}, {"alignment", 4}};
+constexpr Field kMenuFields[] = {{"name", "name"}, {"primary_color", "primary_color"},
+                                 {"secondary_color", "secondary_color"}, {"text_color", "text_color"},
+                                 {"alignment", "alignment"}};
 
 // contract-data (13 arguments)
 constexpr Param kContractParams[] = {
@@ -66,27 +71,30 @@ constexpr Param kContractParams[] = {
     argument("minter_image"),      argument("minter_version"),   argument("enable_context", T::Bool),
     argument("menus_shown", T::Bool)};
 constexpr Field kContractFields[] = {
-    {"mintable", 0},     {"nftType", 1},     {"nftChain", 2},    {"nftPrice", 3},
-    {"premNftPrice", 4}, {"maxSupply", 5},   {"minterType", 6},  {"minterName", 7},
-    {"minterDesc", 8},   {"minterImage", 9}, {"minterVersion", 10},
-    {"enableContextMenus", 11}, {"menuIndicatorsShown", 12}};
+    {"mintable", "mintable"},           {"nftType", "nft_type"},
+    {"nftChain", "nft_chain"},          {"nftPrice", "nft_price"},
+    {"premNftPrice", "prem_nft_price"}, {"maxSupply", "max_supply"},
+    {"minterType", "minter_type"},      {"minterName", "minter_name"},
+    {"minterDesc", "minter_desc"},      {"minterImage", "minter_image"},
+    {"minterVersion", "minter_version"}, {"enableContextMenus", "enable_context"},
+    {"menuIndicatorsShown", "menus_shown"}};
 
 // mesh-set-data SET SELECTED_INDEX WIDGET_TYPE SHOW (SET: a JSON array)
 constexpr Param kMeshSetParams[] = {argument("set", T::Json, "a JSON array of mesh references"),
                                     argument("selected_index", T::Int), argument("widget_type"),
                                     argument("show", T::Bool)};
-constexpr Field kMeshSetFields[] = {{"widget_type", 2}, {"show", 3}, {"set", 0, '['},
-                                    {"selected_index", 1}};
+constexpr Field kMeshSetFields[] = {{"widget_type", "widget_type"}, {"show", "show"}, {"set", "set", '['},
+                                    {"selected_index", "selected_index"}};
 
 // anim-prop-data NAME LOOP START END BLENDING WEIGHT PLAY MODEL_REF WIDGET_TYPE SHOW
 constexpr Param kAnimParams[] = {argument("name"),       argument("loop"),          argument("start", T::Int),
                                  argument("end", T::Int), argument("blending"),     argument("weight", T::Float),
                                  argument("play", T::Bool), argument("model_ref", T::Json, "a JSON object"),
                                  argument("widget_type"), argument("show", T::Bool)};
-constexpr Field kAnimFields[] = {{"widget_type", 8}, {"show", 9},     {"name", 0},
-                                 {"loop", 1},        {"start", 2},    {"end", 3},
-                                 {"blending", 4},    {"weight", 5},   {"play", 6},
-                                 {"model_ref", 7, '{'}};
+constexpr Field kAnimFields[] = {{"widget_type", "widget_type"}, {"show", "show"},   {"name", "name"},
+                                 {"loop", "loop"},               {"start", "start"}, {"end", "end"},
+                                 {"blending", "blending"},       {"weight", "weight"}, {"play", "play"},
+                                 {"model_ref", "model_ref", '{'}};
 
 // collection-data NAME TYPE and eleven JSON objects; morphSets and
 // actionProps, which the command never took, are empty.
@@ -99,11 +107,14 @@ constexpr Param kCollectionParams[] = {
     argument("menudata", T::Json, "a JSON object"), argument("proplabeldata", T::Json, "a JSON object"),
     argument("nodes", T::Json, "a JSON object")};
 constexpr Field kCollectionFields[] = {
-    {"collectionName", 0},     {"collectionType", 1}, {"valProps", 2, '{'},
-    {"textValProps", 3, '{'},  {"callProps", 4, '{'}, {"meshProps", 5, '{'},
-    {"meshSets", 6, '{'},      {"morphSets", kEmptyDict}, {"animProps", 7, '{'},
-    {"matProps", 8, '{'},      {"materialSets", 9, '{'}, {"menuData", 10, '{'},
-    {"propLabelData", 11, '{'}, {"nodes", 12, '{'},   {"actionProps", kEmptyDict}};
+    {"collectionName", "collectionname"},    {"collectionType", "collectiontype"},
+    {"valProps", "valprops", '{'},           {"textValProps", "textvalprops", '{'},
+    {"callProps", "callprops", '{'},         {"meshProps", "meshprops", '{'},
+    {"meshSets", "meshsets", '{'},           {"morphSets", kEmptyDict},
+    {"animProps", "animprops", '{'},         {"matProps", "matprops", '{'},
+    {"materialSets", "materialsets", '{'},   {"menuData", "menudata", '{'},
+    {"propLabelData", "proplabeldata", '{'}, {"nodes", "nodes", '{'},
+    {"actionProps", kEmptyDict}};
 
 
 }  // namespace
@@ -114,38 +125,42 @@ extern const Command single_node_data, single_mesh_data, mesh_data, single_float
 
 constinit const Command single_node_data = data_command(
     "single-node-data", "Print a node reference (name, type) as JSON.", kNodeParams,
-    emit<kNodeFields>);
+    emit<kNodeParams, kNodeFields>);
 constinit const Command single_mesh_data = data_command(
     "single-mesh-data", "Print a mesh reference (name, visible) as JSON.", kSingleMeshParams,
-    emit<kSingleMeshFields>);
+    emit<kSingleMeshParams, kSingleMeshFields>);
 constinit const Command mesh_data = data_command(
-    "mesh-data", "Print a mesh property with its widget as JSON.", kMeshParams, emit<kMeshFields>);
+    "mesh-data", "Print a mesh property with its widget as JSON.", kMeshParams,
+    emit<kMeshParams, kMeshFields>);
 constinit const Command single_float_data = data_command(
     "single-float-data", "Print a float property (default, min, max) as JSON.",
-    kSingleFloatParams, emit<kSingleNumberFields>);
+    kSingleFloatParams, emit<kSingleFloatParams, kSingleNumberFields>);
 constinit const Command single_int_data = data_command(
     "single-int-data", "Print an integer property (default, min, max) as JSON.",
-    kSingleIntParams, emit<kSingleNumberFields>);
+    kSingleIntParams, emit<kSingleIntParams, kSingleNumberFields>);
 constinit const Command slider_data = data_command(
-    "slider-data", "Print a slider widget as JSON.", kSliderParams, emit<kSliderFields>);
+    "slider-data", "Print a slider widget as JSON.", kSliderParams,
+    emit<kSliderParams, kSliderFields>);
 constinit const Command slider_float_data = data_command(
     "slider-float-data", "Print a float slider property as JSON.", kSliderFloatParams,
-    emit<kSliderNumberFields>);
+    emit<kSliderFloatParams, kSliderNumberFields>);
 constinit const Command slider_int_data = data_command(
     "slider-int-data", "Print an integer slider property as JSON.", kSliderIntParams,
-    emit<kSliderNumberFields>);
+    emit<kSliderIntParams, kSliderNumberFields>);
 constinit const Command menu_data = data_command(
-    "menu-data", "Print a Heavymeta menu element as JSON.", kMenuParams, emit<kMenuFields>);
+    "menu-data", "Print a Heavymeta menu element as JSON.", kMenuParams,
+    emit<kMenuParams, kMenuFields>);
 constinit const Command contract_data = data_command(
-    "contract-data", "Print NFT contract data as JSON.", kContractParams, emit<kContractFields>);
+    "contract-data", "Print NFT contract data as JSON.", kContractParams,
+    emit<kContractParams, kContractFields>);
 constinit const Command mesh_set_data = data_command(
     "mesh-set-data", "Print a mesh set property (SET as a JSON array) as JSON.", kMeshSetParams,
-    emit<kMeshSetFields>);
+    emit<kMeshSetParams, kMeshSetFields>);
 constinit const Command anim_prop_data = data_command(
     "anim-prop-data", "Print an animation property (MODEL_REF as a JSON object) as JSON.",
-    kAnimParams, emit<kAnimFields>);
+    kAnimParams, emit<kAnimParams, kAnimFields>);
 constinit const Command collection_data = data_command(
     "collection-data", "Print collection data (its parts as JSON objects) as JSON.",
-    kCollectionParams, emit<kCollectionFields>);
+    kCollectionParams, emit<kCollectionParams, kCollectionFields>);
 
 }  // namespace hvym::commands

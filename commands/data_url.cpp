@@ -69,15 +69,21 @@ size_t xml_declaration(std::string_view s) {
 constexpr const char* kPng = "data:image/png;base64,";
 constexpr const char* kSvg = "data:image/svg+xml;base64,";
 
-int png(Call& call) { return stream(call, std::string(call[0].text), kPng, nullptr); }
-int svg(Call& call) { return stream(call, std::string(call[0].text), kSvg, xml_declaration); }
+constexpr Param kPngParams[] = {{Kind::Argument, Type::String, "pngfile", nullptr, "a PNG file", false}};
+constexpr Param kSvgParams[] = {{Kind::Argument, Type::String, "svgfile", nullptr, "an SVG file", false}};
+constexpr Param kImgParams[] = {argument("msg", Type::String, "the message of the file picker")};
+
+int png(Call& call) { return stream(call, std::string(call[param(kPngParams, "pngfile")].text), kPng, nullptr); }
+int svg(Call& call) {
+  return stream(call, std::string(call[param(kSvgParams, "svgfile")].text), kSvg, xml_declaration);
+}
 
 constexpr std::string_view kImagePatterns[] = {"*.png", "*.svg"};
 
 int img(Call& call) {
   Answer a = ask(call, {.kind = Ask::File,
                         .what = "an image file",
-                        .message = call[0].text,
+                        .message = call[param(kImgParams, "msg")].text,
                         .patterns = kImagePatterns,
                         .filter_name = "Images"});
   // Cancel: an empty line and exit 0, as the original answered it (its
@@ -89,10 +95,6 @@ int img(Call& call) {
   bool is_png = (a.text[a.text.size() - 3] | 0x20) == 'p';
   return is_png ? stream(call, a.text, kPng, nullptr) : stream(call, a.text, kSvg, xml_declaration);
 }
-
-constexpr Param kPngParams[] = {{Kind::Argument, Type::String, "pngfile", nullptr, "a PNG file", false}};
-constexpr Param kSvgParams[] = {{Kind::Argument, Type::String, "svgfile", nullptr, "an SVG file", false}};
-constexpr Param kImgParams[] = {argument("msg", Type::String, "the message of the file picker")};
 
 }  // namespace
 

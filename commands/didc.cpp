@@ -44,7 +44,7 @@ constexpr Param kBindParams[] = {argument("didfile", Type::String, "a Candid .di
 
 int bind_to_stdout(Call& call, const char* lang) {
   std::string output;
-  int status = bind(call, std::string(call[0].text), lang, output);
+  int status = bind(call, std::string(call[param(kBindParams, "didfile")].text), lang, output);
   if (status == kOk) call.out.write(output);
   return status;
 }
@@ -73,8 +73,8 @@ constexpr Param kInstallParams[] = {
 
 int run_install(Call& call) {
   std::string script;
-  if (call[0].given) {
-    script = call[0].text;
+  if (const Value& given = call[param(kInstallParams, "--script")]; given.given) {
+    script = given.text;
   } else {
     std::string exe = self_exe();
     script = beside(exe, "../share/hvym/didc-install.sh");

@@ -76,9 +76,10 @@ int import_from(Call& call, std::string path) {
 }
 
 int run(Call& call) {
-  bool want_status = call[0].b, want_from = call[1].given;
+  const Value& from = call[param(kParams, "--from")];
+  bool want_status = call[param(kParams, "--status")].b, want_from = from.given;
   if (want_status == want_from) return usage_error(call, "Give one of --status or --from PATH.");
-  return want_status ? status(call) : import_from(call, std::string(call[1].text));
+  return want_status ? status(call) : import_from(call, std::string(from.text));
 }
 
 }  // namespace

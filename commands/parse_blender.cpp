@@ -181,18 +181,33 @@ struct Doc {
   std::string name;
 };
 
-bool load(Call& call, Doc& d, size_t arg, const char* name) {
+constexpr Param kCollectionParams[] = {
+    {Kind::Argument, Type::String, "collection_name", nullptr, nullptr, false},
+    {Kind::Argument, Type::String, "collection_type", nullptr, nullptr, false},
+    {Kind::Argument, Type::String, "collection_id", nullptr, nullptr, false},
+    {Kind::Argument, Type::String, "collection_json", nullptr, "JSON: the collection's properties", false},
+    {Kind::Argument, Type::String, "menu_json", nullptr, "JSON: menus", false},
+    {Kind::Argument, Type::String, "nodes_json", nullptr, "JSON: nodes", false},
+    {Kind::Argument, Type::String, "actions_json", nullptr, "JSON: actions", false},
+};
+constexpr Param kInteractablesParams[] = {
+    {Kind::Argument, Type::String, "obj_data", nullptr, "JSON: the objects by name", false},
+};
+
+bool load(Call& call, Doc& d, const Value& arg, const char* name) {
   d.name = name;
   std::string error;
-  if (d.json->parse(call[arg].text, error)) return true;
+  if (d.json->parse(arg.text, error)) return true;
   failure(call, std::string(name) + " is not JSON (" + error + ")");
   return false;
 }
 
 int collection(Call& call) {
   Doc col, menu, nodes, actions;
-  if (!load(call, col, 3, "COLLECTION_JSON") || !load(call, menu, 4, "MENU_JSON") ||
-      !load(call, nodes, 5, "NODES_JSON") || !load(call, actions, 6, "ACTIONS_JSON"))
+  if (!load(call, col, call[param(kCollectionParams, "collection_json")], "COLLECTION_JSON") ||
+      !load(call, menu, call[param(kCollectionParams, "menu_json")], "MENU_JSON") ||
+      !load(call, nodes, call[param(kCollectionParams, "nodes_json")], "NODES_JSON") ||
+      !load(call, actions, call[param(kCollectionParams, "actions_json")], "ACTIONS_JSON"))
     return kFailed;
   try {
     PyDict val, text, calls, meshes, mesh_sets, morph_sets, anims, mats, mat_sets, action_props;
@@ -286,7 +301,7 @@ int collection(Call& call) {
           .value("secondary_color", o, "menu_secondary_color").value("text_color", o, "menu_text_color")
           .value("alignment", o, "menu_alignment");
       col_menu = d.done();
-      found = md.equals(o["collection_id"], call[2].text);
+      found = md.equals(o["collection_id"], call[param(kCollectionParams, "collection_id")].text);
     });
 
     const PyJson& ad = *actions.json;
@@ -301,7 +316,8 @@ int collection(Call& call) {
     });
 
     DictOut out;
-    out.string("collectionName", call[0].text).string("collectionType", call[1].text)
+    out.string("collectionName", call[param(kCollectionParams, "collection_name")].text)
+        .string("collectionType", call[param(kCollectionParams, "collection_type")].text)
         .raw("valProps", val.render()).raw("textValProps", text.render())
         .raw("callProps", calls.render()).raw("meshProps", meshes.render())
         .raw("meshSets", mesh_sets.render()).raw("morphSets", morph_sets.render())
@@ -319,7 +335,7 @@ int collection(Call& call) {
 
 int interactables(Call& call) {
   Doc objs;
-  if (!load(call, objs, 0, "OBJ_DATA")) return kFailed;
+  if (!load(call, objs, call[param(kInteractablesParams, "obj_data")], "OBJ_DATA")) return kFailed;
   const PyJson& doc = *objs.json;
   try {
     PyDict data;
@@ -400,19 +416,6 @@ int interactables(Call& call) {
     return failure(call, e.message);
   }
 }
-
-constexpr Param kCollectionParams[] = {
-    {Kind::Argument, Type::String, "collection_name", nullptr, nullptr, false},
-    {Kind::Argument, Type::String, "collection_type", nullptr, nullptr, false},
-    {Kind::Argument, Type::String, "collection_id", nullptr, nullptr, false},
-    {Kind::Argument, Type::String, "collection_json", nullptr, "JSON: the collection's properties", false},
-    {Kind::Argument, Type::String, "menu_json", nullptr, "JSON: menus", false},
-    {Kind::Argument, Type::String, "nodes_json", nullptr, "JSON: nodes", false},
-    {Kind::Argument, Type::String, "actions_json", nullptr, "JSON: actions", false},
-};
-constexpr Param kInteractablesParams[] = {
-    {Kind::Argument, Type::String, "obj_data", nullptr, "JSON: the objects by name", false},
-};
 
 }  // namespace
 

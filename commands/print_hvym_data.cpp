@@ -9,8 +9,10 @@
 namespace hvym::commands {
 namespace {
 
+constexpr Param kParams[] = {{Kind::Argument, Type::String, "path", nullptr, "a .glb or .gltf file", false}};
+
 int run(Call& call) {
-  std::string path(call[0].text), json, error;
+  std::string path(call[param(kParams, "path")].text), json, error;
   if (!read_gltf_json(path, json, error)) return failure(call, error);
   PyJson doc;
   if (!doc.parse(json, error)) return failure(call, path + ": its JSON is not valid (" + error + ")");
@@ -27,8 +29,6 @@ int run(Call& call) {
   call.out.put('\n');
   return kOk;
 }
-
-constexpr Param kParams[] = {{Kind::Argument, Type::String, "path", nullptr, "a .glb or .gltf file", false}};
 
 }  // namespace
 

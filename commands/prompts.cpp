@@ -9,8 +9,7 @@ namespace hvym::commands {
 namespace {
 
 // --seconds N: a whole number of seconds, 0..86400.
-bool seconds(Call& call, size_t index, unsigned fallback, unsigned& out, int& status) {
-  const Value& v = call[index];
+bool seconds(Call& call, const Value& v, unsigned fallback, unsigned& out, int& status) {
   if (!v.given) return out = fallback, true;
   if (!v.i_fits || v.i < 0 || v.i > 86400) {
     status = usage_error(call, "Invalid value for '--seconds': " + v.digits + " is not in the range 0<=x<=86400.");
@@ -27,19 +26,19 @@ constexpr Param kSplashParams[] = {
 int run_splash(Call& call) {
   unsigned n;
   int status;
-  if (!seconds(call, 0, 3, n, status)) return status;
+  if (!seconds(call, call[param(kSplashParams, "--seconds")], 3, n, status)) return status;
   return show_for(call, "the splash", kBrand, n) ? kOk : kFailed;
 }
 
 constexpr Param kMsgParams[] = {argument("msg", Type::String, "the message")};
 
 int run_custom_prompt(Call& call) {
-  Answer a = ask(call, {.kind = Ask::Message, .what = "an acknowledgement", .message = call[0].text});
+  Answer a = ask(call, {.kind = Ask::Message, .what = "an acknowledgement", .message = call[param(kMsgParams, "msg")].text});
   return a.outcome == Outcome::Answered ? kOk : unanswered(call, a);
 }
 
 int run_custom_choice_prompt(Call& call) {
-  Answer a = ask(call, {.kind = Ask::YesNo, .what = "a choice", .message = call[0].text});
+  Answer a = ask(call, {.kind = Ask::YesNo, .what = "a choice", .message = call[param(kMsgParams, "msg")].text});
   if (a.outcome == Outcome::Refused) return unanswered(call, a);
   call.out.line(a.outcome == Outcome::Answered ? "OK" : "CANCEL");  // the original's two answers
   return kOk;
@@ -53,8 +52,8 @@ constexpr Param kCopyParams[] = {
 int copy(Call& call, bool one_line) {
   Answer a = ask(call, {.kind = Ask::Copy,
                         .what = "the text",
-                        .message = call[0].text,
-                        .initial = call[1].text,
+                        .message = call[param(kCopyParams, "msg")].text,
+                        .initial = call[param(kCopyParams, "defaulttext")].text,
                         .one_line = one_line});
   // Closed without OK: an empty line and exit 0, the original's answer
   // (its dialog returned no value, which Click printed as an empty line).
@@ -76,8 +75,8 @@ constexpr Param kLoadingParams[] = {
 int run_custom_loading_msg(Call& call) {
   unsigned n;
   int status;
-  if (!seconds(call, 1, 5, n, status)) return status;
-  return show_busy(call, call[0].text, n);
+  if (!seconds(call, call[param(kLoadingParams, "--seconds")], 5, n, status)) return status;
+  return show_busy(call, call[param(kLoadingParams, "msg")].text, n);
 }
 
 }  // namespace

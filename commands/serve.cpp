@@ -143,17 +143,20 @@ constexpr Param kServeParams[] = {
      "Windows a pipe name, default \\\\.\\pipe\\hvym-USER).", true},
     {Kind::Option, Type::Int, "--idle-exit", nullptr, "Exit after SECONDS without clients.", true},
 };
+constexpr size_t kSocket = param(kServeParams, "--socket");
+constexpr size_t kIdleExit = param(kServeParams, "--idle-exit");
 
 int run_serve(Call& call) {
   std::string error;
-  std::string address = call[0].given ? endpoint::full_address(call[0].text, error) : endpoint::default_address();
-  if (call[0].given && address.empty()) return usage_error(call, "Invalid value for '--socket': " + error + ".");
+  std::string address =
+      call[kSocket].given ? endpoint::full_address(call[kSocket].text, error) : endpoint::default_address();
+  if (call[kSocket].given && address.empty()) return usage_error(call, "Invalid value for '--socket': " + error + ".");
   if (address.empty()) return failure(call, "no place for the socket: set XDG_RUNTIME_DIR, HOME or HVYM_HOME, or give --socket.");
   long long idle_ms = 0;
-  if (call[1].given) {
-    if (!call[1].i_fits || call[1].i < 1 || call[1].i > 86400 * 365)
-      return usage_error(call, "Invalid value for '--idle-exit': " + call[1].digits + " is not a positive number of seconds.");
-    idle_ms = call[1].i * 1000;
+  if (const Value& idle = call[kIdleExit]; idle.given) {
+    if (!idle.i_fits || idle.i < 1 || idle.i > 86400 * 365)
+      return usage_error(call, "Invalid value for '--idle-exit': " + idle.digits + " is not a positive number of seconds.");
+    idle_ms = idle.i * 1000;
   }
   endpoint::Listener listener;
   if (!listener.open(address, error)) return failure(call, error);

@@ -28,6 +28,10 @@ constexpr Param kNewParams[] = {
     {Kind::Flag, Type::Bool, "--show-mnemonic", nullptr,
      "Print the new words on standard output (second line) instead of showing them in a dialog.", true},
 };
+constexpr size_t kName = param(kNewParams, "--name");
+constexpr size_t kPassphraseFile = param(kNewParams, "--passphrase-file");
+constexpr size_t kMnemonicFile = param(kNewParams, "--mnemonic-file");
+constexpr size_t kShowMnemonic = param(kNewParams, "--show-mnemonic");
 
 // The words numbered in two columns (1-12, 13-24), every one in view.
 std::string numbered(const std::string& words) {
@@ -76,8 +80,8 @@ int new_account(Call& call, bool testnet) {
   if (!accounts::snapshot(call, seen)) return kFailed;
 
   std::string name;
-  if (call[0].given) {
-    name = call[0].text;
+  if (call[kName].given) {
+    name = call[kName].text;
   } else {
     Answer a = ask(call, {.kind = Ask::Line, .what = "the account name",
                           .message = testnet ? "Name of the new testnet account:" : "Name of the new account:"});
@@ -88,10 +92,10 @@ int new_account(Call& call, bool testnet) {
   if (seen.find(name)) return failure(call, "an account named " + py_repr(name) + " exists already.");
 
   Secrets secrets;
-  bool recovering = call[2].given;
+  bool recovering = call[kMnemonicFile].given;
   if (recovering) {
     std::string text, why;
-    if (!accounts::read_secret(call, call[2].text, 0, text, why)) return failure(call, why + ".");
+    if (!accounts::read_secret(call, call[kMnemonicFile].text, 0, text, why)) return failure(call, why + ".");
     bool ok = stellar::check_mnemonic(text, secrets.mnemonic, why);
     sodium_memzero(text.data(), text.size());
     if (!ok) return failure(call, "those are not recovery words: " + why + ".");
@@ -111,12 +115,13 @@ int new_account(Call& call, bool testnet) {
   VaultKey key;
   std::string passphrase, prepared;
   int status = seen.has_passphrase()
-                   ? accounts::unlock(call, seen, call[1], key, passphrase)
-                   : accounts::new_passphrase(call, call[1], 0, "New passphrase for the Stellar vault:", passphrase);
+                   ? accounts::unlock(call, seen, call[kPassphraseFile], key, passphrase)
+                   : accounts::new_passphrase(call, call[kPassphraseFile], 0, "New passphrase for the Stellar vault:",
+                                              passphrase);
   if (status != kOk) return status;
   std::string error;
   if (!seen.has_passphrase() && !Vault::new_header(passphrase, key, prepared, error)) return failure(call, error + ".");
-  bool print_words = call[3].b && !recovering;
+  bool print_words = call[kShowMnemonic].b && !recovering;
   if (!recovering && !print_words && (status = show_words(call, secrets.mnemonic)) != kOk) return status;
 
   Write w;
@@ -180,7 +185,8 @@ int run_set(Call& call) {
   if (!accounts::snapshot(call, seen)) return kFailed;
   const Account* chosen = nullptr;
   bool closed = false;
-  if (int status = accounts::pick(call, seen, call[0], "Choose Account:", chosen, &closed); status != kOk)
+  if (int status = accounts::pick(call, seen, call[param(kSetParams, "name")], "Choose Account:", chosen, &closed);
+      status != kOk)
     return status;
   std::string name = chosen->name;
   if (closed) return call.out.line(name), kOk;  // as the original: the active account, unchanged
@@ -191,7 +197,7 @@ int run_set(Call& call) {
   if (!Vault::set_active(w.store(), name, error)) return w.failed(call, error);
   if (int status = w.commit(call); status != kOk) return status;
   call.out.line(name);
-  if (!call[1].b) call.err.line("Account has been changed to: " + name);
+  if (!call[param(kSetParams, "--quiet")].b) call.err.line("Account has been changed to: " + name);
   return kOk;
 }
 
@@ -205,9 +211,11 @@ int run_remove(Call& call) {
   Vault seen;
   if (!accounts::snapshot(call, seen)) return kFailed;
   const Account* chosen = nullptr;
-  if (int status = accounts::pick(call, seen, call[0], "Remove Account:", chosen); status != kOk) return status;
+  if (int status = accounts::pick(call, seen, call[param(kRemoveParams, "name")], "Remove Account:", chosen);
+      status != kOk)
+    return status;
   std::string name = chosen->name, public_key = chosen->public_key;
-  if (!call[1].b) {
+  if (!call[param(kRemoveParams, "--yes")].b) {
     std::string message = "Remove the account " + name + " (" + public_key +
                           ")? Only its 24 words can bring it back.";
     Answer a = ask(call, {.kind = Ask::YesNo, .what = "a confirmation (or give --yes)", .message = message});
@@ -244,7 +252,7 @@ int run_list(Call& call) {
   Vault v;
   if (!accounts::snapshot(call, v)) return kFailed;
   const Account* active = v.active();
-  if (call[0].b) {
+  if (call[param(kListParams, "--json")].b) {
     JsonWriter w(call.out);
     w.begin_array();
     for (const Account& a : v.accounts()) {

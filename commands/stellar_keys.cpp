@@ -25,14 +25,14 @@ constexpr Param kSharedParams[] = {
 
 // Prints the account's public key, and with --show-secret its secret key,
 // checked against the public key.
-int print_keys(Call& call, const Vault& v, const Account& a, size_t show, size_t file) {
-  if (!call[show].b) {
+int print_keys(Call& call, const Vault& v, const Account& a, const Value& show, const Value& file) {
+  if (!show.b) {
     call.out.line(a.public_key);
     return kOk;
   }
   VaultKey key;
   std::string passphrase;
-  if (int status = accounts::unlock(call, v, call[file], key, passphrase); status != kOk) return status;
+  if (int status = accounts::unlock(call, v, file, key, passphrase); status != kOk) return status;
   Secrets s;
   stellar::KeyPair kp;
   if (!Vault::open(key, a, s) || !stellar::keypair_from_secret(s.secret_key, kp) || kp.public_key != a.public_key)
@@ -47,15 +47,18 @@ int run_load_keys(Call& call) {
   if (!accounts::snapshot(call, v)) return kFailed;
   const Account* a = nullptr;
   if (int status = accounts::active(call, v, a); status != kOk) return status;
-  return print_keys(call, v, *a, 0, 1);
+  return print_keys(call, v, *a, call[param(kLoadParams, "--show-secret")],
+                    call[param(kLoadParams, "--passphrase-file")]);
 }
 
 int run_select_keys(Call& call) {
   Vault v;
   if (!accounts::snapshot(call, v)) return kFailed;
   const Account* a = nullptr;
-  if (int status = accounts::pick(call, v, call[0], "Choose Account:", a); status != kOk) return status;
-  return print_keys(call, v, *a, 1, 2);
+  if (int status = accounts::pick(call, v, call[param(kSelectParams, "name")], "Choose Account:", a); status != kOk)
+    return status;
+  return print_keys(call, v, *a, call[param(kSelectParams, "--show-secret")],
+                    call[param(kSelectParams, "--passphrase-file")]);
 }
 
 int run_load_shared(Call& call) {
@@ -71,7 +74,8 @@ int run_select_shared(Call& call) {
   Vault v;
   if (!accounts::snapshot(call, v)) return kFailed;
   const Account* a = nullptr;
-  if (int status = accounts::pick(call, v, call[0], "Choose Account:", a); status != kOk) return status;
+  if (int status = accounts::pick(call, v, call[param(kSharedParams, "name")], "Choose Account:", a); status != kOk)
+    return status;
   call.out.line(a->x25519_pub);
   return kOk;
 }

@@ -29,10 +29,12 @@ int run_update(Call& call) {
   if (!seen.has_passphrase()) return failure(call, "the vault has no passphrase yet (stellar-new-account sets it).");
   VaultKey old_key, new_key;
   std::string old_pass, new_pass, header, error;
-  int status = accounts::unlock(call, seen, call[0], old_key, old_pass);
+  const Value& old_file = call[param(kUpdateParams, "--passphrase-file")];
+  const Value& new_file = call[param(kUpdateParams, "--new-passphrase-file")];
+  int status = accounts::unlock(call, seen, old_file, old_key, old_pass);
   if (status != kOk) return status;
-  size_t line = accounts::second_line(call[0], call[1]);
-  if ((status = accounts::new_passphrase(call, call[1], line, "New passphrase for the Stellar vault:", new_pass)) != kOk)
+  size_t line = accounts::second_line(old_file, new_file);
+  if ((status = accounts::new_passphrase(call, new_file, line, "New passphrase for the Stellar vault:", new_pass)) != kOk)
     return status;
   if (!Vault::new_header(new_pass, new_key, header, error)) return failure(call, error + ".");
 
@@ -65,13 +67,16 @@ constexpr Param kImportParams[] = {
      "standard input).",
      true},
 };
+constexpr size_t kLegacyPassphraseFile = param(kImportParams, "--passphrase-file");
+constexpr size_t kFile = param(kImportParams, "--file");
+constexpr size_t kVaultPassphraseFile = param(kImportParams, "--vault-passphrase-file");
 
 int run_import(Call& call) {
   Vault seen;
   if (!accounts::snapshot(call, seen)) return kFailed;
-  std::string path = call[1].given ? std::string(call[1].text) : data_dir() + "/enc_db.json";
+  std::string path = call[kFile].given ? std::string(call[kFile].text) : data_dir() + "/enc_db.json";
   std::string legacy_pass, error;
-  int status = accounts::secret(call, call[0], 0,
+  int status = accounts::secret(call, call[kLegacyPassphraseFile], 0,
                                 {.kind = Ask::Secret, .what = "the Python CLI's passphrase",
                                  .message = "Passphrase of the Python CLI's accounts (enc_db.json):"},
                                 legacy_pass);
@@ -86,8 +91,9 @@ int run_import(Call& call) {
   if (!seen.has_passphrase()) {
     if (!Vault::new_header(vault_pass, key, prepared, error)) return failure(call, error + ".");
   } else if (!seen.unlock(vault_pass, key, error)) {
-    if (!call[2].given) call.err.line("The hvym vault has another passphrase.");
-    status = accounts::unlock(call, seen, call[2], key, vault_pass, accounts::second_line(call[0], call[2]));
+    if (!call[kVaultPassphraseFile].given) call.err.line("The hvym vault has another passphrase.");
+    status = accounts::unlock(call, seen, call[kVaultPassphraseFile], key, vault_pass,
+                              accounts::second_line(call[kLegacyPassphraseFile], call[kVaultPassphraseFile]));
     if (status != kOk) return status;
   }
 

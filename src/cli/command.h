@@ -53,6 +53,16 @@ constexpr Param argument(const char* name, Type type = Type::String, const char*
   return {Kind::Argument, type, name, nullptr, help, false};
 }
 
+// The index in params of the parameter called exactly `name` (an argument's
+// "max", an option's or flag's "--iridescent"), for call[...]:
+// call[param(kParams, "--json")]. A name that is not there does not compile:
+// reaching the throw is not a constant expression.
+consteval size_t param(std::span<const Param> params, std::string_view name) {
+  for (size_t i = 0; i < params.size(); ++i)
+    if (params[i].name == name) return i;
+  throw "no parameter of that name";
+}
+
 struct Call;
 class Config;
 class Input;

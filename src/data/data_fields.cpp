@@ -8,17 +8,17 @@
 
 namespace hvym {
 
-int emit_fields(Call& call, std::span<const Field> fields) {
+int emit_fields(Call& call, std::span<const ResolvedField> fields) {
   // JSON arguments first: a bad one writes nothing.
   std::unique_ptr<PyJson> docs[kMaxParams];
-  for (const Field& f : fields) {
-    if (f.from < 0 || call.cmd.params[static_cast<size_t>(f.from)].type != Type::Json) continue;
-    const Value& v = call[static_cast<size_t>(f.from)];
+  for (const ResolvedField& f : fields) {
+    if (f.param == kFixed || call.cmd.params[f.param].type != Type::Json) continue;
+    const Value& v = call[f.param];
     if (!v.given) continue;
-    auto& doc = docs[static_cast<size_t>(f.from)];
+    auto& doc = docs[f.param];
     doc = std::make_unique<PyJson>();
     std::string error;
-    std::string name = call.cmd.params[static_cast<size_t>(f.from)].name;
+    std::string name = call.cmd.params[f.param].name;
     for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     // The original's dict("") and list(""): an empty argument is {} or [].
     std::string_view text = v.text;
@@ -35,17 +35,20 @@ int emit_fields(Call& call, std::span<const Field> fields) {
 
   JsonWriter w(call.out);
   w.begin_object();
-  for (const Field& f : fields) {
+  for (const ResolvedField& f : fields) {
     w.key(f.name);
-    switch (f.from) {
-      case kNone: w.null(); continue;
-      case kFalse: w.boolean(false); continue;
-      case kEmptyDict:
-        w.begin_object();
-        w.end_object();
-        continue;
+    if (f.param == kFixed) {
+      switch (f.fixed) {
+        case Fixed::None: w.null(); break;
+        case Fixed::False: w.boolean(false); break;
+        case Fixed::EmptyDict:
+          w.begin_object();
+          w.end_object();
+          break;
+      }
+      continue;
     }
-    size_t i = static_cast<size_t>(f.from);
+    size_t i = f.param;
     const Value& v = call[i];
     if (call.cmd.params[i].kind == Kind::Flag) {  // a flag is false unless given
       w.boolean(v.b);

@@ -50,6 +50,20 @@ TEST_CASE("find_command finds every command and nothing else") {
   CHECK(find_command(std::string_view("chec\0", 5)) == nullptr);
 }
 
+TEST_CASE("param() finds a parameter by its exact name, at compile time") {
+  static constexpr Param params[] = {
+      argument("max", Type::Int),
+      {Kind::Option, Type::Bool, "--iridescent", "-i", nullptr, false},
+      {Kind::Flag, Type::Bool, "--json", nullptr, nullptr, false},
+  };
+  static_assert(param(params, "max") == 0);
+  static_assert(param(params, "--iridescent") == 1);
+  static_assert(param(params, "--json") == 2);
+  // param(params, "iridescent") or param(params, "-i") would not compile.
+  constexpr size_t json = param(params, "--json");
+  CHECK(json == 2);
+}
+
 TEST_CASE("edit distance") {
   CHECK(edit_distance("check", "check") == 0);
   CHECK(edit_distance("chek", "check") == 1);
