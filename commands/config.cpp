@@ -3,6 +3,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cli/config_access.h"
 #include "store/config.h"
 #include "json/json_writer.h"
 #include "json/pyconv.h"
@@ -99,20 +100,20 @@ int run(Call& call) {
       return usage_error(call, std::string("Invalid value for ") + spec(*key).name + ": " + why + ".");
   }
 
-  ConfigSession session;
-  if (!session.open(write, call.err)) return kFailed;
-  Config& cfg = session.config();
-  if (action == "list") return list(call, cfg);
+  if (action == "list") return list(call, *call.config);
   if (action == "get") {
-    call.out.line(plain(*key, cfg.get(*key)));
+    call.out.line(plain(*key, call.config->get(*key)));
     return kOk;
   }
   if (action == "set") {
-    std::string error;
-    if (!cfg.set(*key, encoded, error)) return failure(call, error);
-    return session.commit(call.err) ? kOk : kFailed;
+    return write_config(call, [&] {
+      std::string error;
+      return call.config->set(*key, encoded, error) ? kOk : failure(call, error);
+    });
   }
-  // verify
+  // verify: the call's own read session (kReadsConfig, not a batch snapshot)
+  if (!call.session) return failure(call, "verify needs the store itself, not a snapshot of it.");
+  ConfigSession& session = *call.session;
   if (!session.has_store()) {
     call.out.line(session.data_dir().empty()
                       ? "no data folder (HOME and HVYM_HOME unset): defaults in use"
@@ -138,7 +139,7 @@ constinit const Command config{
             "(lists comma-separated); config set KEY VALUE checks and stores one (lists as "
             "a,b or a JSON array); config verify checks the store's consistency.",
     .params = kParams,
-    .needs = kOwnWrites,  // opens its own session: read or write depends on the action
+    .needs = kReadsConfig | kWritesConfig,  // set: write_config()
     .run = run,
 };
 

@@ -3,11 +3,11 @@
 // write transaction is only committed on success). Without one they ask
 // through the prompt layer; a confirmation goes to standard error.
 //
-// They open the store themselves (kOwnWrites): a person
-// may take minutes to answer, and no transaction may stay open meanwhile
-// (it would hold up every other writer). What a question shows is read in
-// one read transaction; the answer is written in a write transaction of
-// its own, checked again there.
+// The dispatcher prepares read -> ask -> write (kReadsConfig |
+// kWritesConfig): what a question shows comes from the call's one read,
+// closed before anyone is asked (a person may take minutes, and no
+// transaction may stay open meanwhile); the answer is written by
+// write_config() in a write transaction of its own, checked again there.
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cli/config_access.h"
 #include "store/config.h"
 #include "cli/input.h"
 #include "platform/process.h"
@@ -23,26 +24,6 @@
 
 namespace hvym::commands {
 namespace {
-
-// Runs change() with call.config in one write transaction, committed when
-// it returns kOk.
-template <class F>
-int in_write(Call& call, F change) {
-  ConfigSession session;
-  if (!session.open(true, call.err)) return kFailed;
-  call.config = &session.config();
-  int status = change();
-  call.config = nullptr;
-  if (status == kOk && !session.commit(call.err)) status = kFailed;
-  return status;
-}
-
-// A value read in a read transaction of its own (for a question).
-std::string peek(Call& call, Key k, bool& ok) {
-  ConfigSession session;
-  ok = session.open(false, call.err);
-  return ok ? std::string(session.config().get(k)) : std::string();
-}
 
 int set_or_fail(Call& call, Key k, std::string_view value) {
   std::string error;
@@ -81,11 +62,9 @@ int choose(Call& call, const Value& arg, Key k, const char* name, const Asked& q
   };
   if (arg.given) {
     chosen = arg.text;
-    return in_write(call, write);
+    return write_config(call, write);
   }
-  bool ok;
-  std::string list = peek(call, k, ok);
-  if (!ok) return kFailed;
+  std::string list(call.config->get(k));
   auto items = list_elements(list);
   Answer a = ask(call, {.kind = Ask::Choice,
                         .what = q.what,
@@ -94,7 +73,7 @@ int choose(Call& call, const Value& arg, Key k, const char* name, const Asked& q
                         .choices = items});
   if (a.outcome != Outcome::Answered) return unanswered(call, a);
   chosen = a.text;
-  int status = in_write(call, write);
+  int status = write_config(call, write);
   if (status == kOk) call.err.line(q.done + chosen);
   return status;
 }
@@ -132,7 +111,7 @@ int set_token(Call& call) {
   }
   std::string why = check_value(Key::PinggyToken, token);
   if (!why.empty()) return usage_error(call, "Invalid token: " + why + ".");
-  int status = in_write(call, [&] { return set_or_fail(call, Key::PinggyToken, token); });
+  int status = write_config(call, [&] { return set_or_fail(call, Key::PinggyToken, token); });
   if (status == kOk && asked) call.err.line("Pinggy token set.");
   if (status == kOk) call.out.line("");  // the original echoed None: an empty line
   return status;
@@ -175,9 +154,7 @@ bool port_in_range(const std::string& digits) {
 // Asks until the answer is a port (a few tries: a dialog program that
 // keeps answering badly must not loop forever).
 int ask_port(Call& call) {
-  bool ok;
-  std::string current = peek(call, Key::PintheonPort, ok);
-  if (!ok) return kFailed;
+  std::string current(call.config->get(Key::PintheonPort));
   std::string problem;  // what was wrong with the last answer
   for (int attempt = 0; attempt < 5; ++attempt) {
     std::string message = problem.empty() ? "Enter Pintheon Port:" : problem + " Enter Pintheon Port:";
@@ -185,7 +162,7 @@ int ask_port(Call& call) {
     if (a.outcome != Outcome::Answered) return unanswered(call, a);
     std::string digits;
     if (py::parse_int(a.text, digits) && port_in_range(digits)) {
-      int status = in_write(call, [&] { return set_or_fail(call, Key::PintheonPort, digits); });
+      int status = write_config(call, [&] { return set_or_fail(call, Key::PintheonPort, digits); });
       if (status == kOk) call.err.line("Pintheon port set to: " + digits);
       return status;
     }
@@ -200,7 +177,7 @@ int set_port(Call& call) {
   if (!port.i_fits || port.i < 1 || port.i > 65535)
     return usage_error(call, "Invalid value for 'PORT': " + port.digits +
                                  " is not in the range 1<=x<=65535.");
-  return in_write(call, [&] { return set_or_fail(call, Key::PintheonPort, port.digits); });
+  return write_config(call, [&] { return set_or_fail(call, Key::PintheonPort, port.digits); });
 }
 
 }  // namespace
@@ -214,7 +191,7 @@ constinit const Command pinggy_set_token{
     .help = "Set the Pinggy token. With --stdin the token is read from standard input "
             "(trailing line ends dropped), which keeps it out of the process list.",
     .params = kTokenParams,
-    .needs = kMayPrompt | kOwnWrites,  // opens the store itself (see the top)
+    .needs = kMayPrompt | kWritesConfig,  // shows nothing stored: no read
     .run = set_token,
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
@@ -225,7 +202,7 @@ constinit const Command pinggy_set_tier{
     .summary = "Choose the Pinggy tier (moves it to the front of the tier list).",
     .help = nullptr,
     .params = kTierParams,
-    .needs = kMayPrompt | kOwnWrites,  // opens the store itself (see the top)
+    .needs = kReadsConfig | kMayPrompt | kWritesConfig,  // read, ask, write (see the top)
     .run = set_tier,
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
@@ -237,7 +214,7 @@ constinit const Command pintheon_set_network{
     .help = "Choose the Stellar network for Pintheon: it moves to the front of the network "
             "list and the image name (pintheon-dapp) is recomputed for it.",
     .params = kNetworkParams,
-    .needs = kMayPrompt | kOwnWrites,  // opens the store itself (see the top)
+    .needs = kReadsConfig | kMayPrompt | kWritesConfig,  // read, ask, write (see the top)
     .run = set_network,
     .on_cancel = "",  // the original's answer to a closed popup
 };
@@ -248,7 +225,7 @@ constinit const Command pintheon_set_port{
     .summary = "Set the Pintheon gateway port (1..65535).",
     .help = nullptr,
     .params = kPortParams,
-    .needs = kMayPrompt | kOwnWrites,  // opens the store itself (see the top)
+    .needs = kReadsConfig | kMayPrompt | kWritesConfig,  // read, ask, write (see the top)
     .run = set_port,
     .on_cancel = "",  // the original's answer to a closed popup
 };

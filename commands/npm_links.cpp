@@ -32,11 +32,7 @@ bool is_dir(const std::string& p) { return fs::kind_of(p) == fs::Kind::Dir; }
 int prepare(Call& call, Npm& n) {
   n.npm = find_in_path("npm");
   if (n.npm.empty()) return failure(call, "npm is not installed (Debian: apt install npm); nothing done.");
-  {
-    ConfigSession s;
-    if (!s.open(false, call.err)) return kFailed;
-    n.source = s.config().get(Key::NpmLinksSource);
-  }
+  n.source = call.config->get(Key::NpmLinksSource);
   if (n.source.empty()) {
     std::string exe = self_exe();
     n.source = beside(exe, "../share/hvym/npm_links");
@@ -212,7 +208,7 @@ constinit const Command up{
             "install and npm link for every module not linked yet, then show the splash. Prints "
             "what it did; npm's own output goes to standard error.",
     .params = {},
-    .needs = kMayPrompt | kExclusive,
+    .needs = kReadsConfig | kMayPrompt | kExclusive,
     .run = run_up,
 };
 
@@ -222,7 +218,7 @@ constinit const Command update_npm_modules{
     .summary = "Unlink the npm modules, copy them afresh and link them again.",
     .help = nullptr,
     .params = {},
-    .needs = kExclusive,
+    .needs = kReadsConfig | kExclusive,
     .run = run_update_modules,
 };
 
@@ -232,7 +228,7 @@ constinit const Command update_proprium_js_file{
     .summary = "Copy proprium's index.js from the modules folder into the linked copy.",
     .help = nullptr,
     .params = {},
-    .needs = kExclusive,
+    .needs = kReadsConfig | kExclusive,
     .run = run_update_proprium,
 };
 

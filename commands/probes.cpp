@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/config_access.h"
 #include "store/config.h"
 #include "net/docker.h"
 #include "net/http.h"
@@ -16,36 +17,28 @@ constexpr int kTunnelBoundMs = 1000;
 constexpr std::string_view kCacheName = "docker_cli";
 
 // What the cache knows about this docker binary, when it knows.
-std::optional<bool> cached_docker(ConfigSession& session, const DockerCli& cli) {
-  auto v = session.cached(kCacheName);
+std::optional<bool> cached_docker(const Call& call, const DockerCli& cli) {
+  auto v = cached(call, kCacheName);
   if (!v || v->size() != cli.identity.size() + 2 || v->substr(0, cli.identity.size()) != cli.identity)
     return std::nullopt;
   return v->back() == '1';
 }
 
-// Runs `docker --version` and remembers the answer for this binary. A store
-// that cannot be written only costs the next call the same work.
-bool probe_and_remember(const DockerCli& cli) {
+// Runs `docker --version` and remembers the answer for this binary.
+bool probe_and_remember(Call& call, const DockerCli& cli) {
   bool ok = docker_version_ok(cli.path);
-  std::string ignored;
-  StringSink quiet(ignored);
-  ConfigSession session;
-  std::string error;
-  if (session.open(true, quiet) &&
-      session.remember(kCacheName, cli.identity + "\n" + (ok ? "1" : "0"), error))
-    session.commit(quiet);
+  remember(call, kCacheName, cli.identity + "\n" + (ok ? "1" : "0"));
   return ok;
 }
 
 int docker_installed_run(Call& call) {
   DockerCli cli = find_docker_cli();
   std::optional<bool> answer;
-  if (!cli.path.empty()) {
-    ConfigSession session;
-    if (!session.open(false, call.err)) return kFailed;
-    answer = cached_docker(session, cli);
+  if (!cli.path.empty()) answer = cached_docker(call, cli);
+  if (!answer) {
+    end_read(call);  // before docker --version
+    answer = !cli.path.empty() && probe_and_remember(call, cli);
   }
-  if (!answer) answer = !cli.path.empty() && probe_and_remember(cli);
   call.out.line(*answer ? "True" : "False");
   return kOk;
 }
@@ -63,21 +56,14 @@ int tunnel_open_run(Call& call) {
 }
 
 int stats_run(Call& call) {
-  // Config values and the cache from one read transaction, closed before
-  // the probes run (a miss writes the cache in a session of its own).
-  std::string network, token, tier, image;
+  // Config values and the cache from the call's one read, ended before the
+  // probes run (a miss writes the cache in a session of its own).
+  const Config& cfg = *call.config;
+  std::string network(first_of(cfg.get(Key::PintheonNetworks))), token(cfg.get(Key::PinggyToken)),
+      tier(first_of(cfg.get(Key::PinggyTiers))), image = image_ref(cfg);
   DockerCli cli = find_docker_cli();
-  std::optional<bool> docker;
-  {
-    ConfigSession session;
-    if (!session.open(false, call.err)) return kFailed;
-    const Config& cfg = session.config();
-    network = first_of(cfg.get(Key::PintheonNetworks));
-    token = cfg.get(Key::PinggyToken);
-    tier = first_of(cfg.get(Key::PinggyTiers));
-    image = image_ref(cfg);
-    docker = cli.path.empty() ? std::optional<bool>(false) : cached_docker(session, cli);
-  }
+  std::optional<bool> docker = cli.path.empty() ? std::optional<bool>(false) : cached_docker(call, cli);
+  end_read(call);
 
   // The probes run side by side: the call costs the slowest, not the sum.
   std::string engine_warning;
@@ -85,7 +71,7 @@ int stats_run(Call& call) {
   {
     StringSink warn(engine_warning);
     std::thread engine([&] { has_image = image_exists(image, warn); });
-    if (!docker) docker = probe_and_remember(cli);
+    if (!docker) docker = probe_and_remember(call, cli);
     engine.join();
   }
   call.err.write(engine_warning);
@@ -120,7 +106,7 @@ constinit const Command docker_installed{
             "else False. The answer is remembered for that binary (path, inode, size, mtime) "
             "and asked again only when it changes.",
     .params = {},
-    .needs = kProbe | kInProcess,  // opens its own sessions: read the cache, write it (a child in batch) on a miss
+    .needs = kReadsConfig | kWritesCache | kProbe | kInProcess,
     .run = docker_installed_run,
 };
 
@@ -155,7 +141,7 @@ constinit const Command installation_stats{
     .help = "Print docker_installed, pintheon_image_exists, pintheon_network, pinggy_token and "
             "pinggy_tier as JSON (indent 2). The probes run side by side.",
     .params = {},
-    .needs = kProbe | kInProcess,  // its own read session, closed before the probes run
+    .needs = kReadsConfig | kWritesCache | kProbe | kInProcess,
     .run = stats_run,
 };
 

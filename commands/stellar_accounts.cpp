@@ -147,11 +147,7 @@ int new_account(Call& call, bool testnet) {
 
   // Funding talks to the network: after the account is safely stored.
   call.out.flush();
-  std::string base;
-  {
-    ConfigSession s;
-    if (s.open(false, call.err)) base = s.config().get(Key::StellarFriendbotUrl);
-  }
+  std::string base(call.config->get(Key::StellarFriendbotUrl));
   Funding f = fund_testnet(base, kp.public_key);
   if (!f.funded) {
     call.err.line("Warning: the account was not funded: " + f.why + ". Fund it later at " + base +
@@ -297,7 +293,7 @@ constinit const Command stellar_new_account{
             "With --mnemonic-file the account is recovered from its words. Prints the public key; "
             "the new account becomes the active one.",
     .params = kNewParams,
-    .needs = kMayPrompt | kOwnWrites,
+    .needs = kReadsConfig | kMayPrompt | kOwnWrites,  // reads the friendbot URL
     .run = run_new,
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
@@ -310,7 +306,7 @@ constinit const Command stellar_new_testnet_account{
             "(config key stellar_friendbot_url) with curl. When funding fails the account is kept, "
             "marked not funded, and a warning says why (exit status 0).",
     .params = kNewParams,
-    .needs = kMayPrompt | kOwnWrites,
+    .needs = kReadsConfig | kMayPrompt | kOwnWrites,  // reads the friendbot URL
     .run = run_new_testnet,
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
@@ -343,7 +339,7 @@ constinit const Command stellar_list{
     .summary = "List the Stellar accounts (public parts; * marks the active one).",
     .help = nullptr,
     .params = kListParams,
-    .needs = kInProcess,
+    .needs = kReadsConfig | kInProcess,
     .run = run_list,
 };
 

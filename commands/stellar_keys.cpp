@@ -111,7 +111,7 @@ constinit const Command stellar_load_shared_pub{
     .summary = "Print the active account's X25519 public key (25519_pub).",
     .help = nullptr,
     .params = {},
-    .needs = kInProcess,
+    .needs = kReadsConfig | kInProcess,
     .run = run_load_shared,
 };
 

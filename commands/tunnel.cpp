@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cli/config_access.h"
 #include "store/config.h"
 #include "net/http.h"
 #include "store/paths.h"
@@ -40,9 +41,8 @@ struct Tunnel {
   std::string file(const char* name) const { return dir + "/" + name; }
 };
 
-void look(Tunnel& t, ConfigSession& s) {
-  const Config& cfg = s.config();
-  t.dir = s.data_dir();
+void look(Tunnel& t, const Config& cfg) {
+  t.dir = data_dir();
   t.status = std::string(cfg.get(Key::TunnelStatus));
   t.pid = std::atol(std::string(cfg.get(Key::TunnelPid)).c_str());
   t.dport = static_cast<uint16_t>(std::atoi(std::string(cfg.get(Key::PinggyDebuggerPort)).c_str()));
@@ -53,20 +53,18 @@ void look(Tunnel& t, ConfigSession& s) {
 
 // Writes the tunnel's state in one transaction.
 bool record(Call& call, std::string_view status, long pid) {
-  ConfigSession s;
-  if (!s.open(true, call.err)) return false;
   char now[py::kFloatBuf];
   auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
   size_t n = py::float_repr(std::chrono::duration<double>(since_epoch).count(), now);
-  std::string error;
-  Config& cfg = s.config();
-  if (!cfg.set(Key::TunnelStatus, status, error) ||
-      !cfg.set(Key::TunnelPid, pid > 0 ? std::to_string(pid) : "", error) ||
-      !cfg.set(Key::TunnelTimestamp, std::string_view(now, n), error)) {
-    failure(call, error);
-    return false;
-  }
-  return s.commit(call.err);
+  return write_config(call, [&] {
+    std::string error;
+    Config& cfg = *call.config;
+    if (!cfg.set(Key::TunnelStatus, status, error) ||
+        !cfg.set(Key::TunnelPid, pid > 0 ? std::to_string(pid) : "", error) ||
+        !cfg.set(Key::TunnelTimestamp, std::string_view(now, n), error))
+      return failure(call, error);
+    return kOk;
+  }) == kOk;
 }
 
 // Hands the token to the script through the FIFO, within the deadline.
@@ -138,14 +136,10 @@ int open_in_console(Call& call, const std::string& pinggy, const std::string& to
 int open_run(Call& call) {
   Tunnel t;
   std::string token, tier, port;
-  {
-    ConfigSession s;
-    if (!s.open(false, call.err)) return kFailed;
-    look(t, s);
-    token = std::string(s.config().get(Key::PinggyToken));
-    tier = std::string(first_of(s.config().get(Key::PinggyTiers)));
-    port = std::string(s.config().get(Key::PintheonPort));
-  }
+  look(t, *call.config);
+  token = std::string(call.config->get(Key::PinggyToken));
+  tier = std::string(first_of(call.config->get(Key::PinggyTiers)));
+  port = std::string(call.config->get(Key::PintheonPort));
   if (t.running()) {
     call.out.line(t.process ? "the tunnel is already running (pid " + std::to_string(t.pid) + ")"
                             : "the tunnel is already running (its debugger answers on port " +
@@ -189,11 +183,7 @@ int open_run(Call& call) {
 
 int status_run(Call& call) {
   Tunnel t;
-  {
-    ConfigSession s;
-    if (!s.open(false, call.err)) return kFailed;
-    look(t, s);
-  }
+  look(t, *call.config);
   // Never a stale "running": what the store says yields to what is seen.
   if (!t.running() && (t.status == "running" || t.status == "starting") && !record(call, "stopped", 0))
     return kFailed;
@@ -203,11 +193,7 @@ int status_run(Call& call) {
 
 int close_run(Call& call) {
   Tunnel t;
-  {
-    ConfigSession s;
-    if (!s.open(false, call.err)) return kFailed;
-    look(t, s);
-  }
+  look(t, *call.config);
   if (!t.process) {
     if (t.debugger)
       return failure(call, "a tunnel hvym did not start answers on port " + std::to_string(t.dport) +
@@ -238,7 +224,7 @@ constinit const Command pintheon_tunnel_open{
             "in DATA/pinggy.log when there is no display or terminal; record the state and pid. "
             "The token reaches pinggy through a pipe, not a command line or a file.",
     .params = {},
-    .needs = kExclusive,  // its own sessions: read, launch, record
+    .needs = kExclusive | kReadsConfig | kWritesConfig,  // read, launch, record
     .run = open_run,
 };
 
@@ -248,7 +234,7 @@ constinit const Command pintheon_tunnel_status{
     .summary = "Print running or stopped, from the recorded process and the debugger port.",
     .help = nullptr,
     .params = {},
-    .needs = kNeedsNothing,
+    .needs = kReadsConfig | kWritesConfig,  // a stale "running" is recorded as stopped
     .run = status_run,
 };
 
@@ -258,7 +244,7 @@ constinit const Command pintheon_tunnel_close{
     .summary = "Stop the Pinggy tunnel hvym started.",
     .help = nullptr,
     .params = {},
-    .needs = kExclusive,
+    .needs = kExclusive | kReadsConfig | kWritesConfig,
     .run = close_run,
 };
 

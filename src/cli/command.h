@@ -22,17 +22,21 @@ inline constexpr size_t kGroupCount = 9;
 enum Needs : uint32_t {
   kNeedsNothing = 0,
   kReadsConfig = 1u << 0,   // call.config: one read transaction on the store
+  kWritesConfig = 1u << 1,  // may write config values, through write_config() (cli/config_access.h)
   kMayPrompt = 1u << 2,     // may ask through the prompt layer
+  kWritesCache = 1u << 3,   // may remember answers about the machine: cached()/remember()
   kExclusive = 1u << 5,     // one at a time per data folder (DATA/hvym.lock held while it runs)
   kProbe = 1u << 6,         // a question about the machine, bounded in time: batch runs these concurrently
-  kOwnWrites = 1u << 7,     // opens the store itself and may write it
+  // Opens the store itself and may write it: the Stellar commands (their
+  // accounts layer, src/stellar/accounts.h) and migrate.
+  kOwnWrites = 1u << 7,
   // Safe to run inside batch/serve's own process (BusyBox's NOFORK): only
   // reads the store, every wait bounded, no fd 0, no process-wide state,
   // every child reaped. Every other command runs there as a child process.
   kInProcess = 1u << 8,
 };
 // What may change the store: later requests of a batch must see it.
-inline constexpr uint32_t kMayWrite = kExclusive | kMayPrompt | kOwnWrites;
+inline constexpr uint32_t kMayWrite = kExclusive | kMayPrompt | kWritesConfig | kOwnWrites;
 
 // Rest: every remaining positional argument (call.rest), the last parameter.
 enum class Kind : uint8_t { Argument, Option, Flag, Rest };
@@ -65,6 +69,7 @@ consteval size_t param(std::span<const Param> params, std::string_view name) {
 
 struct Call;
 class Config;
+class ConfigSession;
 class Input;
 using RunFn = int (*)(Call&);
 
@@ -105,6 +110,9 @@ struct Call {
   Sink& err;
   std::array<Value, kMaxParams> values;
   Config* config = nullptr;  // set when needs has kReadsConfig
+  // The dispatcher's own read session while it stays open (not a batch
+  // snapshot, which probe threads share): cached() reads through it.
+  ConfigSession* session = nullptr;
   // Why asking is forbidden ("--no-input", "batch never asks"), or empty.
   std::string_view no_input_why;
   std::vector<std::string_view> rest;  // a Kind::Rest parameter's arguments

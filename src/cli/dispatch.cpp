@@ -48,15 +48,17 @@ int run_unit(const Command& cmd, std::string_view prog, std::span<const char* co
   }
   if (!(cmd.needs & kReadsConfig)) return cmd.run(call);
 
-  // The one read session of this call, opened before it runs. (Writers,
-  // kOwnWrites, open short write transactions of their own, around their
-  // questions and downloads.)
+  // The one read session of this call, opened before it runs. Writes are
+  // short write transactions of their own (write_config, remember; the
+  // Stellar layer for kOwnWrites), opened after questions and downloads.
   ConfigSession session;
   if (!session.open(false, err)) return kFailed;
   call.config = &session.config();
   // The store's guard ends a process whose store stays open over 10 s: work
   // that can take longer (pulls, downloads, questions) must not hold it.
+  // (write_config releases it before its write.)
   if (cmd.needs & (kExclusive | kMayPrompt)) session.release();
+  else call.session = &session;
   int status = cmd.run(call);
   if (options.one_shot) session.end_for_exit();
   return status;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "store/paths.h"
+#include "platform/fs.h"
 #include "platform/process.h"
 #include "prompt/impl.h"
 #include "platform/wipe.h"
@@ -129,18 +130,6 @@ bool write_all_fd(int fd, std::string_view s) {
   return true;
 }
 
-bool read_all_fd(int fd, std::string& out, size_t max) {
-  char buf[4096];
-  while (true) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return false;
-    if (n == 0) return true;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > max) return false;
-  }
-}
-
 // --- xmessage: messages, yes/no, choices whose labels it can show ---------------
 bool xmessage_fits(const Question& q) {
   if (q.kind == Ask::Message || q.kind == Ask::YesNo) return true;
@@ -212,7 +201,7 @@ Answer ask_window(const Question& q) {
   wipe(question);
   int afd = sent ? open((relay.dir + "/a").c_str(), O_RDONLY | O_CLOEXEC) : -1;  // its writer comes next
   std::string reply;
-  bool got = afd >= 0 && read_all_fd(afd, reply, 1 << 20);
+  bool got = afd >= 0 && fs::read_fd(afd, reply, 1 << 20);
   if (afd >= 0) close(afd);
   wait_process(pid);  // the window closes when hvym in it ends
   if (!got || reply.empty()) return a.outcome = Outcome::Cancelled, a;  // the window was closed
@@ -263,7 +252,7 @@ int answer_on_terminal(const char* dir) {
   int qfd = open((folder + "/q").c_str(), O_RDONLY | O_CLOEXEC);
   int afd = -1;
   Owned o;
-  bool ok = qfd >= 0 && read_all_fd(qfd, text, 1 << 20) && decode(text, o);
+  bool ok = qfd >= 0 && fs::read_fd(qfd, text, 1 << 20) && decode(text, o);
   if (qfd >= 0) close(qfd);
   wipe(text);
   afd = open((folder + "/a").c_str(), O_WRONLY | O_CLOEXEC);

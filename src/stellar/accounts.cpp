@@ -36,8 +36,10 @@ bool nth_line(std::string_view text, size_t line, std::string& out) {
 
 bool snapshot(Call& call, Vault& v) {
   if (!stellar::crypto_ready()) return failure(call, "libsodium cannot start"), false;
-  ConfigSession session;
-  if (!session.open(false, call.err)) return false;
+  // The call's own read session when the dispatcher left it open.
+  ConfigSession own;
+  if (!call.session && !own.open(false, call.err)) return false;
+  ConfigSession& session = call.session ? *call.session : own;
   if (!session.has_store()) return true;  // an empty vault
   std::string error;
   if (!v.load(session.store(), error)) return failure(call, error), false;

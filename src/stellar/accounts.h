@@ -17,8 +17,9 @@
 
 namespace hvym::accounts {
 
-// The vault as it is now (a read transaction, closed again). False with a
-// message on call.err.
+// The vault as it is now: read through the call's own read session
+// (call.session) when the dispatcher left one open, else in a read
+// transaction closed again. False with a message on call.err.
 bool snapshot(Call& call, Vault& v);
 
 // A secret from FILE (its first line) or "-" (the call's standard input;

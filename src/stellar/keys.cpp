@@ -39,17 +39,11 @@ std::array<uint8_t, 64> hmac512(const uint8_t* key, size_t key_len, const uint8_
   return out;
 }
 
+// URL-safe base64 with padding (Python's urlsafe_b64encode), libsodium's.
 void base64_url(const uint8_t* data, size_t n, std::string& out) {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  for (size_t i = 0; i < n; i += 3) {
-    uint32_t v = static_cast<uint32_t>(data[i]) << 16;
-    if (i + 1 < n) v |= static_cast<uint32_t>(data[i + 1]) << 8;
-    if (i + 2 < n) v |= data[i + 2];
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < n ? kAlphabet[(v >> 6) & 63] : '=';
-    out += i + 2 < n ? kAlphabet[v & 63] : '=';
-  }
+  out.resize(sodium_base64_encoded_len(n, sodium_base64_VARIANT_URLSAFE));
+  sodium_bin2base64(out.data(), out.size(), data, n, sodium_base64_VARIANT_URLSAFE);
+  out.pop_back();  // the terminating NUL the length counts
 }
 
 constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
