@@ -4,6 +4,7 @@
 #include "stellar/accounts.h"
 #include "cli/args.h"
 #include "cli/command.h"
+#include "platform/fs.h"
 #include "stellar/legacy_vault.h"
 #include "store/paths.h"
 #include "prompt/prompt.h"
@@ -71,10 +72,19 @@ constexpr size_t kLegacyPassphraseFile = param(kImportParams, "--passphrase-file
 constexpr size_t kFile = param(kImportParams, "--file");
 constexpr size_t kVaultPassphraseFile = param(kImportParams, "--vault-passphrase-file");
 
+// enc_db.json in the data folder, else in the older releases' folder
+// (former_data_dir(): platformdirs' user_data_dir) when it is there.
+std::string default_legacy_vault() {
+  std::string here = data_dir() + "/enc_db.json", former = former_data_dir();
+  if (former.empty() || fs::kind_of(here) != fs::Kind::Missing) return here;
+  former += "/enc_db.json";
+  return fs::kind_of(former) == fs::Kind::Missing ? here : former;
+}
+
 int run_import(Call& call) {
   Vault seen;
   if (!accounts::snapshot(call, seen)) return kFailed;
-  std::string path = call[kFile].given ? std::string(call[kFile].text) : data_dir() + "/enc_db.json";
+  std::string path = call[kFile].given ? std::string(call[kFile].text) : default_legacy_vault();
   std::string legacy_pass, error;
   int status = accounts::secret(call, call[kLegacyPassphraseFile], 0,
                                 {.kind = Ask::Secret, .what = "the Python CLI's passphrase",

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "store/config.h"
+#include "store/paths.h"
 #include "platform/fs.h"
 #include "platform/sys.h"
 #include "json/pyjson.h"
@@ -137,9 +138,13 @@ struct Reader {
 }  // namespace
 
 std::string find_legacy(const std::string& data_dir) {
-  for (const char* name : {"/db.json", "/fast_config.json"}) {
-    std::string p = data_dir + name;
-    if (is_file(p)) return p;
+  // The older releases' folder only when the current one has nothing.
+  for (const std::string& dir : {data_dir, former_data_dir()}) {
+    if (dir.empty()) continue;
+    for (const char* name : {"/db.json", "/fast_config.json"}) {
+      std::string p = dir + name;
+      if (is_file(p)) return p;
+    }
   }
   return "";
 }

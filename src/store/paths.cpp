@@ -17,6 +17,24 @@ std::string data_dir() {
   return share + (sys::system_name()[0] == 'w' ? "\\heavymeta-cli" : "/heavymeta-cli");
 }
 
+std::string former_data_dir() {
+  if (const char* h = std::getenv("HVYM_HOME"); h && *h) return {};
+  std::string share = sys::local_share_dir();
+  if (share.empty()) return {};
+  std::string dir;
+  switch (sys::system_name()[0]) {
+    case 'w': dir = share + "\\HeavyMeta\\heavymeta-cli"; break;
+    case 'd': dir = fs::home_dir() + "/Library/Application Support/heavymeta-cli"; break;
+    default: {
+      // platformdirs takes XDG_DATA_HOME unless it is empty or blank.
+      const char* x = std::getenv("XDG_DATA_HOME");
+      if (!x || std::strspn(x, " \t\n\r\f\v") == std::strlen(x)) return {};
+      dir = std::string(x) + "/heavymeta-cli";
+    }
+  }
+  return dir == data_dir() ? std::string() : dir;
+}
+
 std::string find_in_path(std::string_view name) {
   const char* path = std::getenv("PATH");
   if (!path) return {};

@@ -9,6 +9,13 @@ namespace hvym {
 // folder on Linux and macOS). Empty when neither HVYM_HOME nor HOME is set.
 std::string data_dir();
 
+// Where the Python CLI's releases before 2025-07-25 kept db.json
+// (platformdirs' user_data_dir): $XDG_DATA_HOME/heavymeta-cli on Linux when
+// XDG_DATA_HOME is set, ~/Library/Application Support/heavymeta-cli on macOS,
+// %LOCALAPPDATA%\HeavyMeta\heavymeta-cli on Windows. "" when it is
+// data_dir() itself, or when HVYM_HOME chooses the folder.
+std::string former_data_dir();
+
 // The first executable named `name` on $PATH, or "" when there is none.
 std::string find_in_path(std::string_view name);
 

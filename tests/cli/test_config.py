@@ -195,6 +195,30 @@ class Import(Home):
         self.assertEqual(os.listdir(xdg), [])
         self.assertEqual(self.ok("pintheon-port"), "4343\n")
 
+    def test_db_json_of_older_releases_under_xdg_data_home_is_imported(self):
+        # Releases before 2025-07-25 kept db.json in platformdirs'
+        # user_data_dir, $XDG_DATA_HOME/heavymeta-cli when XDG_DATA_HOME is
+        # set: with nothing in the current folder, that file is imported.
+        xdg = os.path.join(self.home, "xdg-data")
+        older = os.path.join(xdg, "heavymeta-cli")
+        os.makedirs(older)
+        with open(os.path.join(older, "db.json"), "w") as f:
+            f.write(tinydb())
+        before = tree(xdg)
+        env = {"XDG_DATA_HOME": xdg}
+        status = self.ok("migrate", "--status", env=env)
+        self.assertIn("will import " + os.path.join(older, "db.json"), status)
+        # HVYM_HOME chooses the folder: nothing else is looked at.
+        self.assertEqual(self.ok("pintheon-port", env={**env, "HVYM_HOME": self.data}), "9998\n")
+        self.assertFalse(os.path.exists(self.data))
+        self.assertEqual(self.ok("pintheon-port", env=env), "4242\n")
+        self.assertTrue(os.path.isdir(os.path.join(self.data, "hvym.lmdb")))  # the store: current folder
+        self.assertEqual(tree(xdg), before)  # the older file is only read
+        self.assertIn("imported from: " + os.path.join(older, "db.json"), self.ok("migrate", "--status"))
+        # A blank XDG_DATA_HOME is no folder (platformdirs' rule).
+        r = self.hvym("migrate", "--status", env={"XDG_DATA_HOME": " "})
+        self.assertEqual(r.code, 0, r)
+
     def test_db_json_is_imported_once_and_never_modified(self):
         self.write("db.json", tinydb(extra={"stellar_identities": {"1": {
             "data_type": "STELLAR_ID", "name": "me", "public": "GABC", "25519_pub": "x=",
