@@ -20,12 +20,15 @@ ZENITY = shutil.which("zenity")
 
 
 class Xvfb:
-    """A private X server on a free display number."""
+    """A private X server on a free display number. -noreset: by default an
+    X server resets when its last client leaves, and a program connecting
+    during that reset gets "Can't open display" (seen on a loaded CI
+    machine: the xmessage after a closed terminal window)."""
 
     def __init__(self):
         r, w = os.pipe()
         self.proc = subprocess.Popen(
-            [XVFB, "-displayfd", str(w), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+            [XVFB, "-displayfd", str(w), "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-noreset"],
             pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(w)
         number = b""
