@@ -202,6 +202,150 @@ bool load(Call& call, Doc& d, const Value& arg, const char* name) {
   return false;
 }
 
+// What collection prints: the property tables, filled trait by trait, and
+// what the menus and actions add.
+struct CollectionTables {
+  PyDict val, text, calls, meshes, mesh_sets, morph_sets, anims, mats, mat_sets, action_props;
+  std::string prop_labels = "{}", col_menu = "{}";
+};
+
+// Its widget is the slider when the animation clamps, else the toggle.
+void add_anim(const Obj& o, PyDict& anims) {
+  const PyJson& cd = o.doc;
+  JsonValue widget = o["prop_toggle_type"];
+  if (o.is("anim_loop", "Clamp")) widget = o["prop_anim_slider_type"];
+  DictOut d;
+  d.value("widget_type", cd, widget).value("show", o, "show").value("name", o, "type")
+      .value("loop", o, "anim_loop").value("start", o, "anim_start")
+      .value("end", o, "anim_end").value("blending", o, "anim_blending")
+      .value("weight", o, "anim_weight").value("play", o, "anim_play")
+      .value("model_ref", o, "model_ref");
+  anims.set(cd, o["type"], d.done(), o.where);
+}
+
+// With save_data: the fields its material type exposes, from mat_ref.
+void add_mat_prop(const Obj& o, PyDict& mats) {
+  const PyJson& cd = o.doc;
+  Obj ref = o.sub("mat_ref");
+  JsonValue type = o["mat_type"];
+  bool reflective = o.truthy("mat_reflective"), iridescent = o.truthy("mat_iridescent"),
+       sheen = o.truthy("mat_sheen"), emissive = o.truthy("mat_emissive");
+  if (!cd.is_dict(ref.v)) throw BlenderError{ref.where + " is a " + std::string(cd.type_name(ref.v)) + ", not an object"};
+  std::string save;
+  {
+    StringSink s(save);
+    JsonWriter w(s);
+    write_save_data(w, cd, ref.v, cd.is_str(type) ? std::string_view(type) : "", reflective,
+                    iridescent, sheen, emissive);
+  }
+  DictOut d;
+  d.value("widget_type", o, "prop_multi_widget_type").value("show", o, "show")
+      .value("name", ref, "name").value("type", o, "mat_type")
+      .value("emissive", o, "mat_emissive").value("reflective", o, "mat_reflective")
+      .value("irridescent", o, "mat_iridescent").value("sheen", o, "mat_sheen")
+      .value("mat_ref", o, "mat_ref").raw("save_data", save);
+  mats.set(cd, o["type"], d.done(), o.where);
+}
+
+// One trait of the collection into its table, by trait_type.
+void add_trait(const Obj& o, CollectionTables& t) {
+  const PyJson& cd = o.doc;
+  std::string int_props = value_prop(o);  // read for every trait, as the original did
+  auto key = [&] { return o["type"]; };
+  if (o.is("trait_type", "property")) {
+    t.val.set(cd, key(), int_props, o.where);
+  } else if (o.is("trait_type", "text")) {
+    DictOut d;
+    d.value("name", o, "type").value("show", o, "show").value("immutable", o, "prop_immutable")
+        .value("text", o, "text_value").value("widget_type", o, "prop_text_widget_type")
+        .value("behaviors", o, "behavior_set");
+    t.text.set(cd, key(), d.done(), o.where);
+  } else if (o.is("trait_type", "call")) {
+    DictOut d;
+    d.value("name", o, "type").value("call_param", o, "call_param");
+    t.calls.set(cd, key(), d.done(), o.where);
+  } else if (o.is("trait_type", "mesh")) {
+    if (!cd.is_none(o["model_ref"])) {
+      DictOut d;
+      d.value("widget_type", o, "prop_toggle_type").value("show", o, "show")
+          .value("name", o.sub("model_ref"), "name").value("visible", o, "visible");
+      t.meshes.set(cd, key(), d.done(), o.where);
+    }
+  } else if (o.is("trait_type", "mesh_set")) {
+    DictOut d;
+    d.value("widget_type", o, "prop_selector_type").value("show", o, "show")
+        .value("set", o, "mesh_set").integer("selected_index", 0);
+    t.mesh_sets.set(cd, key(), d.done(), o.where);
+  } else if (o.is("trait_type", "morph_set")) {
+    DictOut d;
+    d.value("widget_type", o, "prop_selector_type").value("show", o, "show")
+        .value("set", o, "morph_set").integer("selected_index", 0)
+        .value("model_ref", o, "model_ref");
+    t.morph_sets.set(cd, key(), d.done(), o.where);
+  } else if (o.is("trait_type", "anim")) {
+    add_anim(o, t.anims);
+  } else if (o.is("trait_type", "mat_prop") && cd.is_dict(o.v) && cd.get(o.v, "mat_ref")) {
+    add_mat_prop(o, t.mats);
+  } else if (o.is("trait_type", "mat_set")) {
+    DictOut d;
+    d.value("widget_type", o, "prop_selector_type").value("show", o, "show")
+        .value("set", o, "mat_set").value("mesh_set", o, "mesh_set_name")
+        .value("material_id", o, "material_id").integer("selected_index", 0);
+    t.mat_sets.set(cd, key(), d.done(), o.where);
+  }
+  // Every trait carries the labels; the last one read gives them.
+  DictOut labels;
+  for (const char* k : {"value_prop_label", "text_prop_label", "call_prop_label", "mesh_prop_label",
+                        "mat_prop_label", "anim_prop_label", "mesh_set_label", "morph_set_label",
+                        "mat_set_label"})
+    labels.value(k, o, k);
+  t.prop_labels = labels.done();
+}
+
+// The menu up to the first of the collection's id (the original's break),
+// else the last one.
+void read_menu(const Doc& menu, std::string_view collection_id, std::string& col_menu) {
+  const PyJson& md = *menu.json;
+  bool found = false;
+  digit_items(md, md.root(), menu.name, [&](const Obj& o) {
+    if (found) return;  // the original's break
+    DictOut d;
+    d.value("name", o, "menu_name").value("primary_color", o, "menu_primary_color")
+        .value("secondary_color", o, "menu_secondary_color").value("text_color", o, "menu_text_color")
+        .value("alignment", o, "menu_alignment");
+    col_menu = d.done();
+    found = md.equals(o["collection_id"], collection_id);
+  });
+}
+
+void read_actions(const Doc& actions, PyDict& action_props) {
+  const PyJson& ad = *actions.json;
+  digit_items(ad, ad.root(), actions.name, [&](const Obj& o) {
+    DictOut d;
+    bool mesh = o.is("trait_type", "mesh_action");
+    d.value("anim_type", o, "trait_type").value("set", o, "action_set")
+        .value("interaction", o, mesh ? "mesh_interaction_type" : "anim_interaction_type")
+        .value("sequence", o, "sequence_type").value("additive", o, "additive");
+    if (mesh) d.value("model_ref", o, "model_ref");
+    action_props.set(ad, o["type"], d.done(), o.where);
+  });
+}
+
+void print_collection(Call& call, const CollectionTables& t, const Doc& nodes) {
+  DictOut out;
+  out.string("collectionName", call[param(kCollectionParams, "collection_name")].text)
+      .string("collectionType", call[param(kCollectionParams, "collection_type")].text)
+      .raw("valProps", t.val.render()).raw("textValProps", t.text.render())
+      .raw("callProps", t.calls.render()).raw("meshProps", t.meshes.render())
+      .raw("meshSets", t.mesh_sets.render()).raw("morphSets", t.morph_sets.render())
+      .raw("animProps", t.anims.render()).raw("matProps", t.mats.render())
+      .raw("materialSets", t.mat_sets.render()).raw("menuData", t.col_menu)
+      .raw("propLabelData", t.prop_labels)
+      .value("nodes", *nodes.json, nodes.json->root())
+      .raw("actionProps", t.action_props.render());
+  call.out.line(out.done());
+}
+
 int collection(Call& call) {
   Doc col, menu, nodes, actions;
   if (!load(call, col, call[param(kCollectionParams, "collection_json")], "COLLECTION_JSON") ||
@@ -210,127 +354,92 @@ int collection(Call& call) {
       !load(call, actions, call[param(kCollectionParams, "actions_json")], "ACTIONS_JSON"))
     return kFailed;
   try {
-    PyDict val, text, calls, meshes, mesh_sets, morph_sets, anims, mats, mat_sets, action_props;
-    std::string prop_labels = "{}", col_menu = "{}";
+    CollectionTables t;
     const PyJson& cd = *col.json;
-    digit_items(cd, cd.root(), col.name, [&](const Obj& o) {
-      std::string where = o.where;
-      std::string int_props = value_prop(o);
-      auto key = [&] { return o["type"]; };
-      if (o.is("trait_type", "property")) {
-        val.set(cd, key(), int_props, where);
-      } else if (o.is("trait_type", "text")) {
-        DictOut d;
-        d.value("name", o, "type").value("show", o, "show").value("immutable", o, "prop_immutable")
-            .value("text", o, "text_value").value("widget_type", o, "prop_text_widget_type")
-            .value("behaviors", o, "behavior_set");
-        text.set(cd, key(), d.done(), where);
-      } else if (o.is("trait_type", "call")) {
-        DictOut d;
-        d.value("name", o, "type").value("call_param", o, "call_param");
-        calls.set(cd, key(), d.done(), where);
-      } else if (o.is("trait_type", "mesh")) {
-        if (!cd.is_none(o["model_ref"])) {
-          DictOut d;
-          d.value("widget_type", o, "prop_toggle_type").value("show", o, "show")
-              .value("name", o.sub("model_ref"), "name").value("visible", o, "visible");
-          meshes.set(cd, key(), d.done(), where);
-        }
-      } else if (o.is("trait_type", "mesh_set")) {
-        DictOut d;
-        d.value("widget_type", o, "prop_selector_type").value("show", o, "show")
-            .value("set", o, "mesh_set").integer("selected_index", 0);
-        mesh_sets.set(cd, key(), d.done(), where);
-      } else if (o.is("trait_type", "morph_set")) {
-        DictOut d;
-        d.value("widget_type", o, "prop_selector_type").value("show", o, "show")
-            .value("set", o, "morph_set").integer("selected_index", 0)
-            .value("model_ref", o, "model_ref");
-        morph_sets.set(cd, key(), d.done(), where);
-      } else if (o.is("trait_type", "anim")) {
-        JsonValue widget = o["prop_toggle_type"];
-        if (o.is("anim_loop", "Clamp")) widget = o["prop_anim_slider_type"];
-        DictOut d;
-        d.value("widget_type", cd, widget).value("show", o, "show").value("name", o, "type")
-            .value("loop", o, "anim_loop").value("start", o, "anim_start")
-            .value("end", o, "anim_end").value("blending", o, "anim_blending")
-            .value("weight", o, "anim_weight").value("play", o, "anim_play")
-            .value("model_ref", o, "model_ref");
-        anims.set(cd, key(), d.done(), where);
-      } else if (o.is("trait_type", "mat_prop") && cd.is_dict(o.v) && cd.get(o.v, "mat_ref")) {
-        Obj ref = o.sub("mat_ref");
-        JsonValue type = o["mat_type"];
-        bool reflective = o.truthy("mat_reflective"), iridescent = o.truthy("mat_iridescent"),
-             sheen = o.truthy("mat_sheen"), emissive = o.truthy("mat_emissive");
-        if (!cd.is_dict(ref.v)) throw BlenderError{ref.where + " is a " + std::string(cd.type_name(ref.v)) + ", not an object"};
-        std::string save;
-        {
-          StringSink s(save);
-          JsonWriter w(s);
-          write_save_data(w, cd, ref.v, cd.is_str(type) ? std::string_view(type) : "", reflective,
-                          iridescent, sheen, emissive);
-        }
-        DictOut d;
-        d.value("widget_type", o, "prop_multi_widget_type").value("show", o, "show")
-            .value("name", ref, "name").value("type", o, "mat_type")
-            .value("emissive", o, "mat_emissive").value("reflective", o, "mat_reflective")
-            .value("irridescent", o, "mat_iridescent").value("sheen", o, "mat_sheen")
-            .value("mat_ref", o, "mat_ref").raw("save_data", save);
-        mats.set(cd, key(), d.done(), where);
-      } else if (o.is("trait_type", "mat_set")) {
-        DictOut d;
-        d.value("widget_type", o, "prop_selector_type").value("show", o, "show")
-            .value("set", o, "mat_set").value("mesh_set", o, "mesh_set_name")
-            .value("material_id", o, "material_id").integer("selected_index", 0);
-        mat_sets.set(cd, key(), d.done(), where);
-      }
-      DictOut labels;
-      for (const char* k : {"value_prop_label", "text_prop_label", "call_prop_label", "mesh_prop_label",
-                            "mat_prop_label", "anim_prop_label", "mesh_set_label", "morph_set_label",
-                            "mat_set_label"})
-        labels.value(k, o, k);
-      prop_labels = labels.done();
-    });
-
-    const PyJson& md = *menu.json;
-    bool found = false;
-    digit_items(md, md.root(), menu.name, [&](const Obj& o) {
-      if (found) return;  // the original's break
-      DictOut d;
-      d.value("name", o, "menu_name").value("primary_color", o, "menu_primary_color")
-          .value("secondary_color", o, "menu_secondary_color").value("text_color", o, "menu_text_color")
-          .value("alignment", o, "menu_alignment");
-      col_menu = d.done();
-      found = md.equals(o["collection_id"], call[param(kCollectionParams, "collection_id")].text);
-    });
-
-    const PyJson& ad = *actions.json;
-    digit_items(ad, ad.root(), actions.name, [&](const Obj& o) {
-      DictOut d;
-      bool mesh = o.is("trait_type", "mesh_action");
-      d.value("anim_type", o, "trait_type").value("set", o, "action_set")
-          .value("interaction", o, mesh ? "mesh_interaction_type" : "anim_interaction_type")
-          .value("sequence", o, "sequence_type").value("additive", o, "additive");
-      if (mesh) d.value("model_ref", o, "model_ref");
-      action_props.set(ad, o["type"], d.done(), o.where);
-    });
-
-    DictOut out;
-    out.string("collectionName", call[param(kCollectionParams, "collection_name")].text)
-        .string("collectionType", call[param(kCollectionParams, "collection_type")].text)
-        .raw("valProps", val.render()).raw("textValProps", text.render())
-        .raw("callProps", calls.render()).raw("meshProps", meshes.render())
-        .raw("meshSets", mesh_sets.render()).raw("morphSets", morph_sets.render())
-        .raw("animProps", anims.render()).raw("matProps", mats.render())
-        .raw("materialSets", mat_sets.render()).raw("menuData", col_menu)
-        .raw("propLabelData", prop_labels)
-        .value("nodes", *nodes.json, nodes.json->root())
-        .raw("actionProps", action_props.render());
-    call.out.line(out.done());
+    digit_items(cd, cd.root(), col.name, [&](const Obj& o) { add_trait(o, t); });
+    read_menu(menu, call[param(kCollectionParams, "collection_id")].text, t.col_menu);
+    read_actions(actions, t.action_props);
+    print_collection(call, t, nodes);
     return kOk;
   } catch (const BlenderError& e) {
     return failure(call, e.message);
   }
+}
+
+// The MESH children of an interactable, each shown: a JSON list.
+std::string mesh_set_json(const Obj& o) {
+  const PyJson& doc = o.doc;
+  std::string mesh_set;
+  {
+    StringSink s(mesh_set);
+    JsonWriter w(s);
+    w.begin_array();
+    JsonValue children = o["children"];
+    if (!doc.is_list(children) && doc.truthy(children))
+      throw BlenderError{o.where + "['children'] is a " + std::string(doc.type_name(children)) +
+                         ", not a list"};
+    if (doc.is_list(children)) {
+      size_t i = 0;
+      for (JsonValue c : simdjson::dom::array(children)) {
+        Obj child{doc, c, o.where + "['children'][" + std::to_string(i++) + "]"};
+        if (child.is("type", "MESH")) {
+          w.begin_object();
+          w.key("name");
+          doc.write(w, child["name"]);
+          w.key("visible");
+          w.boolean(true);
+          w.end_object();
+        }
+      }
+    }
+    w.end_array();
+  }
+  return mesh_set;
+}
+
+// The text trait standing for an interactable's behavior.
+std::string behavior_json(const Obj& o) {
+  const PyJson& doc = o.doc;
+  JsonValue iname = o["hvym_mesh_interaction_name"], icall = o["hvym_mesh_interaction_call"],
+            ibehavior = o["hvym_interactable_behavior"];
+  bool active = !doc.equals(ibehavior, "NONE");
+  DictOut behavior;
+  behavior.value("name", doc, iname).string("trait_type", "text").string("values", "NONE")
+      .boolean("use_method", active).value("method", doc, icall)
+      .value("behavior_type", doc, ibehavior).boolean("use_behavior", active);
+  return behavior.done();
+}
+
+void add_interactable(const Obj& o, PyDict& data) {
+  if (!o.truthy("hvym_interactable")) return;
+  std::string mesh_set = mesh_set_json(o);
+  std::string behavior = behavior_json(o);
+  DictOut d;
+  d.value("interactable", o, "hvym_interactable")
+      .value("has_return", o, "hvym_interactable_has_return")
+      .value("interaction_type", o, "hvym_mesh_interaction_type")
+      .value("selector_dir", o, "hvym_interactable_selector_dir")
+      .value("name", o, "hvym_mesh_interaction_name")
+      .value("call", o, "hvym_mesh_interaction_call")
+      .value("default_text", o, "hvym_mesh_interaction_default_text")
+      .value("text_scale", o, "hvym_mesh_interaction_text_scale")
+      .value("text_wrap", o, "hvym_mesh_interaction_text_wrap")
+      .value("param_type", o, "hvym_mesh_interaction_param_type")
+      .value("slider_param_type", o, "hvym_mesh_interaction_slider_param_type")
+      .value("toggle_param_type", o, "hvym_mesh_interaction_toggle_param_type")
+      .value("string_param", o, "hvym_mesh_interaction_string_param")
+      .value("int_param", o, "hvym_mesh_interaction_int_param")
+      .value("float_default", o, "hvym_mesh_interaction_float_default")
+      .value("float_min", o, "hvym_mesh_interaction_float_min")
+      .value("float_max", o, "hvym_mesh_interaction_float_max")
+      .value("int_default", o, "hvym_mesh_interaction_int_default")
+      .value("int_min", o, "hvym_mesh_interaction_int_min")
+      .value("int_max", o, "hvym_mesh_interaction_int_max")
+      .value("toggle_state", o, "hvym_mesh_interaction_toggle_state")
+      .value("toggle_int", o, "hvym_mesh_interaction_toggle_int")
+      .raw("mesh_set", mesh_set)
+      .raw("behavior", behavior);
+  data.set(o.doc, o["name"], d.done(), o.where);
 }
 
 int interactables(Call& call) {
@@ -346,68 +455,7 @@ int interactables(Call& call) {
       throw BlenderError{objs.name + " is a " + std::string(doc.type_name(root)) + ", not an object"};
     if (doc.is_dict(root)) {
       doc.items(root, [&](std::string_view name, JsonValue value) {
-        Obj o{doc, value, objs.name + "['" + std::string(name) + "']"};
-        if (!o.truthy("hvym_interactable")) return;
-        std::string mesh_set;
-        {
-          StringSink s(mesh_set);
-          JsonWriter w(s);
-          w.begin_array();
-          JsonValue children = o["children"];
-          if (!doc.is_list(children) && doc.truthy(children))
-            throw BlenderError{o.where + "['children'] is a " + std::string(doc.type_name(children)) +
-                               ", not a list"};
-          if (doc.is_list(children)) {
-            size_t i = 0;
-            for (JsonValue c : simdjson::dom::array(children)) {
-              Obj child{doc, c, o.where + "['children'][" + std::to_string(i++) + "]"};
-              if (child.is("type", "MESH")) {
-                w.begin_object();
-                w.key("name");
-                doc.write(w, child["name"]);
-                w.key("visible");
-                w.boolean(true);
-                w.end_object();
-              }
-            }
-          }
-          w.end_array();
-        }
-        JsonValue iname = o["hvym_mesh_interaction_name"], icall = o["hvym_mesh_interaction_call"],
-                  ibehavior = o["hvym_interactable_behavior"];
-        bool active = !doc.equals(ibehavior, "NONE");
-        DictOut behavior;
-        behavior.value("name", doc, iname).string("trait_type", "text").string("values", "NONE")
-            .boolean("use_method", active).value("method", doc, icall)
-            .value("behavior_type", doc, ibehavior).boolean("use_behavior", active);
-        std::string behavior_json = behavior.done();
-
-        DictOut d;
-        d.value("interactable", o, "hvym_interactable")
-            .value("has_return", o, "hvym_interactable_has_return")
-            .value("interaction_type", o, "hvym_mesh_interaction_type")
-            .value("selector_dir", o, "hvym_interactable_selector_dir")
-            .value("name", o, "hvym_mesh_interaction_name")
-            .value("call", o, "hvym_mesh_interaction_call")
-            .value("default_text", o, "hvym_mesh_interaction_default_text")
-            .value("text_scale", o, "hvym_mesh_interaction_text_scale")
-            .value("text_wrap", o, "hvym_mesh_interaction_text_wrap")
-            .value("param_type", o, "hvym_mesh_interaction_param_type")
-            .value("slider_param_type", o, "hvym_mesh_interaction_slider_param_type")
-            .value("toggle_param_type", o, "hvym_mesh_interaction_toggle_param_type")
-            .value("string_param", o, "hvym_mesh_interaction_string_param")
-            .value("int_param", o, "hvym_mesh_interaction_int_param")
-            .value("float_default", o, "hvym_mesh_interaction_float_default")
-            .value("float_min", o, "hvym_mesh_interaction_float_min")
-            .value("float_max", o, "hvym_mesh_interaction_float_max")
-            .value("int_default", o, "hvym_mesh_interaction_int_default")
-            .value("int_min", o, "hvym_mesh_interaction_int_min")
-            .value("int_max", o, "hvym_mesh_interaction_int_max")
-            .value("toggle_state", o, "hvym_mesh_interaction_toggle_state")
-            .value("toggle_int", o, "hvym_mesh_interaction_toggle_int")
-            .raw("mesh_set", mesh_set)
-            .raw("behavior", behavior_json);
-        data.set(doc, o["name"], d.done(), o.where);
+        add_interactable(Obj{doc, value, objs.name + "['" + std::string(name) + "']"}, data);
       });
     }
     call.out.line(data.render());

@@ -75,11 +75,8 @@ double now_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-int new_account(Call& call, bool testnet) {
-  Vault seen;
-  if (!accounts::snapshot(call, seen)) return kFailed;
-
-  std::string name;
+// The new account's name: --name, else asked; checked against the vault as read.
+int new_name(Call& call, bool testnet, const Vault& seen, std::string& name) {
   if (call[kName].given) {
     name = call[kName].text;
   } else {
@@ -90,15 +87,90 @@ int new_account(Call& call, bool testnet) {
   }
   if (std::string why = Vault::check_name(name); !why.empty()) return usage_error(call, why + ".");
   if (seen.find(name)) return failure(call, "an account named " + py_repr(name) + " exists already.");
+  return kOk;
+}
+
+// The words of --mnemonic-file, checked; the text read is wiped.
+int recovered_words(Call& call, Secrets& secrets) {
+  std::string text, why;
+  if (!accounts::read_secret(call, call[kMnemonicFile].text, 0, text, why)) return failure(call, why + ".");
+  bool ok = stellar::check_mnemonic(text, secrets.mnemonic, why);
+  sodium_memzero(text.data(), text.size());
+  if (!ok) return failure(call, "those are not recovery words: " + why + ".");
+  return kOk;
+}
+
+// The vault's key: unlocked, or made with a new passphrase (and `prepared`,
+// the header to store) when the vault has none yet.
+int vault_key(Call& call, const Vault& seen, VaultKey& key, std::string& passphrase, std::string& prepared) {
+  int status = seen.has_passphrase()
+                   ? accounts::unlock(call, seen, call[kPassphraseFile], key, passphrase)
+                   : accounts::new_passphrase(call, call[kPassphraseFile], 0, "New passphrase for the Stellar vault:",
+                                              passphrase);
+  if (status != kOk) return status;
+  std::string error;
+  if (!seen.has_passphrase() && !Vault::new_header(passphrase, key, prepared, error)) return failure(call, error + ".");
+  return kOk;
+}
+
+// The account sealed into the vault and made active, in one write; the
+// vault is checked again, as another process may have changed it since.
+int store_account(Call& call, const Vault& seen, std::string& passphrase, VaultKey& key,
+                  const std::string& prepared, Account& account, const Secrets& secrets) {
+  Write w;
+  int status;
+  std::string error;
+  if ((status = w.begin(call)) != kOk) return status;
+  if ((status = w.rekey(call, seen, passphrase, key, prepared)) != kOk) return status;
+  sodium_memzero(passphrase.data(), passphrase.size());
+  if (w.vault().find(account.name))
+    return failure(call, "an account named " + py_repr(account.name) + " exists already.");
+  if (const Account* same = w.vault().find_key(account.public_key))
+    return failure(call, "this account is in the vault already, as " + py_repr(same->name) + ".");
+  account.created = w.vault().next_number();
+  Vault::seal(key, account, secrets, account.sealed);
+  if (!Vault::put_account(w.store(), account, error) || !Vault::set_next(w.store(), account.created + 1, error) ||
+      !Vault::set_active(w.store(), account.name, error))
+    return w.failed(call, error);
+  return w.commit(call);
+}
+
+// A stored testnet account funded through Friendbot, and marked so. Funding
+// talks to the network: only after the account is safely stored.
+int fund_account(Call& call, const std::string& name, const std::string& public_key) {
+  call.out.flush();
+  std::string base(call.config->get(Key::StellarFriendbotUrl));
+  Funding f = fund_testnet(base, public_key);
+  if (!f.funded) {
+    call.err.line("Warning: the account was not funded: " + f.why + ". Fund it later at " + base +
+                  "/?addr=" + public_key);
+    return kOk;
+  }
+  Write fw;
+  int status;
+  std::string error;
+  if ((status = fw.begin(call)) != kOk) return status;
+  if (const Account* now = fw.vault().find(name); now && now->public_key == public_key) {
+    Account funded = *now;
+    funded.funded = true;
+    funded.funded_at = now_seconds();
+    if (!Vault::put_account(fw.store(), funded, error)) return fw.failed(call, error);
+    if ((status = fw.commit(call)) != kOk) return status;
+  }
+  call.err.line("Funded by Friendbot.");
+  return kOk;
+}
+
+int new_account(Call& call, bool testnet) {
+  Vault seen;
+  if (!accounts::snapshot(call, seen)) return kFailed;
+  std::string name;
+  if (int status = new_name(call, testnet, seen, name); status != kOk) return status;
 
   Secrets secrets;
   bool recovering = call[kMnemonicFile].given;
   if (recovering) {
-    std::string text, why;
-    if (!accounts::read_secret(call, call[kMnemonicFile].text, 0, text, why)) return failure(call, why + ".");
-    bool ok = stellar::check_mnemonic(text, secrets.mnemonic, why);
-    sodium_memzero(text.data(), text.size());
-    if (!ok) return failure(call, "those are not recovery words: " + why + ".");
+    if (int status = recovered_words(call, secrets); status != kOk) return status;
   } else {
     secrets.mnemonic = stellar::new_mnemonic();
   }
@@ -114,57 +186,20 @@ int new_account(Call& call, bool testnet) {
 
   VaultKey key;
   std::string passphrase, prepared;
-  int status = seen.has_passphrase()
-                   ? accounts::unlock(call, seen, call[kPassphraseFile], key, passphrase)
-                   : accounts::new_passphrase(call, call[kPassphraseFile], 0, "New passphrase for the Stellar vault:",
-                                              passphrase);
+  int status = vault_key(call, seen, key, passphrase, prepared);
   if (status != kOk) return status;
-  std::string error;
-  if (!seen.has_passphrase() && !Vault::new_header(passphrase, key, prepared, error)) return failure(call, error + ".");
   bool print_words = call[kShowMnemonic].b && !recovering;
   if (!recovering && !print_words && (status = show_words(call, secrets.mnemonic)) != kOk) return status;
 
-  Write w;
-  if ((status = w.begin(call)) != kOk) return status;
-  if ((status = w.rekey(call, seen, passphrase, key, prepared)) != kOk) return status;
-  sodium_memzero(passphrase.data(), passphrase.size());
-  if (w.vault().find(name)) return failure(call, "an account named " + py_repr(name) + " exists already.");
-  if (const Account* same = w.vault().find_key(kp.public_key))
-    return failure(call, "this account is in the vault already, as " + py_repr(same->name) + ".");
   Account account{.name = name, .public_key = kp.public_key, .x25519_pub = kp.x25519_pub, .testnet = testnet};
   if (testnet) account.funded = false;
-  account.created = w.vault().next_number();
-  Vault::seal(key, account, secrets, account.sealed);
-  if (!Vault::put_account(w.store(), account, error) || !Vault::set_next(w.store(), account.created + 1, error) ||
-      !Vault::set_active(w.store(), name, error))
-    return w.failed(call, error);
-  if ((status = w.commit(call)) != kOk) return status;
+  if ((status = store_account(call, seen, passphrase, key, prepared, account, secrets)) != kOk) return status;
 
   call.out.line(kp.public_key);
   if (print_words) call.out.line(secrets.mnemonic);
   call.err.line("Account " + name + (recovering ? " recovered" : " created") + "; it is the active account.");
   if (!testnet) return kOk;
-
-  // Funding talks to the network: after the account is safely stored.
-  call.out.flush();
-  std::string base(call.config->get(Key::StellarFriendbotUrl));
-  Funding f = fund_testnet(base, kp.public_key);
-  if (!f.funded) {
-    call.err.line("Warning: the account was not funded: " + f.why + ". Fund it later at " + base +
-                  "/?addr=" + kp.public_key);
-    return kOk;
-  }
-  Write fw;
-  if ((status = fw.begin(call)) != kOk) return status;
-  if (const Account* now = fw.vault().find(name); now && now->public_key == kp.public_key) {
-    Account funded = *now;
-    funded.funded = true;
-    funded.funded_at = now_seconds();
-    if (!Vault::put_account(fw.store(), funded, error)) return fw.failed(call, error);
-    if ((status = fw.commit(call)) != kOk) return status;
-  }
-  call.err.line("Funded by Friendbot.");
-  return kOk;
+  return fund_account(call, name, kp.public_key);
 }
 
 int run_new(Call& call) { return new_account(call, false); }

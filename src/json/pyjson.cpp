@@ -31,33 +31,84 @@ bool py_isdigit(std::string_view s) {
   return true;
 }
 
-bool PyJson::parse(std::string_view text, std::string& error) {
-  specials_.clear();
-  text_ = simdjson::padded_string(text);
-  auto first = parser_.parse(text_).get(root_);
-  if (!first) return true;
+namespace {
 
-  // simdjson refuses what Python accepts: NaN, Infinity, -Infinity, integers
-  // beyond 64 bits, floats beyond the double range. Stand each in for a
-  // string no input can hold, and retry.
-  if (nonce_.empty()) {
-    unsigned char r[8] = {};
-    if (!sys::random_bytes(r, sizeof r)) r[0] = 1;
-    static const char hex[] = "0123456789abcdef";
-    nonce_ = "\x01hvym-number-";
-    for (unsigned char c : r) nonce_ += hex[c >> 4], nonce_ += hex[c & 15];
-    nonce_ += ':';
+// The placeholders' prefix: random, so no input spells it.
+void make_nonce(std::string& nonce) {
+  unsigned char r[8] = {};
+  if (!sys::random_bytes(r, sizeof r)) r[0] = 1;
+  static const char hex[] = "0123456789abcdef";
+  nonce = "\x01hvym-number-";
+  for (unsigned char c : r) nonce += hex[c >> 4], nonce += hex[c & 15];
+  nonce += ':';
+}
+
+// Where the string literal opening at text[i] ends (past its closing quote;
+// past the text when unclosed).
+inline size_t string_end(std::string_view text, size_t i) {
+  size_t j = i + 1;
+  while (j < text.size() && text[j] != '"') j += text[j] == '\\' ? 2 : 1;
+  return j + 1;
+}
+
+// Where the number token at text[i] ends; is_float when it has a fraction
+// or an exponent.
+inline size_t number_end(std::string_view text, size_t i, bool& is_float) {
+  size_t j = i + (text[i] == '-');
+  while (j < text.size() && (is_digit(text[j]) || text[j] == '.' || text[j] == 'e' ||
+                             text[j] == 'E' || text[j] == '+' || text[j] == '-')) {
+    is_float |= text[j] == '.' || text[j] == 'e' || text[j] == 'E';
+    ++j;
   }
-  std::string out;
-  out.reserve(text.size() + 64);
+  return j;
+}
+
+// Whether simdjson refuses a number token Python takes; then `shown` is the
+// text json.dumps writes for it.
+inline bool refused_number(std::string_view token, bool is_float, std::string& shown) {
+  if (is_float) {
+    // Beyond the double range: inf, or 0.0 for a non-zero literal.
+    double d;
+    bool nonzero = token.find_first_of("123456789") < token.find_first_of("eE");
+    if (py::parse_float(token, d) && (std::isinf(d) || (d == 0 && nonzero))) {
+      char buf[py::kFloatBuf];
+      shown.assign(buf, py::json_float(d, buf));
+      return true;
+    }
+    return false;
+  }
+  std::string digits;
+  bool negative = token[0] == '-';
+  if (!fits_64(token.substr(negative), negative) && py::parse_int(token, digits)) {
+    shown = digits;
+    return true;
+  }
+  return false;
+}
+
+// Appends the placeholder string standing for `shown`, and remembers it.
+inline void put_placeholder(std::string& out, const std::string& nonce,
+                            std::unordered_map<std::string, std::string>& specials, const std::string& shown) {
+  // Decoded, the key starts with U+0001; in the text it is escaped.
+  std::string key = nonce + std::to_string(specials.size());
+  specials.emplace(key, shown);
+  out += "\"\\u0001";
+  out.append(key, 1, std::string::npos);
+  out += '"';
+}
+
+// `text` into `out` with each literal simdjson refuses (NaN, Infinity,
+// -Infinity, integers beyond 64 bits, floats beyond the double range)
+// replaced by a placeholder string; false when there was none.
+bool stand_in_refused(std::string_view text, const std::string& nonce,
+                      std::unordered_map<std::string, std::string>& specials, std::string& out) {
   bool changed = false;
   for (size_t i = 0; i < text.size();) {
     char c = text[i];
     if (c == '"') {  // copy a string untouched
-      size_t j = i + 1;
-      while (j < text.size() && text[j] != '"') j += text[j] == '\\' ? 2 : 1;
-      out.append(text.substr(i, std::min(j + 1, text.size()) - i));
-      i = j + 1;
+      size_t end = string_end(text, i);
+      out.append(text.substr(i, std::min(end, text.size()) - i));
+      i = end;
       continue;
     }
     std::string_view rest = text.substr(i);
@@ -67,41 +118,18 @@ bool PyJson::parse(std::string_view text, std::string& error) {
     else if (rest.substr(0, 8) == "Infinity") shown = "Infinity", len = 8;
     else if (rest.substr(0, 9) == "-Infinity") shown = "-Infinity", len = 9;
     else if (c == '-' || is_digit(c)) {
-      size_t j = i + (c == '-');
       bool is_float = false;
-      while (j < text.size() && (is_digit(text[j]) || text[j] == '.' || text[j] == 'e' ||
-                                 text[j] == 'E' || text[j] == '+' || text[j] == '-')) {
-        is_float |= text[j] == '.' || text[j] == 'e' || text[j] == 'E';
-        ++j;
-      }
+      size_t j = number_end(text, i, is_float);
       std::string_view token = text.substr(i, j - i);
-      if (is_float) {
-        // Beyond the double range: inf, or 0.0 for a non-zero literal.
-        double d;
-        bool nonzero = token.find_first_of("123456789") < token.find_first_of("eE");
-        if (py::parse_float(token, d) && (std::isinf(d) || (d == 0 && nonzero))) {
-          char buf[py::kFloatBuf];
-          shown.assign(buf, py::json_float(d, buf)), len = token.size();
-        }
-      } else {
-        std::string digits;
-        bool negative = c == '-';
-        if (!fits_64(token.substr(negative), negative) && py::parse_int(token, digits))
-          shown = digits, len = token.size();
-      }
-      if (!len) {
+      if (!refused_number(token, is_float, shown)) {
         out.append(token);
         i = j;
         continue;
       }
+      len = token.size();
     }
     if (len) {
-      // Decoded, the key starts with U+0001; in the text it is escaped.
-      std::string key = nonce_ + std::to_string(specials_.size());
-      specials_.emplace(key, shown);
-      out += "\"\\u0001";
-      out.append(key, 1, std::string::npos);
-      out += '"';
+      put_placeholder(out, nonce, specials, shown);
       i += len;
       changed = true;
       continue;
@@ -109,7 +137,24 @@ bool PyJson::parse(std::string_view text, std::string& error) {
     out += c;
     ++i;
   }
-  if (changed) {
+  return changed;
+}
+
+}  // namespace
+
+bool PyJson::parse(std::string_view text, std::string& error) {
+  specials_.clear();
+  text_ = simdjson::padded_string(text);
+  auto first = parser_.parse(text_).get(root_);
+  if (!first) return true;
+
+  // simdjson refuses what Python accepts: NaN, Infinity, -Infinity, integers
+  // beyond 64 bits, floats beyond the double range. Stand each in for a
+  // string no input can hold, and retry.
+  if (nonce_.empty()) make_nonce(nonce_);
+  std::string out;
+  out.reserve(text.size() + 64);
+  if (stand_in_refused(text, nonce_, specials_, out)) {
     text_ = simdjson::padded_string(out);
     if (!parser_.parse(text_).get(root_)) return true;
   }

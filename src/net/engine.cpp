@@ -25,6 +25,99 @@ std::string message_of(const std::string& body) {
   return body.substr(0, 300);
 }
 
+// The states of a layer that is all there.
+bool layer_done(std::string_view status) {
+  return status == "Download complete" || status == "Pull complete" || status == "Already exists";
+}
+
+// A pull's progress stream, read as it comes and drawn on a Progress. It is
+// one JSON object a line: {"status","id","progressDetail":{"current",
+// "total"}} or {"error"}. Bytes are summed over layers.
+class PullStream {
+ public:
+  explicit PullStream(Progress& progress) : progress_(progress) {}
+  // A piece of the body: its complete lines are read. False to stop.
+  bool take(std::string_view chunk);
+  // What is left after the body ended: a last line without its newline.
+  void finish() { read_line(pending_); }
+  // The engine's error, or why the stream was not read to its end.
+  const std::string& error() const { return error_; }
+
+ private:
+  struct Layer { uint64_t current = 0, total = 0; std::string status; };
+  void read_line(std::string_view line);
+  void update_layer(std::string_view id, std::string_view status, uint64_t current, uint64_t total);
+  void draw();
+
+  Progress& progress_;
+  std::map<std::string, Layer> layers_;
+  std::string pending_, error_;
+  simdjson::dom::parser parser_;
+};
+
+bool PullStream::take(std::string_view chunk) {
+  if (!error_.empty()) return false;  // the engine said it failed, or sent too much
+  if (pending_.size() + chunk.size() > kMaxProgressLine) {
+    error_ = "the engine's progress line is over 1 MiB";
+    return false;
+  }
+  pending_.append(chunk);
+  size_t nl;
+  while ((nl = pending_.find('\n')) != std::string::npos) {
+    read_line(std::string_view(pending_).substr(0, nl));
+    pending_.erase(0, nl + 1);
+  }
+  return true;
+}
+
+void PullStream::read_line(std::string_view line) {
+  simdjson::dom::element e;
+  if (line.empty() || parser_.parse(line.data(), line.size()).get(e) != simdjson::SUCCESS) return;
+  std::string_view s;
+  if (e["error"].get(s) == simdjson::SUCCESS) {
+    error_ = std::string(s);
+    return;
+  }
+  // Absent fields keep their empty values.
+  std::string_view id, status;
+  uint64_t current = 0, total = 0;
+  if (e["id"].get(id)) id = {};
+  if (e["status"].get(status)) status = {};
+  if (e["progressDetail"]["current"].get(current)) current = 0;
+  if (e["progressDetail"]["total"].get(total)) total = 0;
+  if (id.empty()) {
+    if (!status.empty()) progress_.line(std::string(status));
+    return;
+  }
+  update_layer(id, status, current, total);
+}
+
+void PullStream::update_layer(std::string_view id, std::string_view status, uint64_t current, uint64_t total) {
+  if (layers_.size() >= kMaxLayers && !layers_.count(std::string(id))) {
+    error_ = "the engine reports more than " + std::to_string(kMaxLayers) + " layers";
+    return;
+  }
+  Layer& l = layers_[std::string(id)];
+  if (total) l.total = total;
+  if (current) l.current = current;
+  if (layer_done(status)) l.current = l.total;
+  bool changed = status != l.status;
+  l.status = std::string(status);
+  if (changed) draw();
+}
+
+// Bytes when the engine reports them (Docker does); else layers done of
+// layers seen (podman reports only each layer's state).
+void PullStream::draw() {
+  uint64_t sum = 0, all = 0, finished = 0;
+  for (auto& [_, layer] : layers_) {
+    sum += layer.current, all += layer.total;
+    finished += layer_done(layer.status);
+  }
+  if (all) progress_.update(sum, all);
+  else progress_.update_items(finished, layers_.size(), "layers");
+}
+
 }  // namespace
 
 bool Engine::locate(std::string& error) {
@@ -73,77 +166,16 @@ EngineReply Engine::pull(const std::string& image_ref, Progress& progress) {
   std::string repo = image_ref.substr(0, colon), tag = image_ref.substr(colon + 1);
   std::string path = "/images/create?fromImage=" + url_encode(repo) + "&tag=" + url_encode(tag);
 
-  // The stream is one JSON object a line: {"status","id","progressDetail":
-  // {"current","total"}} or {"error"}. Bytes are summed over layers.
-  struct Layer { uint64_t current = 0, total = 0; std::string status; };
-  std::map<std::string, Layer> layers;
-  std::string pending, error;
-  simdjson::dom::parser parser;
-  auto on_line = [&](std::string_view line) {
-    simdjson::dom::element e;
-    if (line.empty() || parser.parse(line.data(), line.size()).get(e) != simdjson::SUCCESS) return;
-    std::string_view s;
-    if (e["error"].get(s) == simdjson::SUCCESS) {
-      error = std::string(s);
-      return;
-    }
-    // Absent fields keep their empty values.
-    std::string_view id, status;
-    uint64_t current = 0, total = 0;
-    if (e["id"].get(id)) id = {};
-    if (e["status"].get(status)) status = {};
-    if (e["progressDetail"]["current"].get(current)) current = 0;
-    if (e["progressDetail"]["total"].get(total)) total = 0;
-    if (id.empty()) {
-      if (!status.empty()) progress.line(std::string(status));
-      return;
-    }
-    if (layers.size() >= kMaxLayers && !layers.count(std::string(id))) {
-      error = "the engine reports more than " + std::to_string(kMaxLayers) + " layers";
-      return;
-    }
-    Layer& l = layers[std::string(id)];
-    if (total) l.total = total;
-    if (current) l.current = current;
-    if (status == "Download complete" || status == "Pull complete" || status == "Already exists")
-      l.current = l.total;
-    bool changed = status != l.status;
-    l.status = std::string(status);
-    if (!changed) return;
-    // Bytes when the engine reports them (Docker does); else layers done of
-    // layers seen (podman reports only each layer's state).
-    uint64_t sum = 0, all = 0, finished = 0;
-    for (auto& [_, layer] : layers) {
-      sum += layer.current, all += layer.total;
-      finished += layer.status == "Download complete" || layer.status == "Pull complete" ||
-                  layer.status == "Already exists";
-    }
-    if (all) progress.update(sum, all);
-    else progress.update_items(finished, layers.size(), "layers");
-  };
-
+  PullStream stream(progress);
   HttpRequest req;
   req.method = "POST";
   req.path = path;
   req.timeout_ms = 60000;
   req.idle_ms = 120000;          // a slow registry may pause, but not forever
   req.total_ms = 30 * 60 * 1000;  // nor trickle forever (the exclusive lock is held meanwhile)
-  req.on_body = [&](std::string_view chunk) {
-    if (!error.empty()) return false;  // the engine said it failed, or sent too much
-    if (pending.size() + chunk.size() > kMaxProgressLine) {
-      error = "the engine's progress line is over 1 MiB";
-      return false;
-    }
-    pending.append(chunk);
-    size_t nl;
-    while ((nl = pending.find('\n')) != std::string::npos) {
-      on_line(std::string_view(pending).substr(0, nl));
-      pending.erase(0, nl + 1);
-    }
-    return true;
-  };
+  req.on_body = [&](std::string_view chunk) { return stream.take(chunk); };
   HttpAnswer a = http_engine(socket_, req);
-  on_line(pending);
+  stream.finish();
   progress.done();
   EngineReply r;
   if (a.state == HttpAnswer::Absent || a.state == HttpAnswer::Refused) {
@@ -153,7 +185,7 @@ EngineReply Engine::pull(const std::string& image_ref, Progress& progress) {
   r.reached = a.state == HttpAnswer::Answered || a.state == HttpAnswer::TimedOut;
   r.status = a.status;
   if (a.state == HttpAnswer::TimedOut) r.status = 504, r.message = "the pull stalled";
-  else if (!error.empty()) r.status = 500, r.message = error;
+  else if (!stream.error().empty()) r.status = 500, r.message = stream.error();
   else if (a.state != HttpAnswer::Answered) r.message = a.detail;
   else if (!r.ok()) r.message = "the engine refused the pull (status " + std::to_string(a.status) + ")";
   return r;

@@ -195,15 +195,13 @@ void drop_fd(int& fd) {
   fd = -1;
 }
 
-}  // namespace
-
-Conversation talk_here(const Talk& t) {
-  Conversation c;
-  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+// The three pipes, and the program started on their far ends; false, with
+// c.error and every pipe closed, when either fails.
+bool start_talk(const Talk& t, int in[2], int out[2], int err[2], pid_t& pid, Conversation& c) {
   if (cloexec_pipe(in) != 0 || cloexec_pipe(out) != 0 || cloexec_pipe(err) != 0) {
     c.error = std::strerror(errno);
     for (int* p : {in, out, err}) drop_fd(p[0]), drop_fd(p[1]);
-    return c;
+    return false;
   }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -219,7 +217,6 @@ Conversation talk_here(const Talk& t) {
   std::vector<char*> args = c_argv(t.argv);
   std::vector<char*> env = child_env(t.env);
   const std::string& path = t.path.empty() ? t.argv[0] : t.path;
-  pid_t pid;
   int rc = posix_spawn(&pid, path.c_str(), &fa, &attr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
@@ -227,31 +224,37 @@ Conversation talk_here(const Talk& t) {
   if (rc != 0) {
     drop_fd(in[1]), drop_fd(out[0]), drop_fd(err[0]);
     c.error = "cannot run " + t.argv[0] + ": " + std::strerror(rc);
-    return c;
+    return false;
   }
-  c.started = true;
-  // A program that exits without reading its input must not kill hvym:
-  // batch and serve ignore SIGPIPE for good; a one-process call only here.
-  struct sigaction ignore {}, old {};
-  ignore.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, nullptr, &old);
-  bool swap = old.sa_handler != SIG_IGN;
-  if (swap) sigaction(SIGPIPE, &ignore, nullptr);
-  fcntl(in[1], F_SETFL, O_NONBLOCK);
-  std::string_view input = t.input;
-  int to_write = in[1];
-  if (input.empty()) drop_fd(to_write);
-  int readers[2] = {out[0], err[0]};
-  std::string* sinks[2] = {&c.out, &c.err};
-  char buf[16384];
-  long long deadline = t.timeout_ms >= 0 ? now_ms() + t.timeout_ms : 0;
-  auto stop = [&](bool& why) {
-    why = true;
-    kill(t.own_group ? -pid : pid, SIGKILL);
-  };
+  return true;
+}
+
+// A started program's pipes, served until both outputs end (or it must
+// stop): its input written as it takes it, its outputs read into c.
+struct Exchange {
+  const Talk& t;
+  Conversation& c;
+  pid_t pid;
+  int to_write;
+  std::string_view input;
+  int readers[2];
+  std::string* sinks[2];
+  long long deadline = 0;  // with t.timeout_ms
   bool reaped = false;
   int wstatus = 0;
   long long drain_until = 0;  // after it exited: what is still in the pipes
+
+  void run();
+  bool serve(const pollfd* pfd, nfds_t n);
+  void feed();
+  bool take(int fd);
+  void stop(bool& why) {
+    why = true;
+    kill(t.own_group ? -pid : pid, SIGKILL);
+  }
+};
+
+void Exchange::run() {
   while (readers[0] >= 0 || readers[1] >= 0) {
     long long now = now_ms();
     int wait = 100;  // a tick to notice that it exited while a descendant holds a pipe
@@ -278,48 +281,87 @@ Conversation talk_here(const Talk& t) {
       }
       continue;
     }
-    bool cancelled = false;
-    for (nfds_t k = 0; k < n; ++k) {
-      if (!pfd[k].revents) continue;
-      if (pfd[k].fd == t.cancel_fd) {
-        cancelled = true;
-        continue;
-      }
-      if (pfd[k].fd == to_write) {
-        ssize_t w = write(to_write, input.data(), input.size());
-        if (w > 0) input.remove_prefix(static_cast<size_t>(w));
-        if ((w < 0 && errno != EAGAIN && errno != EINTR) || input.empty()) drop_fd(to_write);
-        continue;
-      }
-      int which = pfd[k].fd == readers[0] ? 0 : 1;
-      ssize_t got = read(pfd[k].fd, buf, sizeof buf);
-      if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (got <= 0) {
-        drop_fd(readers[which]);
-        continue;
-      }
-      std::string& s = *sinks[which];
-      size_t size = static_cast<size_t>(got);
-      if (t.kill_on_overflow) {
-        if (c.out.size() + c.err.size() + size > t.max_out) {
-          stop(c.overflowed);
-          break;
-        }
-        s.append(buf, size);
-      } else if (s.size() < t.max_out) {
-        s.append(buf, std::min(size, t.max_out - s.size()));
-      }
-    }
-    if (cancelled && !c.overflowed) stop(c.cancelled);
-    if (c.cancelled || c.overflowed) break;
+    if (!serve(pfd, n)) break;
   }
-  drop_fd(to_write);
-  for (int& fd : readers) drop_fd(fd);
-  if (!reaped) {
-    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+}
+
+// What poll found ready; false when the talk ends here (cancelled, or its
+// output over the limit).
+bool Exchange::serve(const pollfd* pfd, nfds_t n) {
+  bool cancelled = false;
+  for (nfds_t k = 0; k < n; ++k) {
+    if (!pfd[k].revents) continue;
+    if (pfd[k].fd == t.cancel_fd) {
+      cancelled = true;
+      continue;
+    }
+    if (pfd[k].fd == to_write) {
+      feed();
+      continue;
+    }
+    if (!take(pfd[k].fd)) break;
+  }
+  if (cancelled && !c.overflowed) stop(c.cancelled);
+  return !(c.cancelled || c.overflowed);
+}
+
+void Exchange::feed() {
+  ssize_t w = write(to_write, input.data(), input.size());
+  if (w > 0) input.remove_prefix(static_cast<size_t>(w));
+  if ((w < 0 && errno != EAGAIN && errno != EINTR) || input.empty()) drop_fd(to_write);
+}
+
+// One read from an output; false when that output killed it (kill_on_overflow).
+bool Exchange::take(int fd) {
+  char buf[16384];
+  int which = fd == readers[0] ? 0 : 1;
+  ssize_t got = read(fd, buf, sizeof buf);
+  if (got < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (got <= 0) {
+    drop_fd(readers[which]);
+    return true;
+  }
+  std::string& s = *sinks[which];
+  size_t size = static_cast<size_t>(got);
+  if (t.kill_on_overflow) {
+    if (c.out.size() + c.err.size() + size > t.max_out) {
+      stop(c.overflowed);
+      return false;
+    }
+    s.append(buf, size);
+  } else if (s.size() < t.max_out) {
+    s.append(buf, std::min(size, t.max_out - s.size()));
+  }
+  return true;
+}
+
+}  // namespace
+
+Conversation talk_here(const Talk& t) {
+  Conversation c;
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  pid_t pid;
+  if (!start_talk(t, in, out, err, pid, c)) return c;
+  c.started = true;
+  // A program that exits without reading its input must not kill hvym:
+  // batch and serve ignore SIGPIPE for good; a one-process call only here.
+  struct sigaction ignore {}, old {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, nullptr, &old);
+  bool swap = old.sa_handler != SIG_IGN;
+  if (swap) sigaction(SIGPIPE, &ignore, nullptr);
+  fcntl(in[1], F_SETFL, O_NONBLOCK);
+  Exchange x{t, c, pid, in[1], t.input, {out[0], err[0]}, {&c.out, &c.err}};
+  if (x.input.empty()) drop_fd(x.to_write);
+  x.deadline = t.timeout_ms >= 0 ? now_ms() + t.timeout_ms : 0;
+  x.run();
+  drop_fd(x.to_write);
+  for (int& fd : x.readers) drop_fd(fd);
+  if (!x.reaped) {
+    while (waitpid(pid, &x.wstatus, 0) < 0 && errno == EINTR) {
     }
   }
-  c.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -WTERMSIG(wstatus);
+  c.status = WIFEXITED(x.wstatus) ? WEXITSTATUS(x.wstatus) : -WTERMSIG(x.wstatus);
   if (swap) sigaction(SIGPIPE, &old, nullptr);
   return c;
 }
