@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "cli/command.h"
+#include "cli/config_access.h"
 #include "cli/toplevel.h"
 
 using namespace hvym;
@@ -69,4 +70,26 @@ TEST_CASE("edit distance") {
   CHECK(edit_distance("chek", "check") == 1);
   CHECK(edit_distance("", "abc") == 3);
   CHECK(edit_distance("kitten", "sitting") == 3);
+}
+
+namespace {
+int run_nothing(Call&) { return kOk; }
+constexpr Command kUndeclared{"undeclared", Group{}, "writes without saying so", nullptr, {}, kReadsConfig,
+                              run_nothing};
+}  // namespace
+
+TEST_CASE("a unit that did not declare a write gets an internal error and writes nothing") {
+  std::string out, err;
+  StringSink out_sink(out), err_sink(err);
+  Call call{kUndeclared, "hvym undeclared", out_sink, err_sink, {}};
+  bool ran = false;
+  CHECK(write_config(call, [&] { return ran = true, kOk; }) == kFailed);
+  CHECK(!ran);  // refused before any store is opened
+  err_sink.flush();
+  CHECK(err.find("internal error: undeclared writes the configuration without declaring it") != std::string::npos);
+  err.clear();
+  CHECK(!cached(call, "docker_cli"));
+  remember(call, "docker_cli", "x");
+  err_sink.flush();
+  CHECK(err.find("undeclared uses the cache without declaring it") != std::string::npos);
 }
