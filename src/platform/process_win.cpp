@@ -415,6 +415,10 @@ struct Pipe {
   bool pending = false;
   char buf[16384];
 
+  // In place while an operation is pending on ov and buf: never copied.
+  Pipe() = default;
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
   ~Pipe() {
     settle();
     if (mine != INVALID_HANDLE_VALUE) CloseHandle(mine);
@@ -487,25 +491,38 @@ std::wstring environment_block(const std::vector<std::string>& extra) {
   return block;
 }
 
-}  // namespace
+// A job that kills what is in it when closed (a program in it may still
+// start one outside it); null when none can be made.
+HANDLE kill_job() {
+  HANDLE job = CreateJobObjectW(nullptr, nullptr);
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+  limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_BREAKAWAY_OK;
+  if (job) SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits);
+  return job;
+}
 
-Conversation talk_here(const Talk& t) {
-  Conversation c;
-  if (t.argv.empty()) return c.error = "cannot run an empty command", c;
+void close_job(HANDLE job, bool killed) {
+  if (!job) return;
+  if (!killed) {  // ended by itself: what it started may go on, as on POSIX
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_BREAKAWAY_OK;
+    SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits);
+  }
+  CloseHandle(job);
+}
+
+// The three pipes, and the program started on their far ends (in `job` with
+// t.own_group); false with c.error when either fails. The pipes' own ends
+// stay with the caller, which closes them.
+bool start_talk(const Talk& t, Pipe& in, Pipe& out, Pipe& err, HANDLE& job, HANDLE& proc, Conversation& c) {
+  if (t.argv.empty()) return c.error = "cannot run an empty command", false;
   const std::string& program = t.path.empty() ? t.argv[0] : t.path;
   std::wstring app, line;
-  if (!command_line(program, t.argv, app, line, c.error)) return c;
-  Pipe in, out, err;
+  if (!command_line(program, t.argv, app, line, c.error)) return false;
   DWORD code = 0;
   if (!in.make(false, code) || !out.make(true, code) || !err.make(true, code))
-    return c.error = "cannot make a pipe: " + win_error(code), c;
-  HANDLE job = nullptr;
-  if (t.own_group) {
-    job = CreateJobObjectW(nullptr, nullptr);
-    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
-    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_BREAKAWAY_OK;
-    if (job) SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits);
-  }
+    return c.error = "cannot make a pipe: " + win_error(code), false;
+  job = t.own_group ? kill_job() : nullptr;
   std::wstring env = t.env.empty() ? std::wstring() : environment_block(t.env);
   STARTUPINFOW si{};
   si.cb = sizeof si;
@@ -521,7 +538,8 @@ Conversation talk_here(const Talk& t) {
   in.theirs = out.theirs = err.theirs = INVALID_HANDLE_VALUE;
   if (!ok) {
     if (job) CloseHandle(job);
-    return c.error = "cannot run " + t.argv[0] + ": " + win_error(code), c;
+    job = nullptr;
+    return c.error = "cannot run " + t.argv[0] + ": " + win_error(code), false;
   }
   if (job && !AssignProcessToJobObject(job, pi.hProcess)) {  // no job: it is killed alone
     CloseHandle(job);
@@ -529,150 +547,191 @@ Conversation talk_here(const Talk& t) {
   }
   if (flags & CREATE_SUSPENDED) ResumeThread(pi.hThread);
   CloseHandle(pi.hThread);
-  HANDLE proc = pi.hProcess;
-  c.started = true;
+  proc = pi.hProcess;
+  return true;
+}
 
-  std::string_view input = t.input;
-  if (input.empty()) in.close_mine();
-  Pipe* readers[2] = {&out, &err};
-  std::string* sinks[2] = {&c.out, &c.err};
-  long long deadline = t.timeout_ms >= 0 ? now_ms() + t.timeout_ms : 0;
+// A started program's pipes, served until both outputs end (or it must
+// stop): its input written as it takes it, its outputs read into c. The
+// pipes stay where they are (their operations point into them).
+struct Exchange {
+  const Talk& t;
+  Conversation& c;
+  Pipe& in;
+  Pipe* readers[2];
+  std::string* sinks[2];
+  HANDLE job;
+  HANDLE proc;
+  std::string_view input;
+  long long deadline = 0;  // with t.timeout_ms
   bool killed = false;
-  auto stop = [&](bool& why) {
+  bool reaped = false;
+  long long drain_until = 0;  // after it exited: what is still in the pipes
+
+  void run();
+  bool keep_going(long long& wait);
+  bool wait_for(long long wait);
+  bool pump();
+  bool read(int k);
+  void feed();
+  bool complete();
+  bool take(int k, DWORD got);
+  void fed(DWORD put);
+  void stop(bool& why) {
     why = true;
     killed = true;
     if (job) TerminateJobObject(job, kKilledCode);
     else TerminateProcess(proc, kKilledCode);
-  };
-  bool reaped = false;
-  long long drain_until = 0;
-  // Starts what can be started without waiting; false when it must stop.
-  auto pump = [&]() -> bool {
-    for (int k = 0; k < 2; ++k) {
-      Pipe& p = *readers[k];
-      for (int rounds = 0; rounds < 16 && p.open() && !p.pending; ++rounds) {  // then the deadline is looked at
-        DWORD got = 0;
-        ResetEvent(p.ov.hEvent);
-        if (!ReadFile(p.mine, p.buf, sizeof p.buf, &got, &p.ov)) {
-          DWORD e = GetLastError();
-          if (e == ERROR_IO_PENDING) {
-            p.pending = true;
-            break;
-          }
-          p.close_mine();  // ERROR_BROKEN_PIPE: its writers are gone
-          break;
-        }
-        if (!GetOverlappedResult(p.mine, &p.ov, &got, FALSE)) {
-          p.close_mine();
-          break;
-        }
-        if (got == 0) continue;
-        std::string& s = *sinks[k];
-        if (t.kill_on_overflow) {
-          if (c.out.size() + c.err.size() + got > t.max_out) return stop(c.overflowed), false;
-          s.append(p.buf, got);
-        } else if (s.size() < t.max_out) {
-          s.append(p.buf, std::min<size_t>(got, t.max_out - s.size()));
-        }
-      }
-    }
-    for (int rounds = 0; rounds < 16 && in.open() && !in.pending && !input.empty(); ++rounds) {
-      DWORD put = 0, n = static_cast<DWORD>(std::min<size_t>(input.size(), 65536));
-      ResetEvent(in.ov.hEvent);
-      if (!WriteFile(in.mine, input.data(), n, &put, &in.ov)) {
-        if (GetLastError() == ERROR_IO_PENDING) {
-          in.pending = true;
-          break;
-        }
-        in.close_mine();  // it stopped reading
-        break;
-      }
-      if (!GetOverlappedResult(in.mine, &in.ov, &put, FALSE)) {
-        in.close_mine();
-        break;
-      }
-      input.remove_prefix(put);
-      if (input.empty()) in.close_mine();
-    }
-    return true;
-  };
-  // Collects what completed.
-  auto complete = [&]() -> bool {
-    for (int k = 0; k < 2; ++k) {
-      Pipe& p = *readers[k];
-      if (!p.pending || WaitForSingleObject(p.ov.hEvent, 0) != WAIT_OBJECT_0) continue;
-      DWORD got = 0;
-      p.pending = false;
-      if (!GetOverlappedResult(p.mine, &p.ov, &got, FALSE)) {
-        p.close_mine();
-        continue;
-      }
-      std::string& s = *sinks[k];
-      if (t.kill_on_overflow) {
-        if (c.out.size() + c.err.size() + got > t.max_out) return stop(c.overflowed), false;
-        s.append(p.buf, got);
-      } else if (s.size() < t.max_out) {
-        s.append(p.buf, std::min<size_t>(got, t.max_out - s.size()));
-      }
-    }
-    if (in.pending && WaitForSingleObject(in.ov.hEvent, 0) == WAIT_OBJECT_0) {
-      DWORD put = 0;
-      in.pending = false;
-      if (!GetOverlappedResult(in.mine, &in.ov, &put, FALSE)) {
-        in.close_mine();
-      } else {
-        input.remove_prefix(put);
-        if (input.empty()) in.close_mine();
-      }
-    }
-    return true;
-  };
-  while (out.open() || err.open()) {
-    if (!pump()) break;
-    if (!out.open() && !err.open()) break;
-    long long now = now_ms();
-    long long wait = t.cancel_fd >= 0 ? 20 : 100;  // the cancel fd cannot be waited for: looked at each tick
-    if (t.timeout_ms >= 0) {
-      if (deadline - now <= 0) {
-        stop(c.timed_out);
-        break;
-      }
-      wait = std::min(wait, deadline - now);
-    }
-    if (drain_until) {
-      if (now >= drain_until) break;
-      wait = std::min(wait, drain_until - now);
-    }
-    if (t.cancel_fd >= 0 && fd_readable(t.cancel_fd)) {
-      stop(c.cancelled);
-      break;
-    }
-    HANDLE handles[4];
-    DWORD n = 0;
-    if (!reaped) handles[n++] = proc;
-    for (Pipe* p : {&out, &err, &in})
-      if (p->pending) handles[n++] = p->ov.hEvent;
-    DWORD r = n ? WaitForMultipleObjects(n, handles, FALSE, static_cast<DWORD>(wait)) : (Sleep(static_cast<DWORD>(wait)), WAIT_TIMEOUT);
-    if (!reaped && WaitForSingleObject(proc, 0) == WAIT_OBJECT_0) {
-      reaped = true;
-      drain_until = now_ms() + 50;  // after it exited: what is still in the pipes
-    }
-    if (r == WAIT_FAILED) break;
-    if (!complete()) break;
   }
+};
+
+void Exchange::run() {
+  while (readers[0]->open() || readers[1]->open()) {
+    if (!pump()) break;
+    if (!readers[0]->open() && !readers[1]->open()) break;
+    long long wait = 0;
+    if (!keep_going(wait) || !wait_for(wait) || !complete()) break;
+  }
+}
+
+// How long to wait for the next event; false when the talk ends here: past
+// its deadline, drained after it exited, or cancelled.
+bool Exchange::keep_going(long long& wait) {
+  long long now = now_ms();
+  wait = t.cancel_fd >= 0 ? 20 : 100;  // the cancel fd cannot be waited for: looked at each tick
+  if (t.timeout_ms >= 0) {
+    if (deadline - now <= 0) return stop(c.timed_out), false;
+    wait = std::min(wait, deadline - now);
+  }
+  if (drain_until) {
+    if (now >= drain_until) return false;
+    wait = std::min(wait, drain_until - now);
+  }
+  if (t.cancel_fd >= 0 && fd_readable(t.cancel_fd)) return stop(c.cancelled), false;
+  return true;
+}
+
+// Up to `wait` ms for the process or a pending operation; false when
+// waiting failed.
+bool Exchange::wait_for(long long wait) {
+  HANDLE handles[4];
+  DWORD n = 0;
+  if (!reaped) handles[n++] = proc;
+  for (Pipe* p : {readers[0], readers[1], &in})
+    if (p->pending) handles[n++] = p->ov.hEvent;
+  DWORD r = n ? WaitForMultipleObjects(n, handles, FALSE, static_cast<DWORD>(wait)) : (Sleep(static_cast<DWORD>(wait)), WAIT_TIMEOUT);
+  if (!reaped && WaitForSingleObject(proc, 0) == WAIT_OBJECT_0) {
+    reaped = true;
+    drain_until = now_ms() + 50;
+  }
+  return r != WAIT_FAILED;
+}
+
+// Starts what can be started without waiting; false when it must stop.
+bool Exchange::pump() {
+  for (int k = 0; k < 2; ++k)
+    if (!read(k)) return false;
+  feed();
+  return true;
+}
+
+// Reads output k until a read is pending or it ends; false when that output
+// killed it (kill_on_overflow).
+bool Exchange::read(int k) {
+  Pipe& p = *readers[k];
+  for (int rounds = 0; rounds < 16 && p.open() && !p.pending; ++rounds) {  // then the deadline is looked at
+    DWORD got = 0;
+    ResetEvent(p.ov.hEvent);
+    if (!ReadFile(p.mine, p.buf, sizeof p.buf, &got, &p.ov)) {
+      if (GetLastError() == ERROR_IO_PENDING) p.pending = true;
+      else p.close_mine();  // ERROR_BROKEN_PIPE: its writers are gone
+      return true;
+    }
+    if (!GetOverlappedResult(p.mine, &p.ov, &got, FALSE)) {
+      p.close_mine();
+      return true;
+    }
+    if (got != 0 && !take(k, got)) return false;
+  }
+  return true;
+}
+
+// Writes the input until a write is pending or it is all written.
+void Exchange::feed() {
+  for (int rounds = 0; rounds < 16 && in.open() && !in.pending && !input.empty(); ++rounds) {
+    DWORD put = 0, n = static_cast<DWORD>(std::min<size_t>(input.size(), 65536));
+    ResetEvent(in.ov.hEvent);
+    if (!WriteFile(in.mine, input.data(), n, &put, &in.ov)) {
+      if (GetLastError() == ERROR_IO_PENDING) in.pending = true;
+      else in.close_mine();  // it stopped reading
+      return;
+    }
+    if (!GetOverlappedResult(in.mine, &in.ov, &put, FALSE)) {
+      in.close_mine();
+      return;
+    }
+    fed(put);
+  }
+}
+
+// Collects what completed; false when an output killed it (kill_on_overflow).
+bool Exchange::complete() {
+  for (int k = 0; k < 2; ++k) {
+    Pipe& p = *readers[k];
+    if (!p.pending || WaitForSingleObject(p.ov.hEvent, 0) != WAIT_OBJECT_0) continue;
+    DWORD got = 0;
+    p.pending = false;
+    if (!GetOverlappedResult(p.mine, &p.ov, &got, FALSE)) {
+      p.close_mine();
+      continue;
+    }
+    if (!take(k, got)) return false;
+  }
+  if (in.pending && WaitForSingleObject(in.ov.hEvent, 0) == WAIT_OBJECT_0) {
+    DWORD put = 0;
+    in.pending = false;
+    if (!GetOverlappedResult(in.mine, &in.ov, &put, FALSE)) in.close_mine();
+    else fed(put);
+  }
+  return true;
+}
+
+// What one read of output k brought, kept within t.max_out; false when it
+// killed it (kill_on_overflow).
+bool Exchange::take(int k, DWORD got) {
+  std::string& s = *sinks[k];
+  if (t.kill_on_overflow) {
+    if (c.out.size() + c.err.size() + got > t.max_out) return stop(c.overflowed), false;
+    s.append(readers[k]->buf, got);
+  } else if (s.size() < t.max_out) {
+    s.append(readers[k]->buf, std::min<size_t>(got, t.max_out - s.size()));
+  }
+  return true;
+}
+
+void Exchange::fed(DWORD put) {
+  input.remove_prefix(put);
+  if (input.empty()) in.close_mine();
+}
+
+}  // namespace
+
+Conversation talk_here(const Talk& t) {
+  Conversation c;
+  Pipe in, out, err;  // closed on every return, after any pending operation ends
+  HANDLE job = nullptr, proc = nullptr;
+  if (!start_talk(t, in, out, err, job, proc, c)) return c;
+  c.started = true;
+  Exchange x{t, c, in, {&out, &err}, {&c.out, &c.err}, job, proc, t.input};
+  if (x.input.empty()) in.close_mine();
+  x.deadline = t.timeout_ms >= 0 ? now_ms() + t.timeout_ms : 0;
+  x.run();
   in.close_mine(), out.close_mine(), err.close_mine();
-  if (!reaped) WaitForSingleObject(proc, killed ? 5000 : INFINITE);
+  if (!x.reaped) WaitForSingleObject(proc, x.killed ? 5000 : INFINITE);
   DWORD exit = 0;
   c.status = GetExitCodeProcess(proc, &exit) && exit != STILL_ACTIVE ? map_status(exit) : -9;
   CloseHandle(proc);
-  if (job) {
-    if (!killed) {  // ended by itself: what it started may go on, as on POSIX
-      JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
-      limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_BREAKAWAY_OK;
-      SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits);
-    }
-    CloseHandle(job);
-  }
+  close_job(job, x.killed);
   return c;
 }
 

@@ -32,7 +32,8 @@ std::string former_data_dir() {
       dir = std::string(x) + "/heavymeta-cli";
     }
   }
-  return dir == data_dir() ? std::string() : dir;
+  std::string ignored;
+  return dir == data_dir() || !data_dir_trusted(dir, ignored) ? std::string() : dir;
 }
 
 std::string find_in_path(std::string_view name) {

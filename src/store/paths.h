@@ -13,7 +13,9 @@ std::string data_dir();
 // (platformdirs' user_data_dir): $XDG_DATA_HOME/heavymeta-cli on Linux when
 // XDG_DATA_HOME is set, ~/Library/Application Support/heavymeta-cli on macOS,
 // %LOCALAPPDATA%\HeavyMeta\heavymeta-cli on Windows. "" when it is
-// data_dir() itself, or when HVYM_HOME chooses the folder.
+// data_dir() itself, or when HVYM_HOME chooses the folder, or when it is not
+// data_dir_trusted() (another user could plant a db.json there: its
+// registry and download URLs would be ours).
 std::string former_data_dir();
 
 // The first executable named `name` on $PATH, or "" when there is none.

@@ -206,6 +206,10 @@ class Import(Home):
             f.write(tinydb())
         before = tree(xdg)
         env = {"XDG_DATA_HOME": xdg}
+        # A folder others may write is no source: another user could have put the file there.
+        os.chmod(older, 0o777)
+        self.assertIn("no Python CLI files found", self.ok("migrate", "--status", env=env))
+        os.chmod(older, 0o755)
         status = self.ok("migrate", "--status", env=env)
         self.assertIn("will import " + os.path.join(older, "db.json"), status)
         # HVYM_HOME chooses the folder: nothing else is looked at.
