@@ -31,7 +31,8 @@ int run_batch(Call& call) {
     if (!call.rest.empty()) json = call.rest[0];
     else if (!call.input->all(size_t{64} << 20, json, error)) return failure(call, error + ".");
     size_t offset = 0;
-    if (!batch::parse_requests(json, false, requests, error, offset)) {
+    batch::RequestParser parser;
+    if (!batch::parse_requests(parser, json, false, requests, error, offset)) {
       std::string where = offset ? " at byte " + std::to_string(offset) : "";
       return usage_error(call, "malformed requests" + where + ": " + error + ".");
     }

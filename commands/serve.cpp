@@ -68,11 +68,11 @@ class ConnectionSink : public Sink {
 };
 
 // Answers one line; false when the client is gone.
-bool answer(Server& server, endpoint::Connection& c, std::string_view line) {
+bool answer(Server& server, endpoint::Connection& c, batch::RequestParser& parser, std::string_view line) {
   std::vector<batch::Request> requests;
   std::string error;
   size_t offset = 0;
-  if (!batch::parse_requests(line, true, requests, error, offset)) {
+  if (!batch::parse_requests(parser, line, true, requests, error, offset)) {
     answer_error(c, "malformed request: " + error, offset, true);
     return true;
   }
@@ -90,6 +90,7 @@ bool answer(Server& server, endpoint::Connection& c, std::string_view line) {
 bool blank(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
 
 void serve_connection(Server& server, endpoint::Connection& c) {
+  batch::RequestParser parser;  // one per connection: its buffers reused line after line
   std::string buf;
   bool skipping = false;  // inside an oversized line: drop until its end
   char chunk[65536];
@@ -99,7 +100,7 @@ void serve_connection(Server& server, endpoint::Connection& c) {
     if (n <= 0) {
       // The client closed its side: a last line without its line end is
       // still a request (printf '["check"]' | nc -U ...).
-      if (n == 0 && !skipping && buf.size() <= kMaxLine && !blank(buf)) answer(server, c, buf);
+      if (n == 0 && !skipping && buf.size() <= kMaxLine && !blank(buf)) answer(server, c, parser, buf);
       break;
     }
     spin_us = kSpinUs;
@@ -116,7 +117,7 @@ void serve_connection(Server& server, endpoint::Connection& c) {
         skipping = false;
       } else if (line.size() > kMaxLine) {
         answer_error(c, "request over 1 MB", 0, false);
-      } else if (!blank(line) && !answer(server, c, line)) {
+      } else if (!blank(line) && !answer(server, c, parser, line)) {
         open = false;
         break;
       }

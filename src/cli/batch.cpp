@@ -364,11 +364,13 @@ size_t json_error_offset(std::string_view json) {
   return c.i;  // trailing text (or, when it all checks, the end)
 }
 
-bool parse_requests(std::string_view json, bool single, std::vector<Request>& out, std::string& error,
-                    size_t& offset) {
-  thread_local simdjson::dom::parser parser;  // its buffers are reused by the next request
+RequestParser::RequestParser() : p_(std::make_unique<simdjson::dom::parser>()) {}
+RequestParser::~RequestParser() = default;
+
+bool parse_requests(RequestParser& parser, std::string_view json, bool single, std::vector<Request>& out,
+                    std::string& error, size_t& offset) {
   simdjson::dom::element root;
-  if (auto code = parser.parse(json.data(), json.size()).get(root)) {
+  if (auto code = parser.get().parse(json.data(), json.size()).get(root)) {
     error = simdjson::error_message(code);
     offset = json_error_offset(json);
     return false;

@@ -1,11 +1,16 @@
 // Many commands in one process (`hvym batch`, `hvym serve`): requests in,
 // one JSON array of results out (docs/batch.md).
 #pragma once
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cli/sink.h"
+
+namespace simdjson::dom {
+class parser;
+}
 
 namespace hvym::batch {
 
@@ -33,11 +38,27 @@ struct Limits {
 // "...", backslashes; no expansion). False with the reason.
 bool split_words(std::string_view line, std::vector<std::string>& words, std::string& error);
 
+// simdjson's parser for requests, kept by whoever parses one after another
+// (a serve connection) so its buffers are reused. Not a thread_local: one
+// destroyed at thread exit crashed a serve thread under wine (mingw's TLS
+// was being torn down: a page fault in ~parser, once in 7 runs).
+class RequestParser {
+ public:
+  RequestParser();
+  ~RequestParser();
+  RequestParser(const RequestParser&) = delete;
+  RequestParser& operator=(const RequestParser&) = delete;
+  simdjson::dom::parser& get() { return *p_; }
+
+ private:
+  std::unique_ptr<simdjson::dom::parser> p_;
+};
+
 // A JSON array of requests: {"cmd": NAME, "args": [...]} or ["NAME", ...].
 // With `single`, one request (object or argv array) is also accepted.
 // False with the reason and the byte offset of the fault.
-bool parse_requests(std::string_view json, bool single, std::vector<Request>& out, std::string& error,
-                    size_t& offset);
+bool parse_requests(RequestParser& parser, std::string_view json, bool single, std::vector<Request>& out,
+                    std::string& error, size_t& offset);
 
 // Runs the requests, in order (probes concurrently), and writes the JSON
 // array of results (one line, no newline). A command that declares
