@@ -4,7 +4,6 @@
 #include "stellar/accounts.h"
 #include "cli/args.h"
 #include "cli/command.h"
-#include "platform/fs.h"
 #include "stellar/legacy_vault.h"
 #include "store/paths.h"
 #include "prompt/prompt.h"
@@ -73,12 +72,10 @@ constexpr size_t kFile = param(kImportParams, "--file");
 constexpr size_t kVaultPassphraseFile = param(kImportParams, "--vault-passphrase-file");
 
 // enc_db.json in the data folder, else in the older releases' folder
-// (former_data_dir(): platformdirs' user_data_dir) when it is there.
+// (find_data_file); else the usual place, which the error then names.
 std::string default_legacy_vault() {
-  std::string here = data_dir() + "/enc_db.json", former = former_data_dir();
-  if (former.empty() || fs::kind_of(here) != fs::Kind::Missing) return here;
-  former += "/enc_db.json";
-  return fs::kind_of(former) == fs::Kind::Missing ? here : former;
+  std::string found = find_data_file(data_dir(), {"/enc_db.json"});
+  return found.empty() ? data_dir() + "/enc_db.json" : found;
 }
 
 int run_import(Call& call) {

@@ -6,17 +6,12 @@
 
 #include "store/config.h"
 #include "store/paths.h"
-#include "platform/fs.h"
 #include "platform/sys.h"
 #include "json/pyjson.h"
 #include "json/pyconv.h"
 
 namespace hvym {
 namespace {
-
-bool is_file(const std::string& path) {
-  return fs::kind_of(path) == fs::Kind::File;
-}
 
 // db.json and fast_config.json are Python's json.dumps output, so they are
 // read with Python's rules (PyJson): a repeated key's last value, NaN.
@@ -138,15 +133,7 @@ struct Reader {
 }  // namespace
 
 std::string find_legacy(const std::string& data_dir) {
-  // The older releases' folder only when the current one has nothing.
-  for (const std::string& dir : {data_dir, former_data_dir()}) {
-    if (dir.empty()) continue;
-    for (const char* name : {"/db.json", "/fast_config.json"}) {
-      std::string p = dir + name;
-      if (is_file(p)) return p;
-    }
-  }
-  return "";
+  return find_data_file(data_dir, {"/db.json", "/fast_config.json"});
 }
 
 bool plan_import(const std::string& path, ImportPlan& plan, std::string& error) {

@@ -17,8 +17,8 @@ struct ImportPlan {
   std::vector<std::string> notes;  // what was imported and what was left out
 };
 
-// DIR/db.json, else DIR/fast_config.json, else the same in
-// former_data_dir() (paths.h: the older releases' folder), else "".
+// DIR/db.json, else DIR/fast_config.json, else the same in the older
+// releases' folder (paths.h: find_data_file), else "".
 std::string find_legacy(const std::string& data_dir);
 
 // Reads and checks a legacy file; false with a message naming the file and the

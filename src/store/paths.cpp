@@ -17,23 +17,37 @@ std::string data_dir() {
   return share + (sys::system_name()[0] == 'w' ? "\\heavymeta-cli" : "/heavymeta-cli");
 }
 
+namespace {
+
+// Where the older releases kept their files (paths.h), or "".
 std::string former_data_dir() {
   if (const char* h = std::getenv("HVYM_HOME"); h && *h) return {};
   std::string share = sys::local_share_dir();
   if (share.empty()) return {};
-  std::string dir;
   switch (sys::system_name()[0]) {
-    case 'w': dir = share + "\\HeavyMeta\\heavymeta-cli"; break;
-    case 'd': dir = fs::home_dir() + "/Library/Application Support/heavymeta-cli"; break;
-    default: {
-      // platformdirs takes XDG_DATA_HOME unless it is empty or blank.
-      const char* x = std::getenv("XDG_DATA_HOME");
-      if (!x || std::strspn(x, " \t\n\r\f\v") == std::strlen(x)) return {};
-      dir = std::string(x) + "/heavymeta-cli";
-    }
+    case 'w': return share + "\\HeavyMeta\\heavymeta-cli";
+    case 'd': return fs::home_dir() + "/Library/Application Support/heavymeta-cli";
   }
-  std::string ignored;
-  return dir == data_dir() || !data_dir_trusted(dir, ignored) ? std::string() : dir;
+  // platformdirs takes XDG_DATA_HOME unless it is empty or blank.
+  const char* x = std::getenv("XDG_DATA_HOME");
+  if (!x || std::strspn(x, " \t\n\r\f\v") == std::strlen(x)) return {};
+  return std::string(x) + "/heavymeta-cli";
+}
+
+std::string file_in(const std::string& dir, std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    if (std::string p = dir + name; fs::kind_of(p) == fs::Kind::File) return p;
+  return {};
+}
+
+}  // namespace
+
+std::string find_data_file(const std::string& data_dir, std::initializer_list<const char*> names) {
+  if (std::string p = file_in(data_dir, names); !p.empty()) return p;
+  std::string former = former_data_dir(), ignored;
+  if (former.empty() || former == data_dir) return {};
+  std::string p = file_in(former, names);
+  return p.empty() || !data_dir_trusted(former, ignored) ? std::string() : p;
 }
 
 std::string find_in_path(std::string_view name) {

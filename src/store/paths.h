@@ -1,5 +1,6 @@
 // Where hvym's files live and where helper programs are found.
 #pragma once
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -9,14 +10,16 @@ namespace hvym {
 // folder on Linux and macOS). Empty when neither HVYM_HOME nor HOME is set.
 std::string data_dir();
 
-// Where the Python CLI's releases before 2025-07-25 kept db.json
-// (platformdirs' user_data_dir): $XDG_DATA_HOME/heavymeta-cli on Linux when
-// XDG_DATA_HOME is set, ~/Library/Application Support/heavymeta-cli on macOS,
-// %LOCALAPPDATA%\HeavyMeta\heavymeta-cli on Windows. "" when it is
-// data_dir() itself, or when HVYM_HOME chooses the folder, or when it is not
-// data_dir_trusted() (another user could plant a db.json there: its
-// registry and download URLs would be ours).
-std::string former_data_dir();
+// data_dir/NAME for the first of `names` ("/db.json") that is a regular
+// file there; else the same in the folder where the Python CLI's releases
+// before 2025-07-25 kept their files (platformdirs' user_data_dir:
+// $XDG_DATA_HOME/heavymeta-cli on Linux when XDG_DATA_HOME is set,
+// ~/Library/Application Support/heavymeta-cli on macOS,
+// %LOCALAPPDATA%\HeavyMeta\heavymeta-cli on Windows), unless HVYM_HOME
+// chooses the folder or that folder is not data_dir_trusted() (another user
+// could plant a db.json there: its registry and download URLs would be
+// ours); else "".
+std::string find_data_file(const std::string& data_dir, std::initializer_list<const char*> names);
 
 // The first executable named `name` on $PATH, or "" when there is none.
 std::string find_in_path(std::string_view name);

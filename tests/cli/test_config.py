@@ -219,9 +219,18 @@ class Import(Home):
         self.assertTrue(os.path.isdir(os.path.join(self.data, "hvym.lmdb")))  # the store: current folder
         self.assertEqual(tree(xdg), before)  # the older file is only read
         self.assertIn("imported from: " + os.path.join(older, "db.json"), self.ok("migrate", "--status"))
-        # A blank XDG_DATA_HOME is no folder (platformdirs' rule).
-        r = self.hvym("migrate", "--status", env={"XDG_DATA_HOME": " "})
+        # A blank XDG_DATA_HOME is no folder (platformdirs' rule), not the
+        # relative " /heavymeta-cli" (made here, in the working folder).
+        blank = os.path.join(self.home, " ", "heavymeta-cli")
+        os.makedirs(blank)
+        shutil.copy(os.path.join(older, "db.json"), blank)
+        fresh = os.path.join(self.home, "fresh")
+        os.mkdir(fresh)
+        r = run("migrate", "--status", home=fresh, env={"XDG_DATA_HOME": " "}, cwd=self.home)
         self.assertEqual(r.code, 0, r)
+        self.assertIn(b"no Python CLI files found", r.out)
+        r = run("migrate", "--status", home=fresh, env={"XDG_DATA_HOME": " x"}, cwd=self.home)
+        self.assertIn(b"no Python CLI files found", r.out)  # " x/heavymeta-cli" is not there
 
     def test_db_json_is_imported_once_and_never_modified(self):
         self.write("db.json", tinydb(extra={"stellar_identities": {"1": {

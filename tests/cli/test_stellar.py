@@ -524,6 +524,16 @@ class LegacyImport(Base):
         self.assertEqual(r.code, 0, r)
         self.assertEqual(len(self.listed()), 2)
 
+    def test_default_path_falls_back_to_the_older_releases_folder(self):
+        # Releases before 2025-07-25 kept enc_db.json under $XDG_DATA_HOME.
+        older = os.path.join(self.home, "xdg", "heavymeta-cli")
+        os.makedirs(older)
+        shutil.copy(self.legacy(), os.path.join(older, "enc_db.json"))
+        env = {"XDG_DATA_HOME": os.path.join(self.home, "xdg")}
+        r = self.hvym("stellar-import-legacy", "--passphrase-file", self.secret_file("o", "old pass"), env=env)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(len(self.listed()), 2)
+
 
 if __name__ == "__main__":
     unittest.main()
