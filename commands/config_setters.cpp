@@ -3,10 +3,10 @@
 // write transaction is only committed on success). Without one they ask
 // through the prompt layer; a confirmation goes to standard error.
 //
-// The dispatcher prepares read -> ask -> write (kReadsConfig |
-// kWritesConfig): what a question shows comes from the call's one read,
-// closed before anyone is asked (a person may take minutes, and no
-// transaction may stay open meanwhile); the answer is written by
+// Read -> ask -> write (kReadsConfig | kMayPrompt | kWritesConfig): what a
+// question shows comes from read_config(), a read closed before anyone is
+// asked (a person may take minutes, and no transaction may stay open
+// meanwhile); a value given reads nothing. The answer is written by
 // write_config() in a write transaction of its own, checked again there.
 #include <unistd.h>
 
@@ -64,6 +64,7 @@ int choose(Call& call, const Value& arg, Key k, const char* name, const Asked& q
     chosen = arg.text;
     return write_config(call, write);
   }
+  if (!read_config(call)) return kFailed;
   std::string list(call.config->get(k));
   auto items = list_elements(list);
   Answer a = ask(call, {.kind = Ask::Choice,
@@ -154,6 +155,7 @@ bool port_in_range(const std::string& digits) {
 // Asks until the answer is a port (a few tries: a dialog program that
 // keeps answering badly must not loop forever).
 int ask_port(Call& call) {
+  if (!read_config(call)) return kFailed;
   std::string current(call.config->get(Key::PintheonPort));
   std::string problem;  // what was wrong with the last answer
   for (int attempt = 0; attempt < 5; ++attempt) {

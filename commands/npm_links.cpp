@@ -11,6 +11,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "cli/config_access.h"
 #include "store/config.h"
 #include "store/paths.h"
 #include "platform/fs.h"
@@ -32,6 +33,7 @@ bool is_dir(const std::string& p) { return fs::kind_of(p) == fs::Kind::Dir; }
 int prepare(Call& call, Npm& n) {
   n.npm = find_in_path("npm");
   if (n.npm.empty()) return failure(call, "npm is not installed (Debian: apt install npm); nothing done.");
+  if (!read_config(call)) return kFailed;
   n.source = call.config->get(Key::NpmLinksSource);
   if (n.source.empty()) {
     std::string exe = self_exe();

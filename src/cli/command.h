@@ -21,7 +21,7 @@ inline constexpr size_t kGroupCount = 9;
 // idea): nothing is opened for a command that does not ask for it.
 enum Needs : uint32_t {
   kNeedsNothing = 0,
-  kReadsConfig = 1u << 0,   // call.config: one read transaction on the store
+  kReadsConfig = 1u << 0,   // call.config: one read transaction on the store (with kMayPrompt: read_config())
   kWritesConfig = 1u << 1,  // may write config values, through write_config() (cli/config_access.h)
   kMayPrompt = 1u << 2,     // may ask through the prompt layer
   kWritesCache = 1u << 3,   // may remember answers about the machine: cached()/remember()
@@ -113,6 +113,9 @@ struct Call {
   // The dispatcher's own read session while it stays open (not a batch
   // snapshot, which probe threads share): cached() reads through it.
   ConfigSession* session = nullptr;
+  // kReadsConfig | kMayPrompt: the session read_config() opens when the unit
+  // first needs the values (cli/config_access.h); not opened before.
+  ConfigSession* deferred = nullptr;
   // Why asking is forbidden ("--no-input", "batch never asks"), or empty.
   std::string_view no_input_why;
   std::vector<std::string_view> rest;  // a Kind::Rest parameter's arguments

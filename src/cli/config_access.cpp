@@ -21,6 +21,18 @@ void end_read(Call& call) {
   call.session = nullptr;
 }
 
+bool read_config(Call& call) {
+  if (call.config) return true;
+  if (!call.deferred) {
+    call.err.line(std::string("hvym: internal error: ") + call.cmd.name + " reads the configuration without declaring it");
+    return false;
+  }
+  if (!call.deferred->open(false, call.err)) return false;
+  call.deferred->release();
+  call.config = &call.deferred->config();
+  return true;
+}
+
 int detail::write_config(Call& call, int (*change)(void*), void* context) {
   if (!declared(call, kWritesConfig, "writes the configuration")) return kFailed;
   end_read(call);

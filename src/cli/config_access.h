@@ -1,8 +1,9 @@
-// What a command unit may write to the store, handed out by the dispatch
-// layer: units open no store session themselves. Reading is prepared
-// before a unit runs (kReadsConfig: call.config); writing happens when the
-// unit says, so a setter reads, asks and only then writes, and no
-// transaction is open while a person answers.
+// What a command unit may read and write of the store, handed out by the
+// dispatch layer: units open no store session themselves. Reading is
+// prepared before a unit runs (kReadsConfig: call.config), or, for a unit
+// that may ask (kMayPrompt), done when it calls read_config(); writing
+// happens when the unit says, so a setter reads, asks and only then
+// writes, and no transaction is open while a person answers.
 #pragma once
 #include <optional>
 #include <string>
@@ -43,5 +44,11 @@ void remember(Call& call, std::string_view name, std::string_view value);
 // Ends the call's read transaction now, before slow work (its values stay
 // readable through call.config).
 void end_read(Call& call);
+
+// kReadsConfig | kMayPrompt: call.config, read now in a read transaction
+// closed again at once (no question may hold the store), or the values
+// already read. False with a message on call.err when the store cannot be
+// read.
+bool read_config(Call& call);
 
 }  // namespace hvym

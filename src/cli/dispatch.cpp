@@ -48,18 +48,25 @@ int run_unit(const Command& cmd, std::string_view prog, std::span<const char* co
   }
   if (!(cmd.needs & kReadsConfig)) return cmd.run(call);
 
-  // The one read session of this call, opened before it runs. Writes are
-  // short write transactions of their own (write_config, remember; the
-  // Stellar layer for kOwnWrites), opened after questions and downloads.
+  // The one read session of this call. Writes are short write transactions
+  // of their own (write_config, remember; the Stellar layer for
+  // kOwnWrites), opened after questions and downloads.
   ConfigSession session;
-  if (!session.open(false, err)) return kFailed;
-  call.config = &session.config();
-  // The store's guard ends a process whose store stays open over 10 s: work
-  // that can take longer (pulls, downloads, questions) must not hold it.
-  // (write_config releases it before its write.)
-  if (cmd.needs & (kExclusive | kMayPrompt)) session.release();
-  else call.session = &session;
-  int status = cmd.run(call);
+  int status;
+  if (cmd.needs & kMayPrompt) {
+    // Read when the unit needs the values (read_config): a call that asks
+    // nothing (a value given, a bad one) reads nothing it does not use.
+    call.deferred = &session;
+    status = cmd.run(call);
+  } else {
+    if (!session.open(false, err)) return kFailed;
+    call.config = &session.config();
+    // The store's guard ends a process whose store stays open over 10 s:
+    // long work (pulls, downloads) must not hold it.
+    if (cmd.needs & kExclusive) session.release();
+    else call.session = &session;
+    status = cmd.run(call);
+  }
   if (options.one_shot) session.end_for_exit();
   return status;
 }

@@ -88,6 +88,10 @@ TEST_CASE("a unit that did not declare a write gets an internal error and writes
   err_sink.flush();
   CHECK(err.find("internal error: undeclared writes the configuration without declaring it") != std::string::npos);
   err.clear();
+  CHECK(!read_config(call));  // kReadsConfig without kMayPrompt: the dispatcher's read, not this
+  err_sink.flush();
+  CHECK(err.find("undeclared reads the configuration without declaring it") != std::string::npos);
+  err.clear();
   CHECK(!cached(call, "docker_cli"));
   remember(call, "docker_cli", "x");
   err_sink.flush();
