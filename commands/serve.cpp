@@ -14,6 +14,7 @@
 #include "json/json_writer.h"
 #include "platform/endpoint.h"
 #include "platform/process.h"
+#include "cli/serve_session.h"
 #include "cli/sink.h"
 #include "store/store.h"
 #include "platform/wipe.h"
@@ -21,121 +22,26 @@
 namespace hvym::commands {
 namespace {
 
-constexpr size_t kMaxLine = 1 << 20;
 constexpr int kMaxClients = 64;            // connections served at once; more are turned away
+constexpr int kMaxTurningAway = 8;         // connections being told so at once; more are closed
 constexpr long long kReaderCheckMs = 5000; // how often dead readers are cleared from the store
 constexpr long long kStopWithinMs = 1800;  // SIGTERM: gone within 2 s, whatever runs
-constexpr long long kSpinUs = 200;  // how long a connection looks for a next line before sleeping
 
-struct Server {
-  endpoint::Stop stopping;  // set once the server stops: connections finish up
-  std::atomic<int> active{0};
-  std::atomic<long long> last_activity{0};
-};
+std::atomic<int> g_turning_away{0};
 
-void answer_error(endpoint::Connection& c, const std::string& message, size_t offset, bool with_offset) {
-  std::string line;
-  {
-    StringSink s(line);
-    JsonWriter w(s);
-    w.begin_object();
-    w.key("error");
-    w.string(message);
-    if (with_offset) {
-      w.key("offset");
-      w.integer(static_cast<int64_t>(offset));
-    }
-    w.end_object();
+void turn_away(endpoint::Connection* c) {
+  if (g_turning_away >= kMaxTurningAway) return void(delete c);
+  ++g_turning_away;
+  try {
+    std::thread([c] {
+      serve::turn_away(*c, kMaxClients);
+      delete c;
+      --g_turning_away;
+    }).detach();
+  } catch (const std::system_error&) {
+    delete c;
+    --g_turning_away;
   }
-  line += '\n';
-  c.send(line);
-}
-
-// A Sink that sends to a client; its buffer is wiped after, as it may have
-// carried a secret key or a passphrase the request held.
-class ConnectionSink : public Sink {
- public:
-  explicit ConnectionSink(endpoint::Connection& c) : Sink(&ConnectionSink::send, &c) {}
-  ~ConnectionSink() {
-    flush();
-    wipe_buffer();
-  }
-
- private:
-  static bool send(void* ctx, const char* data, size_t n) {
-    return static_cast<endpoint::Connection*>(ctx)->send({data, n});
-  }
-};
-
-// Answers one line; false when the client is gone.
-bool answer(Server& server, endpoint::Connection& c, batch::RequestParser& parser, std::string_view line) {
-  std::vector<batch::Request> requests;
-  std::string error;
-  size_t offset = 0;
-  if (!batch::parse_requests(parser, line, true, requests, error, offset)) {
-    answer_error(c, "malformed request: " + error, offset, true);
-    return true;
-  }
-  bool sent;
-  {  // the answer goes out as it is written: no second copy of a large one
-    ConnectionSink sink(c);
-    batch::run(requests, sink, {.cancel_fd = server.stopping.cancel_fd()});
-    sink.put('\n');
-    sent = sink.flush();
-  }
-  for (batch::Request& r : requests) wipe(r.input);
-  return sent;
-}
-
-bool blank(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
-
-void serve_connection(Server& server, endpoint::Connection& c) {
-  batch::RequestParser parser;  // one per connection: its buffers reused line after line
-  std::string buf;
-  bool skipping = false;  // inside an oversized line: drop until its end
-  char chunk[65536];
-  int spin_us = 0;
-  while (true) {
-    long long n = c.receive(chunk, sizeof chunk, server.stopping, spin_us);
-    if (n <= 0) {
-      // The client closed its side: a last line without its line end is
-      // still a request (printf '["check"]' | nc -U ...).
-      if (n == 0 && !skipping && buf.size() <= kMaxLine && !blank(buf)) answer(server, c, parser, buf);
-      break;
-    }
-    spin_us = kSpinUs;
-    server.last_activity = now_ms();
-    size_t start = buf.size();
-    buf.append(chunk, static_cast<size_t>(n));
-    // Every complete line read is accepted: it is answered even when a
-    // stop comes meanwhile.
-    bool open = true;
-    size_t from = 0, nl;
-    while ((nl = buf.find('\n', std::max(from, start))) != std::string::npos) {
-      std::string_view line(buf.data() + from, nl - from);
-      if (skipping) {
-        skipping = false;
-      } else if (line.size() > kMaxLine) {
-        answer_error(c, "request over 1 MB", 0, false);
-      } else if (!blank(line) && !answer(server, c, parser, line)) {
-        open = false;
-        break;
-      }
-      from = nl + 1;
-      start = from;
-    }
-    wipe(buf.data(), from);  // lines answered: they may have carried passphrases
-    wipe(chunk, static_cast<size_t>(n));
-    if (!open) break;
-    buf.erase(0, from);
-    if (buf.size() > kMaxLine && !skipping) {
-      answer_error(c, "request over 1 MB", 0, false);
-      skipping = true;
-    }
-    if (skipping) buf.clear();
-    server.last_activity = now_ms();
-  }
-  wipe(buf);
 }
 
 constexpr Param kServeParams[] = {
@@ -161,9 +67,11 @@ int run_serve(Call& call) {
   }
   endpoint::Listener listener;
   if (!listener.open(address, error)) return failure(call, error);
-  Server server;
-  endpoint::Stop requested;  // SIGTERM, SIGINT, the console's Ctrl-C
+  serve::Server server;
+  server.address = address;
+  endpoint::Stop requested;  // SIGTERM, SIGINT, the console's Ctrl-C, a client's shutdown
   if (!requested.make() || !server.stopping.make()) return failure(call, "cannot make a pipe");
+  server.requested = &requested;
   batch::enter_shared_mode();
   endpoint::stop_on_request(requested);
   call.err.line("hvym serve: listening on " + address);
@@ -182,8 +90,7 @@ int run_serve(Call& call) {
       continue;
     }
     if (server.active >= kMaxClients) {
-      answer_error(*c, "too many clients (" + std::to_string(kMaxClients) + "); try again", 0, false);
-      delete c;
+      turn_away(c);
       continue;
     }
     ++server.active;
@@ -192,7 +99,7 @@ int run_serve(Call& call) {
       // Detached: a finished connection leaves nothing behind; the stop
       // below waits for the count of active ones to reach zero.
       std::thread([&server, c] {
-        serve_connection(server, *c);
+        serve::serve_connection(server, *c);
         delete c;
         server.last_activity = now_ms();
         --server.active;

@@ -1,6 +1,7 @@
 #include "cli/batch.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <deque>
 #include <system_error>
@@ -19,12 +20,6 @@
 
 namespace hvym::batch {
 namespace {
-
-struct Result {
-  std::string cmd;
-  int exit = 0;
-  std::string out, err;
-};
 
 bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -46,6 +41,14 @@ void run_child(const Request& r, Result& res, size_t budget, const Limits& limit
   t.argv.push_back("hvym");
   t.argv.insert(t.argv.end(), r.argv.begin(), r.argv.end());
   t.env.push_back("HVYM_BATCH_CHILD=" + std::to_string(current_pid()));
+  if (limits.env) t.env.insert(t.env.end(), limits.env->begin(), limits.env->end());
+  if (limits.ask_fd >= 0) {
+    t.pass_fd = limits.ask_fd;
+    t.env.push_back("HVYM_ASK_FD=3");
+  }
+  t.cwd = limits.cwd;
+  t.on_output = limits.on_output;
+  t.output_ctx = limits.output_ctx;
   t.input = r.input;
   t.max_out = budget;
   t.kill_on_overflow = true;
@@ -58,9 +61,9 @@ void run_child(const Request& r, Result& res, size_t budget, const Limits& limit
   res.err = std::move(c.err);
   std::string why;
   if (!c.started) why = c.error;
-  else if (c.timed_out) why = "it took longer than " + std::to_string(timeout_s) + " s; stopped";
-  else if (c.overflowed) why = over_budget();
-  else if (c.cancelled) why = "the server is stopping; stopped";
+  else if (c.timed_out) why = "it took longer than " + std::to_string(timeout_s) + " s; stopped", res.ended = Ended::TimedOut;
+  else if (c.overflowed) why = over_budget(), res.ended = Ended::OverBudget;
+  else if (c.cancelled) why = "the server is stopping; stopped", res.ended = Ended::Cancelled;
   else if (c.status < 0) why = "it was killed by signal " + std::to_string(-c.status);
   if (why.empty()) {
     res.exit = c.status;
@@ -95,6 +98,7 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
     if (fd_readable(limits.cancel_fd)) {  // serve is stopping: answered, not run
       err.line("hvym: " + res.cmd + ": not run: the server is stopping.");
       res.exit = kFailed;
+      res.ended = Ended::NotRun;
       return;
     }
   }
@@ -102,17 +106,20 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
     err.line("hvym: " + res.cmd + ": not run: the answers of this batch are over " +
              std::to_string(kMaxOutput >> 20) + " MiB.");
     res.exit = kFailed;
+    res.ended = Ended::NotRun;
     return;
   }
-  if (cmd->needs & kInProcess) {
+  if ((cmd->needs & kInProcess) && limits.env_in_process) {
     std::vector<const char*> args;
     for (size_t i = 1; i < r.argv.size(); ++i) args.push_back(r.argv[i].c_str());
     std::string prog = "hvym " + res.cmd;
     Input input = Input::from_text(r.input);
     Store::take_wants_process();
     set_thread_cancel(limits.cancel_fd);  // a program it runs (a probe) ends when serve stops
+    set_thread_env(limits.env);           // the caller's DOCKER_HOST, PATH, ...
     res.exit = run_command(*cmd, prog, args, out, err,
                            {.no_input_why = "batch never asks", .snapshot = snapshot, .input = &input});
+    set_thread_env(nullptr);
     bool cut_off = take_thread_cancelled();
     set_thread_cancel(-1);
     out.flush(), err.flush();
@@ -121,12 +128,14 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
       res.out.clear();
       res.err = "hvym: " + res.cmd + ": " + over_budget() + ".\n";
       res.exit = kFailed;
+      res.ended = Ended::OverBudget;
       return;
     }
     if (cut_off) {  // its answer would be a guess: said so, as for a child
       res.out.clear();
       res.err = "hvym: " + res.cmd + ": the server is stopping; stopped.\n";
       res.exit = kFailed;
+      res.ended = Ended::Cancelled;
       Store::take_wants_process();
       return;
     }
@@ -271,8 +280,9 @@ struct Checker {
   }
 };
 
-// One request from a JSON value; "" or what is wrong with it.
-std::string request_from(simdjson::dom::element e, Request& r) {
+}  // namespace
+
+std::string read_request(const simdjson::dom::element& e, Request& r, bool (*also)(std::string_view)) {
   auto word = [&](simdjson::dom::element v, std::string& out) {
     std::string_view s;
     int64_t n;
@@ -291,6 +301,9 @@ std::string request_from(simdjson::dom::element e, Request& r) {
   }
   simdjson::dom::object obj;
   if (e.get(obj)) return "a request is an object {\"cmd\": ..., \"args\": [...]} or an argv array";
+  for (auto field : obj)
+    if (!known_request_key(field.key) && !(also && also(field.key)))
+      return "unknown key \"" + std::string(field.key) + "\" (a request has cmd, args, stdin, timeout)";
   std::string_view cmd;
   if (obj["cmd"].get(cmd)) return "a request object needs \"cmd\", a string";
   r.argv.emplace_back(cmd);
@@ -316,8 +329,6 @@ std::string request_from(simdjson::dom::element e, Request& r) {
   }
   return "";
 }
-
-}  // namespace
 
 bool split_words(std::string_view line, std::vector<std::string>& words, std::string& error) {
   words.clear();
@@ -387,7 +398,7 @@ bool parse_requests(RequestParser& parser, std::string_view json, bool single, s
   if (!many) {
     if (!single) return error = "the requests must be a JSON array", false;
     Request r;
-    error = request_from(root, r);
+    error = read_request(root, r);
     if (!error.empty()) return false;
     out.push_back(std::move(r));
     return true;
@@ -398,7 +409,7 @@ bool parse_requests(RequestParser& parser, std::string_view json, bool single, s
   for (auto v : list) {
     ++n;
     Request r;
-    std::string why = request_from(v, r);
+    std::string why = read_request(v, r);
     if (!why.empty()) return error = "request " + std::to_string(n) + ": " + why, false;
     out.push_back(std::move(r));
   }
@@ -476,22 +487,45 @@ void run(const std::vector<Request>& requests, Sink& out, const Limits& limits) 
   } wipe_results{results};
   JsonWriter w(out);
   w.begin_array();
-  for (size_t i = 0; i < results.size(); ++i) {
-    const Result& r = results[i];
-    w.begin_object();
-    w.key("cmd");
-    w.string(r.cmd);
-    w.key("exit");
-    w.integer(r.exit);
-    w.key("stdout");
-    w.string(r.out);
-    w.key("stderr");
-    w.string(r.err);
-    w.key("value");
-    write_value(w, r);
-    w.end_object();
-  }
+  for (const Result& r : results) write_result(w, r);
   w.end_array();
+}
+
+void write_result(JsonWriter& w, const Result& r) {
+  w.begin_object();
+  w.key("cmd");
+  w.string(r.cmd);
+  w.key("exit");
+  w.integer(r.exit);
+  w.key("stdout");
+  w.string(r.out);
+  w.key("stderr");
+  w.string(r.err);
+  w.key("value");
+  write_value(w, r);
+  w.end_object();
+}
+
+void run_single(const Request& request, Result& result, const Limits& limits) {
+  const Command* cmd = request.argv.empty() ? nullptr : find_command(request.argv[0]);
+  run_one(request, cmd, result, nullptr, kMaxOutput, limits);
+}
+
+bool env_fits_in_process(const std::vector<std::string>& env) {
+  for (const std::string& v : env) {
+    std::string name = v.substr(0, v.find('='));
+    bool read_through = false;
+    for (const char* n : kEnvInProcess) read_through |= name == n;
+    if (read_through) continue;
+    const char* own = std::getenv(name.c_str());
+    bool unset = v.find('=') == std::string::npos;
+    if (unset ? own != nullptr : (!own || v.compare(name.size() + 1, std::string::npos, own) != 0)) return false;
+  }
+  return true;
+}
+
+bool known_request_key(std::string_view key) {
+  return key == "cmd" || key == "args" || key == "stdin" || key == "timeout";
 }
 
 }  // namespace hvym::batch

@@ -7,9 +7,15 @@
 #include <vector>
 
 #include "cli/sink.h"
+#include "platform/process.h"
 
 namespace simdjson::dom {
 class parser;
+class element;
+}
+
+namespace hvym {
+class JsonWriter;
 }
 
 namespace hvym::batch {
@@ -30,9 +36,34 @@ inline constexpr size_t kMaxProbeThreads = 16;
 inline constexpr size_t kMaxProbeOutput = size_t{1} << 20;
 
 struct Limits {
-  int cancel_fd = -1;  // readable: kill the children now (serve is stopping)
+  int cancel_fd = -1;  // readable: kill the children now (serve is stopping, or the request is cancelled)
   int timeout_s = kDefaultTimeoutS;
+  // The caller's variables ("NAME=value"; a bare "NAME": unset), honoured
+  // in-process when env_fits_in_process() says they can be, else by a child.
+  const std::vector<std::string>* env = nullptr;
+  bool env_in_process = true;
+  std::string cwd;                 // a child's working folder, when not empty
+  OutputFn on_output = nullptr;    // a child's output as it comes (serve's `output`)
+  void* output_ctx = nullptr;
+  int ask_fd = -1;                 // a child asks through it (its fd 3, HVYM_ASK_FD=3)
 };
+
+// Why a request ended, beyond its exit status.
+enum class Ended : uint8_t { Normally, TimedOut, Cancelled, OverBudget, NotRun };
+
+// One request's result: what `hvym batch` prints for it.
+struct Result {
+  std::string cmd;
+  int exit = 0;
+  std::string out, err;
+  Ended ended = Ended::Normally;
+};
+
+// Whether a request with these variables may run in-process: only the
+// ones its units read through env_get (kEnvInProcess) may differ from
+// this process's own.
+inline constexpr const char* kEnvInProcess[] = {"DOCKER_CONFIG", "DOCKER_CONTEXT", "DOCKER_HOST", "PATH"};
+bool env_fits_in_process(const std::vector<std::string>& env);
 
 // Splits a command line as a POSIX shell splits words (blanks, '...',
 // "...", backslashes; no expansion). False with the reason.
@@ -66,6 +97,15 @@ bool parse_requests(RequestParser& parser, std::string_view json, bool single, s
 // to want to write the store, runs as a child process of hvym with the same
 // output (docs/batch.md).
 void run(const std::vector<Request>& requests, Sink& out, const Limits& limits = {});
+// One request alone (serve's `run`): in-process or as a child, as above.
+void run_single(const Request& request, Result& result, const Limits& limits);
+// A result as batch prints it: {"cmd", "exit", "stdout", "stderr", "value"}.
+void write_result(JsonWriter& w, const Result& r);
+// The keys of a request object, and whether `key` is one.
+bool known_request_key(std::string_view key);
+// One request from a JSON value (an object or an argv array): "" or what is
+// wrong with it. Keys for which `also(key)` is true are left to the caller.
+std::string read_request(const simdjson::dom::element& e, Request& r, bool (*also)(std::string_view) = nullptr);
 
 // hvym batch and serve call this first: one shared read-only store
 // environment, SIGPIPE ignored.

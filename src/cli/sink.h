@@ -23,7 +23,14 @@ class Sink {
     if (n_ == sizeof buf_) flush();
     buf_[n_++] = c;
   }
-  void line(std::string_view s) { write(s); put('\n'); }
+  void line(std::string_view s) {
+    write(s);
+    put('\n');
+    if (line_buffered_) flush();
+  }
+  // Each line() goes out at once (a batch/serve child: its caller streams
+  // the lines as they come).
+  void set_line_buffered() { line_buffered_ = true; }
   // Pushes buffered bytes out; false once any write has failed.
   bool flush();
   bool failed() const { return failed_; }
@@ -38,6 +45,7 @@ class Sink {
   FlushFn fn_;
   void* ctx_;
   bool failed_ = false;
+  bool line_buffered_ = false;
 };
 
 // Writes everything, retrying on EINTR and short writes.

@@ -16,7 +16,7 @@ namespace {
 constexpr size_t kMaxConfigFile = 1 << 20;  // config.json may hold registry logins; never more
 
 std::string env(const char* name) {
-  const char* v = std::getenv(name);
+  const char* v = env_get(name);  // a serve request's own, else ours
   return v ? std::string(v) : std::string();
 }
 

@@ -48,9 +48,10 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
   ~Connection();
   // Up to n bytes: >0 read, 0 the client closed, -1 an error, -2 stopped
-  // first. Looks for data for spin_us before sleeping (a client often sends
-  // its next line right after an answer).
-  long long receive(char* buf, size_t n, const Stop& stop, int spin_us);
+  // first, -3 nothing came within timeout_ms (<0: no limit). Looks for
+  // data for spin_us before sleeping (a client often sends its next line
+  // right after an answer).
+  long long receive(char* buf, size_t n, const Stop& stop, int spin_us, int timeout_ms = -1);
   // All of data; false when the client is gone or reads nothing for 10 s.
   bool send(std::string_view data);
 

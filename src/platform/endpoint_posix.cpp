@@ -96,7 +96,7 @@ std::string full_address(std::string_view given, std::string& error) {
 
 Connection::~Connection() { ::close(static_cast<int>(h_)); }
 
-long long Connection::receive(char* buf, size_t n, const Stop& stop, int spin_us) {
+long long Connection::receive(char* buf, size_t n, const Stop& stop, int spin_us, int timeout_ms) {
   int fd = static_cast<int>(h_);
   // A wake-up from poll() costs about as much as a whole answer: look for
   // the next line for a moment first.
@@ -109,10 +109,12 @@ long long Connection::receive(char* buf, size_t n, const Stop& stop, int spin_us
   }
   while (true) {
     pollfd pfd[2] = {{fd, POLLIN, 0}, {stop.cancel_fd(), POLLIN, 0}};
-    if (poll(pfd, 2, -1) < 0) {
+    int ready = poll(pfd, 2, timeout_ms);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       return -1;
     }
+    if (ready == 0) return -3;  // nothing within timeout_ms
     if (pfd[1].revents) return -2;  // stopping: lines not read yet were not accepted
     ssize_t got = read(fd, buf, n);
     if (got >= 0) return got;

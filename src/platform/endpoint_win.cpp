@@ -69,7 +69,7 @@ long long finish(HANDLE h, OVERLAPPED& ov, HANDLE stop, DWORD ms) {
   if (got != WAIT_OBJECT_0) {
     CancelIoEx(h, &ov);
     GetOverlappedResult(h, &ov, &n, TRUE);
-    return -2;
+    return got == WAIT_TIMEOUT ? -3 : -2;
   }
   if (!GetOverlappedResult(h, &ov, &n, FALSE)) return -1;
   return n;
@@ -132,7 +132,7 @@ Connection::~Connection() {
   CloseHandle(h);
 }
 
-long long Connection::receive(char* buf, size_t n, const Stop& stop, int) {
+long long Connection::receive(char* buf, size_t n, const Stop& stop, int, int timeout_ms) {
   HANDLE h = handle(h_);
   OVERLAPPED ov{};
   ov.hEvent = CreateEventW(nullptr, TRUE, FALSE, nullptr);
@@ -145,7 +145,7 @@ long long Connection::receive(char* buf, size_t n, const Stop& stop, int) {
   } else {
     DWORD e = GetLastError();
     if (e == ERROR_IO_PENDING) {
-      result = finish(h, ov, handle(stop.native()), INFINITE);
+      result = finish(h, ov, handle(stop.native()), timeout_ms < 0 ? INFINITE : static_cast<DWORD>(timeout_ms));
       if (result == -1) e = GetLastError();
     } else {
       result = -1;

@@ -2,12 +2,29 @@
 // src/platform/process_posix.cpp and process_win.cpp).
 #include "platform/process.h"
 
+#include <cstdlib>
+
 namespace hvym {
 
 namespace {
 thread_local int g_thread_cancel = -1;
 thread_local bool g_thread_cancelled = false;
+thread_local const std::vector<std::string>* g_thread_env = nullptr;
 }  // namespace
+
+void set_thread_env(const std::vector<std::string>* overlay) { g_thread_env = overlay; }
+
+const char* env_get(const char* name) {
+  if (g_thread_env) {
+    std::string_view n(name);
+    for (const std::string& v : *g_thread_env) {
+      if (v.size() < n.size() || v.compare(0, n.size(), n) != 0) continue;
+      if (v.size() == n.size()) return nullptr;  // unset for this thread
+      if (v[n.size()] == '=') return v.c_str() + n.size() + 1;
+    }
+  }
+  return std::getenv(name);
+}
 
 void set_thread_cancel(int fd) {
   g_thread_cancel = fd;

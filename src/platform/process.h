@@ -48,16 +48,25 @@ struct Conversation {
   std::string error;  // why it did not start
 };
 
+// Called with what a program writes as it writes it (stream 1 or 2), from
+// the thread that runs talk(); the bytes are captured as well.
+using OutputFn = void (*)(void* ctx, int stream, std::string_view data);
+
 struct Talk {
   std::vector<std::string> argv;
   std::string path;               // the program, when not argv[0]
-  std::vector<std::string> env;   // "NAME=value" added to (or replacing in) ours
+  // "NAME=value" added to (or replacing in) ours; a bare "NAME" removes it.
+  std::vector<std::string> env;
+  std::string cwd;                // its working folder, when not empty
   std::string_view input;         // its standard input, then end of file
   size_t max_out = 1 << 20;       // each stream; with kill_on_overflow, both together
   bool kill_on_overflow = false;
   int timeout_ms = -1;            // killed when it outlives it; <0: no deadline
   int cancel_fd = -1;             // readable: kill it now
   bool own_group = false;         // a process group of its own, killed whole
+  OutputFn on_output = nullptr;   // told of its output as it comes
+  void* output_ctx = nullptr;
+  int pass_fd = -1;               // POSIX: given to it as its descriptor 3 (Windows: ignored)
 };
 
 // Runs it and waits, reaping it (and, in its own group, what it started when
@@ -153,6 +162,23 @@ bool tie_to_parent(const char* parent_pid);
 
 // Removes a variable from this process's environment.
 void unset_env(const char* name);
+
+// A variable's value as this thread sees it: its overlay first (below),
+// then the process's environment; null when unset.
+const char* env_get(const char* name);
+// The overlay of the calling thread ("NAME=value" sets, a bare "NAME"
+// unsets), or null for none: serve gives a request run inside it the
+// caller's DOCKER_HOST, PATH, ... The vector must outlive its use.
+void set_thread_env(const std::vector<std::string>* overlay);
+
+// A connected pair of stream sockets, close-on-exec, both numbered 10 or
+// above (so either may become a child's descriptor 3: Talk::pass_fd).
+// Windows: false (not used there).
+bool make_socket_pair(int fds[2]);
+// Ends both directions of a socket: a thread blocked reading it wakes.
+void shutdown_socket(int fd);
+// Reads what is there, up to n bytes, waiting for some: >0, 0 at its end, -1 on an error.
+long long read_some(int fd, char* buf, size_t n);
 
 // Named pipes in the file system (mkfifo): on Windows there are none, and
 // make_fifo fails with a message naming the platform.

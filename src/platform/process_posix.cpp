@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -175,17 +176,19 @@ int wait_process(long pid) {
 namespace {
 
 // The environment for a child: ours plus `extra` ("NAME=value"), which
-// replaces a variable of the same name.
+// replaces a variable of the same name; a bare "NAME" removes it.
 std::vector<char*> child_env(const std::vector<std::string>& extra) {
   std::vector<char*> env;
+  auto name_of = [](std::string_view v) { return v.substr(0, v.find('=')); };
   for (char** e = environ; *e; ++e) {
     std::string_view var(*e);
     bool replaced = false;
     for (const std::string& x : extra)
-      if (var.substr(0, x.find('=') + 1) == std::string_view(x).substr(0, x.find('=') + 1)) replaced = true;
+      if (name_of(var) == name_of(x)) replaced = true;
     if (!replaced) env.push_back(*e);
   }
-  for (const std::string& x : extra) env.push_back(const_cast<char*>(x.c_str()));
+  for (const std::string& x : extra)
+    if (x.find('=') != std::string::npos) env.push_back(const_cast<char*>(x.c_str()));
   env.push_back(nullptr);
   return env;
 }
@@ -208,6 +211,10 @@ bool start_talk(const Talk& t, int in[2], int out[2], int err[2], pid_t& pid, Co
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+  if (t.pass_fd >= 0) posix_spawn_file_actions_adddup2(&fa, t.pass_fd, 3);
+#if defined(__linux__) || defined(__APPLE__)
+  if (!t.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, t.cwd.c_str());
+#endif
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   if (t.own_group) {  // killed whole: the programs it started go with it
@@ -323,6 +330,7 @@ bool Exchange::take(int fd) {
   }
   std::string& s = *sinks[which];
   size_t size = static_cast<size_t>(got);
+  if (t.on_output) t.on_output(t.output_ctx, which + 1, {buf, size});
   if (t.kill_on_overflow) {
     if (c.out.size() + c.err.size() + size > t.max_out) {
       stop(c.overflowed);
@@ -436,6 +444,29 @@ bool tie_to_parent(const char* parent_pid) {
 }
 
 void unset_env(const char* name) { unsetenv(name); }
+
+bool make_socket_pair(int fds[2]) {
+  int raw[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, raw) != 0) return false;
+  for (int k = 0; k < 2; ++k) {
+    fds[k] = fcntl(raw[k], F_DUPFD_CLOEXEC, 10);  // never 3: a child's 3 is dup2'd from it
+    close(raw[k]);
+  }
+  if (fds[0] >= 0 && fds[1] >= 0) return true;
+  for (int k = 0; k < 2; ++k) drop_fd(fds[k]);
+  return false;
+}
+
+void shutdown_socket(int fd) {
+  if (fd >= 0) shutdown(fd, SHUT_RDWR);
+}
+
+long long read_some(int fd, char* buf, size_t n) {
+  while (true) {
+    ssize_t got = read(fd, buf, n);
+    if (got >= 0 || errno != EINTR) return got;
+  }
+}
 
 bool fifos_available() { return true; }
 

@@ -392,6 +392,18 @@ bool tie_to_parent(const char*) { return true; }  // the parent's job kills this
 
 void unset_env(const char* name) { _putenv_s(name, ""); }
 
+bool make_socket_pair(int fds[2]) {
+  fds[0] = fds[1] = -1;
+  return false;  // questions are not relayed to a client on Windows
+}
+
+void shutdown_socket(int) {}
+
+long long read_some(int fd, char* buf, size_t n) {
+  int got = _read(fd, buf, static_cast<unsigned>(std::min<size_t>(n, 1u << 30)));
+  return got;
+}
+
 bool fifos_available() { return false; }
 
 bool make_fifo(const std::string& path, std::string& error) {
@@ -463,7 +475,8 @@ struct Pipe {
 };
 
 // The environment block: ours, with `extra` ("NAME=value") replacing a
-// variable of the same name (names compare without case, as Windows does).
+// variable of the same name (names compare without case, as Windows does);
+// a bare "NAME" removes it.
 std::wstring environment_block(const std::vector<std::string>& extra) {
   std::vector<std::wstring> add;
   for (const std::string& x : extra) add.push_back(wide(x));
@@ -474,7 +487,7 @@ std::wstring environment_block(const std::vector<std::string>& extra) {
     size_t eq = var.find(L'=', 1);  // "=C:=C:\\dir" names begin with '='
     bool replaced = false;
     for (const std::wstring& x : add) {
-      size_t xe = x.find(L'=');
+      size_t xe = std::min(x.find(L'='), x.size());
       if (eq != std::wstring_view::npos && xe == eq && CompareStringOrdinal(var.data(), static_cast<int>(eq), x.data(), static_cast<int>(xe), TRUE) == CSTR_EQUAL)
         replaced = true;
     }
@@ -484,6 +497,7 @@ std::wstring environment_block(const std::vector<std::string>& extra) {
   }
   if (env) FreeEnvironmentStringsW(env);
   for (const std::wstring& x : add) {
+    if (x.find(L'=') == std::wstring::npos) continue;  // removed only
     block += x;
     block += L'\0';
   }
@@ -532,7 +546,8 @@ bool start_talk(const Talk& t, Pipe& in, Pipe& out, Pipe& err, HANDLE& job, HAND
   si.hStdError = err.theirs;
   PROCESS_INFORMATION pi{};
   DWORD flags = CREATE_UNICODE_ENVIRONMENT | (job ? CREATE_SUSPENDED : 0);
-  bool ok = create(app, line, flags, nullptr, env.empty() ? nullptr : env.data(), si,
+  std::wstring cwd = wide(t.cwd);
+  bool ok = create(app, line, flags, cwd.empty() ? nullptr : cwd.c_str(), env.empty() ? nullptr : env.data(), si,
                    {in.theirs, out.theirs, err.theirs}, pi, code);
   CloseHandle(in.theirs), CloseHandle(out.theirs), CloseHandle(err.theirs);
   in.theirs = out.theirs = err.theirs = INVALID_HANDLE_VALUE;
@@ -700,6 +715,7 @@ bool Exchange::complete() {
 // killed it (kill_on_overflow).
 bool Exchange::take(int k, DWORD got) {
   std::string& s = *sinks[k];
+  if (t.on_output) t.on_output(t.output_ctx, k + 1, {readers[k]->buf, got});
   if (t.kill_on_overflow) {
     if (c.out.size() + c.err.size() + got > t.max_out) return stop(c.overflowed), false;
     s.append(readers[k]->buf, got);

@@ -51,7 +51,7 @@ std::string find_data_file(const std::string& data_dir, std::initializer_list<co
 }
 
 std::string find_in_path(std::string_view name) {
-  const char* path = std::getenv("PATH");
+  const char* path = env_get("PATH");  // a serve request's own, else ours
   if (!path) return {};
   const char sep = fs::path_list_separator();
   std::string_view rest(path);

@@ -1,0 +1,687 @@
+#include "cli/serve_session.h"
+
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "cli/batch.h"
+#include "cli/command.h"
+#include "cli/serve_rpc.h"
+#include "json/json_writer.h"
+#include "platform/fs.h"
+#include "platform/process.h"
+#include "platform/wipe.h"
+#include "simdjson.h"
+
+namespace hvym::serve {
+namespace {
+
+using rpc::Id;
+using rpc::SecretStringSink;
+
+constexpr size_t kMaxLine = 1 << 20;
+constexpr int kSpinUs = 200;          // how long a connection looks for a next line before sleeping
+constexpr size_t kMaxRunning = 64;    // requests of one connection running at once
+constexpr size_t kMaxWaiting = 1000;  // more wait for a turn; past that: not run
+
+// Why a request was stopped.
+enum Why : int { kRunning = 0, kCancelledWhy = 1, kStoppingWhy = 2 };
+
+// A request in flight: its id and the pipe that stops it.
+struct Running {
+  Id id;
+  int cancel[2] = {-1, -1};
+  std::atomic<int> why{kRunning};
+  ~Running() {
+    close_fd(cancel[0]);
+    close_fd(cancel[1]);
+  }
+  void stop(int reason) {
+    int none = kRunning;
+    why.compare_exchange_strong(none, reason);
+    poke_fd(cancel[1]);
+  }
+};
+
+struct Job {
+  std::shared_ptr<Running> running;
+  bool is_batch = false;
+  batch::Request request;                // run
+  std::vector<batch::Request> requests;  // batch
+  std::vector<std::string> env;          // the connection's and the request's variables
+  bool has_env = false;
+  std::string cwd;
+  bool output = true;
+  bool ask = false;
+};
+
+// A question sent to the client, waiting for its answer.
+struct PendingAsk {
+  bool done = false;
+  bool answered = false;
+  std::string answer;
+};
+
+// Sends to a client, its buffer wiped after (answers may carry secret keys).
+class ConnectionSink : public Sink {
+ public:
+  explicit ConnectionSink(endpoint::Connection& c) : Sink(&ConnectionSink::send, &c) {}
+  ~ConnectionSink() {
+    flush();
+    wipe_buffer();
+  }
+
+ private:
+  static bool send(void* ctx, const char* data, size_t n) {
+    return static_cast<endpoint::Connection*>(ctx)->send({data, n});
+  }
+};
+
+bool blank(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
+
+bool absolute(std::string_view p) {
+  if (!p.empty() && (p[0] == '/' || p[0] == '\\')) return true;
+  return p.size() >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/');
+}
+
+bool run_only_key(std::string_view k) { return k == "env" || k == "cwd" || k == "output"; }
+
+class Session {
+ public:
+  Session(Server& server, endpoint::Connection& c) : server_(server), c_(c) {
+    if (empty_parser_.parse("{}", 2).get(empty_)) empty_ = {};
+  }
+  void serve();
+
+  // Relays one question of a child (a JSON object line) to the client and
+  // returns the line for the child.
+  std::string relay(Running& r, std::string_view question, const std::atomic<bool>& ending);
+  void wake() {
+    std::lock_guard lock(mu_);
+    cv_.notify_all();
+  }
+  bool send(std::string_view line) {
+    std::lock_guard lock(send_mu_);
+    return c_.send(line);
+  }
+
+ private:
+  void line(std::string_view text);
+  void legacy(std::string_view text);
+  void message(simdjson::dom::object msg);
+  void response(const Id& id, simdjson::dom::object msg);
+  void hello(const Id& id, simdjson::dom::object params);
+  void submit(const Id& id, simdjson::dom::object params, simdjson::dom::element whole, bool is_batch);
+  void cancel(const Id* id, simdjson::dom::object params);
+  void start(Job job);
+  void work(Job job);
+  void execute(Job& job);
+  void answer(const Running& r, batch::Result& res);
+  void stop_all(int why);
+  std::string read_env(simdjson::dom::element e, std::vector<std::string>& out);
+  std::string read_cwd(simdjson::dom::element e, std::string& out);
+
+  Server& server_;
+  endpoint::Connection& c_;
+  batch::RequestParser parser_;  // one per connection: its buffers reused line after line
+  simdjson::dom::parser empty_parser_;
+  simdjson::dom::element empty_;  // the params of a request that gives none
+  std::mutex send_mu_;           // one line at a time on the connection
+  std::mutex mu_;                // what follows
+  std::condition_variable cv_;
+  std::map<std::string, std::shared_ptr<Running>> running_;  // by Id::key(), queued ones too
+  std::deque<Job> waiting_;
+  size_t workers_ = 0;
+  std::map<std::string, PendingAsk*> asks_;
+  long long next_ask_ = 1;
+  bool closing_ = false;
+  // From hello.
+  bool can_ask_ = false;
+  std::vector<std::string> env_;
+  bool has_env_ = false;
+  std::string cwd_;
+};
+
+// --- a request's output, sent as `output` notifications in whole lines ---
+struct Output {
+  Session* session;
+  const Id* id;
+  std::string pending[2];
+
+  static void take(void* ctx, int stream, std::string_view data) {
+    auto* o = static_cast<Output*>(ctx);
+    std::string& p = o->pending[stream == 2 ? 1 : 0];
+    p.append(data);
+    size_t nl = p.rfind('\n');
+    if (nl != std::string::npos) o->emit(stream == 2 ? 1 : 0, nl + 1);
+    else if (p.size() >= 65536) o->emit(stream == 2 ? 1 : 0, p.size());
+  }
+  void emit(int k, size_t n) {
+    std::string params = rpc::object([&](JsonWriter& w) {
+      w.key("id");
+      id->write(w);
+      w.key("stream");
+      w.string(k == 0 ? "stdout" : "stderr");
+      w.key("text");
+      w.string(std::string_view(pending[k]).substr(0, n));
+    });
+    std::string text = rpc::notification("output", params);
+    session->send(text);
+    wipe(text), wipe(params);
+    wipe(pending[k].data(), n);
+    pending[k].erase(0, n);
+  }
+  void finish() {
+    for (int k = 0; k < 2; ++k)
+      if (!pending[k].empty()) emit(k, pending[k].size());
+  }
+};
+
+// --- questions of a child, relayed to the client ---
+class Asker {
+ public:
+  Asker(Session& s, Running& r) : s_(s), r_(r) {}
+  ~Asker() { finish(); }
+  bool start() {
+    if (!make_socket_pair(fds_)) return false;
+    try {
+      relay_ = std::thread([this] { loop(); });
+    } catch (const std::system_error&) {
+      close_fd(fds_[0]), close_fd(fds_[1]);
+      fds_[0] = fds_[1] = -1;
+      return false;
+    }
+    return true;
+  }
+  int child_fd() const { return fds_[1]; }
+  void finish() {
+    if (!relay_.joinable()) return;
+    ending_ = true;
+    shutdown_socket(fds_[0]);
+    s_.wake();
+    relay_.join();
+    close_fd(fds_[0]), close_fd(fds_[1]);
+  }
+
+ private:
+  void loop() {
+    std::string buf;
+    char chunk[4096];
+    while (true) {
+      long long n = read_some(fds_[0], chunk, sizeof chunk);
+      if (n <= 0) break;
+      buf.append(chunk, static_cast<size_t>(n));
+      wipe(chunk, static_cast<size_t>(n));
+      if (buf.size() > kMaxLine) break;  // not a question of ours
+      size_t nl;
+      while ((nl = buf.find('\n')) != std::string::npos) {
+        std::string reply = s_.relay(r_, std::string_view(buf).substr(0, nl), ending_);
+        reply += '\n';
+        bool sent = write_fd(fds_[0], reply);
+        wipe(reply);
+        wipe(buf.data(), nl + 1);
+        buf.erase(0, nl + 1);
+        if (!sent) return wipe(buf);
+      }
+    }
+    wipe(buf);
+  }
+
+  Session& s_;
+  Running& r_;
+  int fds_[2] = {-1, -1};
+  std::thread relay_;
+  std::atomic<bool> ending_{false};
+};
+
+std::string Session::relay(Running& r, std::string_view question, const std::atomic<bool>& ending) {
+  auto reply = [](auto&& body) { return rpc::object(body); };
+  // The question is our own child's: an object on one line.
+  simdjson::dom::parser parser;
+  simdjson::dom::object q;
+  std::string_view kind;
+  if (parser.parse(question.data(), question.size()).get(q) || q["kind"].get(kind))
+    return reply([](JsonWriter& w) { w.key("refused"), w.string("a question hvym serve could not read"); });
+  std::string_view body = question.substr(question.find('{') + 1);  // its fields, then '}'
+  std::string id_json = rpc::id_json(r.id);
+  std::string params = "{\"request\": " + id_json + (blank(body.substr(0, body.size() - 1)) ? "}" : ", " + std::string(body));
+  if (kind == "splash" || kind == "busy") {
+    send(rpc::notification("show", params));
+    return reply([](JsonWriter&) {});
+  }
+  PendingAsk pending;
+  std::string ask_id;
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return reply([](JsonWriter& w) { w.key("refused"), w.string("the client that would answer is gone"); });
+    ask_id = "hvym-" + std::to_string(next_ask_++);
+    asks_[ask_id] = &pending;
+  }
+  std::string line = rpc::request(ask_id, "ask", params);
+  bool sent = send(line);
+  wipe(line), wipe(params);
+  std::unique_lock lock(mu_);
+  if (sent) cv_.wait(lock, [&] { return pending.done || r.why != kRunning || ending || closing_; });
+  asks_.erase(ask_id);
+  lock.unlock();
+  std::string out;
+  if (pending.done && pending.answered)
+    out = reply([&](JsonWriter& w) { w.key("answer"), w.string(pending.answer); });
+  else if (pending.done)
+    out = reply([](JsonWriter& w) { w.key("cancelled"), w.boolean(true); });
+  else
+    out = reply([](JsonWriter& w) { w.key("refused"), w.string("the client that would answer is gone"); });
+  wipe(pending.answer);
+  return out;
+}
+
+// --- reading ---
+
+void Session::serve() {
+  std::string buf;
+  bool skipping = false;  // inside an oversized line: drop until its end
+  char chunk[65536];
+  int spin_us = 0;
+  int why = kCancelledWhy;  // what ends the requests still running: the client left
+  while (true) {
+    long long n = c_.receive(chunk, sizeof chunk, server_.stopping, spin_us);
+    if (n <= 0) {
+      // The client closed its side: a last line without its line end is
+      // still a request (printf '["check"]' | nc -U ...).
+      if (n == 0 && !skipping && buf.size() <= kMaxLine && !blank(buf)) line(buf);
+      if (n == -2) why = kStoppingWhy;
+      break;
+    }
+    spin_us = kSpinUs;
+    server_.last_activity = now_ms();
+    size_t start = buf.size();
+    buf.append(chunk, static_cast<size_t>(n));
+    // Every complete line read is accepted: it is answered even when a
+    // stop comes meanwhile.
+    size_t from = 0, nl;
+    while ((nl = buf.find('\n', std::max(from, start))) != std::string::npos) {
+      std::string_view text(buf.data() + from, nl - from);
+      if (skipping) skipping = false;
+      else if (text.size() > kMaxLine) send(rpc::too_large(text));
+      else if (!blank(text)) line(text);
+      from = nl + 1;
+      start = from;
+    }
+    wipe(buf.data(), from);  // lines answered: they may have carried passphrases
+    wipe(chunk, static_cast<size_t>(n));
+    buf.erase(0, from);
+    if (buf.size() > kMaxLine && !skipping) {
+      send(rpc::too_large(buf));
+      skipping = true;
+    }
+    if (skipping) buf.clear();
+    server_.last_activity = now_ms();
+  }
+  wipe(buf);
+  // Everything this client started stops; its requests answer (when it is
+  // still there to read them) before the connection goes.
+  stop_all(why);
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return workers_ == 0; });
+}
+
+void Session::stop_all(int why) {
+  std::lock_guard lock(mu_);
+  closing_ = true;
+  for (auto& [key, r] : running_) r->stop(why);
+  cv_.notify_all();
+}
+
+void Session::line(std::string_view text) {
+  simdjson::dom::object msg;
+  simdjson::dom::element root;
+  if (text.find("\"jsonrpc\"") == std::string_view::npos ||
+      parser_.get().parse(text.data(), text.size()).get(root) || root.get(msg) || msg["jsonrpc"].error()) {
+    if (rpc::looks_like_protocol(text)) return void(send(rpc::malformed(text)));
+    return legacy(text);
+  }
+  message(msg);
+}
+
+// A batch line (docs/batch.md), answered in order as it is written.
+void Session::legacy(std::string_view text) {
+  std::vector<batch::Request> requests;
+  std::string error;
+  size_t offset = 0;
+  if (!batch::parse_requests(parser_, text, true, requests, error, offset)) {
+    send(rpc::legacy_error("malformed request: " + error, &offset));
+    return;
+  }
+  {
+    std::lock_guard lock(send_mu_);
+    ConnectionSink sink(c_);  // the answer goes out as it is written: no second copy of a large one
+    batch::run(requests, sink, {.cancel_fd = server_.stopping.cancel_fd()});
+    sink.put('\n');
+    sink.flush();
+  }
+  for (batch::Request& r : requests) wipe(r.input);
+}
+
+void Session::message(simdjson::dom::object msg) {
+  std::string_view version;
+  Id id;
+  bool has_id = false;
+  simdjson::dom::element e;
+  if (!msg["id"].get(e)) {
+    if (!rpc::read_id(e, id)) return void(send(rpc::error(nullptr, rpc::kInvalidRequest, "\"id\" must be a number or a string")));
+    has_id = true;
+  }
+  const Id* idp = has_id ? &id : nullptr;
+  if (msg["jsonrpc"].get(version) || version != "2.0")
+    return void(send(rpc::error(idp, rpc::kInvalidRequest, "\"jsonrpc\" must be \"2.0\"")));
+  std::string_view method;
+  if (msg["method"].error() == simdjson::NO_SUCH_FIELD) {  // a response: the client answers an `ask`
+    if (has_id) response(id, msg);
+    return;
+  }
+  if (msg["method"].get(method)) return void(send(rpc::error(idp, rpc::kInvalidRequest, "\"method\" must be a string")));
+  simdjson::dom::element p = empty_;  // none given: no params
+  simdjson::dom::object params;
+  if (msg["params"].get(p)) p = empty_;
+  if (p.get(params))
+    return void(send(rpc::error(idp, rpc::kInvalidParams, "\"params\" must be an object")));
+  for (auto field : msg) {
+    std::string_view k = field.key;
+    if (k != "jsonrpc" && k != "id" && k != "method" && k != "params")
+      return void(send(rpc::unknown_key(idp, k)));
+  }
+  if (method == "cancel" || method == "$/cancelRequest") return cancel(idp, params);
+  if (!has_id) return void(send(rpc::error(nullptr, rpc::kInvalidRequest, "a request needs an \"id\" (only cancel may be a notification)")));
+  if (method == "hello") return hello(id, params);
+  if (method == "run") return submit(id, params, p, false);
+  if (method == "batch") return submit(id, params, p, true);
+  if (method == "shutdown") {
+    send(rpc::result(id, "{}"));
+    if (server_.requested) server_.requested->set();
+    return;
+  }
+  send(rpc::error(&id, rpc::kNoMethod, "no method \"" + std::string(method) + "\" (hello, run, batch, cancel, shutdown)"));
+}
+
+void Session::response(const Id& id, simdjson::dom::object msg) {
+  if (!id.is_text) return;
+  std::lock_guard lock(mu_);
+  auto it = asks_.find(id.text);
+  if (it == asks_.end()) return;  // a question no longer waited for
+  PendingAsk& p = *it->second;
+  simdjson::dom::object result;
+  std::string_view answer;
+  bool cancelled = false;
+  if (!msg["result"].get(result)) {
+    if (!result["cancelled"].get(cancelled) && cancelled) p.answered = false;
+    else if (!result["answer"].get(answer)) p.answered = true, p.answer.assign(answer);
+  }
+  p.done = true;
+  cv_.notify_all();
+}
+
+std::string Session::read_env(simdjson::dom::element e, std::vector<std::string>& out) {
+  simdjson::dom::object vars;
+  if (e.get(vars)) return "\"env\" must be an object of variable names to text or null";
+  for (auto field : vars) {
+    std::string_view name = field.key, value;
+    if (name.empty() || name.find('=') != std::string_view::npos || name.find('\0') != std::string_view::npos)
+      return "\"env\" has a bad variable name \"" + std::string(name) + "\"";
+    if (field.value.is_null()) {
+      out.emplace_back(name);
+      continue;
+    }
+    if (field.value.get(value) || value.find('\0') != std::string_view::npos)
+      return "\"env\": " + std::string(name) + " must be text (without NUL) or null";
+    out.push_back(std::string(name) + "=" + std::string(value));
+  }
+  return "";
+}
+
+std::string Session::read_cwd(simdjson::dom::element e, std::string& out) {
+  std::string_view dir;
+  if (e.get(dir) || !absolute(dir)) return "\"cwd\" must be an absolute path";
+  out.assign(dir);
+  if (fs::kind_of(out) != fs::Kind::Dir) return "\"cwd\": " + out + " is not a folder";
+  return "";
+}
+
+void Session::hello(const Id& id, simdjson::dom::object params) {
+  int64_t protocol = 0;
+  bool ask = false;
+  std::vector<std::string> env;
+  std::string cwd, why;
+  simdjson::dom::element e;
+  for (auto field : params) {
+    std::string_view k = field.key;
+    if (k != "protocol" && k != "client" && k != "ask" && k != "env" && k != "cwd") return void(send(rpc::unknown_key(&id, k)));
+  }
+  if (params["protocol"].get(protocol)) return void(send(rpc::error(&id, rpc::kInvalidParams, "hello needs \"protocol\", a whole number")));
+  if (protocol != kProtocol) return void(send(rpc::unsupported(id)));
+  if (!params["ask"].get(e) && e.get(ask)) return void(send(rpc::error(&id, rpc::kInvalidParams, "\"ask\" must be true or false")));
+  if (!params["client"].get(e) && !e.is_string()) return void(send(rpc::error(&id, rpc::kInvalidParams, "\"client\" must be text")));
+  bool has_env = !params["env"].get(e);
+  if (has_env && !(why = read_env(e, env)).empty()) return void(send(rpc::error(&id, rpc::kInvalidParams, why)));
+  if (!params["cwd"].get(e) && !(why = read_cwd(e, cwd)).empty()) return void(send(rpc::error(&id, rpc::kInvalidParams, why)));
+  bool relays = rpc::can_relay();
+  {
+    std::lock_guard lock(mu_);
+    can_ask_ = ask && relays;
+    if (has_env) env_ = std::move(env), has_env_ = true;
+    if (!cwd.empty()) cwd_ = std::move(cwd);
+  }
+  send(rpc::hello_result(id, server_.address, relays));
+}
+
+void Session::submit(const Id& id, simdjson::dom::object params, simdjson::dom::element whole, bool is_batch) {
+  Job job;
+  job.is_batch = is_batch;
+  std::string why;
+  std::vector<std::string> env;
+  bool has_env = false;
+  simdjson::dom::element e;
+  if (is_batch) {
+    for (auto field : params)
+      if (field.key != "requests" && field.key != "env" && field.key != "cwd") return void(send(rpc::unknown_key(&id, field.key)));
+    simdjson::dom::array list;
+    if (params["requests"].get(list)) return void(send(rpc::error(&id, rpc::kInvalidParams, "batch needs \"requests\", an array")));
+    if (list.size() > batch::kMaxRequests)
+      return void(send(rpc::error(&id, rpc::kInvalidParams, "more than " + std::to_string(batch::kMaxRequests) + " requests at once")));
+    size_t n = 0;
+    for (auto v : list) {
+      ++n;
+      batch::Request r;
+      why = batch::read_request(v, r);
+      if (!why.empty()) return void(send(rpc::error(&id, rpc::kInvalidParams, "request " + std::to_string(n) + ": " + why)));
+      job.requests.push_back(std::move(r));
+    }
+  } else {
+    why = batch::read_request(whole, job.request, run_only_key);
+    if (!why.empty()) {
+      if (why.starts_with("unknown key")) {
+        for (auto field : params)
+          if (!batch::known_request_key(field.key) && !run_only_key(field.key)) return void(send(rpc::unknown_key(&id, field.key)));
+      }
+      return void(send(rpc::error(&id, rpc::kInvalidParams, why)));
+    }
+    if (!params["output"].get(e) && e.get(job.output)) return void(send(rpc::error(&id, rpc::kInvalidParams, "\"output\" must be true or false")));
+  }
+  if (!params["env"].get(e)) {
+    has_env = true;
+    if (!(why = read_env(e, env)).empty()) return void(send(rpc::error(&id, rpc::kInvalidParams, why)));
+  }
+  if (!params["cwd"].get(e) && !(why = read_cwd(e, job.cwd)).empty()) return void(send(rpc::error(&id, rpc::kInvalidParams, why)));
+  {
+    std::lock_guard lock(mu_);
+    if (job.cwd.empty()) job.cwd = cwd_;
+    job.has_env = has_env || has_env_;
+    job.env = std::move(env);
+    for (const std::string& v : env_) {  // the connection's, where the request says nothing
+      std::string_view name = std::string_view(v).substr(0, v.find('='));
+      bool given = false;
+      for (const std::string& mine : job.env) given |= std::string_view(mine).substr(0, mine.find('=')) == name;
+      if (!given) job.env.push_back(v);
+    }
+    job.ask = can_ask_ && !is_batch;
+  }
+  job.running = std::make_shared<Running>();
+  job.running->id = id;
+  if (!make_pipe(job.running->cancel)) return void(send(rpc::error(&id, rpc::kNotRun, "cannot make a pipe")));
+  start(std::move(job));
+}
+
+void Session::cancel(const Id* id, simdjson::dom::object params) {
+  simdjson::dom::element e;
+  Id target;
+  for (auto field : params)
+    if (field.key != "id") return id ? void(send(rpc::unknown_key(id, field.key))) : void();
+  if (params["id"].get(e) || !rpc::read_id(e, target)) {
+    if (id) send(rpc::error(id, rpc::kInvalidParams, "cancel needs \"id\", a number or a string"));
+    return;
+  }
+  bool found = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = running_.find(target.key());
+    if (it != running_.end()) found = true, it->second->stop(kCancelledWhy);
+    cv_.notify_all();  // a question it waits on is given up
+  }
+  if (id) send(rpc::result(*id, found ? "{\"cancelled\": true}" : "{\"cancelled\": false}"));
+}
+
+// --- running ---
+
+void Session::start(Job job) {
+  std::unique_lock lock(mu_);
+  std::string key = job.running->id.key();
+  if (running_.count(key)) {
+    lock.unlock();
+    send(rpc::error(&job.running->id, rpc::kInvalidRequest, "a request with this id is in flight already"));
+    return;
+  }
+  if (workers_ >= kMaxRunning) {
+    if (waiting_.size() >= kMaxWaiting) {
+      lock.unlock();
+      send(rpc::error(&job.running->id, rpc::kNotRun,
+                      "not run: over " + std::to_string(kMaxWaiting) + " requests wait on this connection"));
+      return;
+    }
+    running_[key] = job.running;
+    waiting_.push_back(std::move(job));
+    return;
+  }
+  running_[key] = job.running;
+  ++workers_;
+  try {
+    std::thread([this, j = std::move(job)]() mutable { work(std::move(j)); }).detach();
+  } catch (const std::system_error&) {
+    --workers_;
+    running_.erase(key);
+    lock.unlock();
+    send(rpc::error(&job.running->id, rpc::kNotRun, "not run: no thread for it"));
+  }
+}
+
+void Session::work(Job job) {
+  while (true) {
+    execute(job);
+    std::lock_guard lock(mu_);
+    running_.erase(job.running->id.key());
+    job = Job();
+    if (waiting_.empty()) {
+      --workers_;
+      cv_.notify_all();
+      return;
+    }
+    job = std::move(waiting_.front());
+    waiting_.pop_front();
+  }
+}
+
+void Session::execute(Job& job) {
+  Running& r = *job.running;
+  batch::Limits limits;
+  limits.cancel_fd = r.cancel[0];
+  limits.env = job.has_env ? &job.env : nullptr;
+  limits.env_in_process = !job.has_env || batch::env_fits_in_process(job.env);
+  limits.cwd = job.cwd;
+  if (job.is_batch) {
+    std::string out;
+    {
+      SecretStringSink sink(out);
+      batch::run(job.requests, sink, limits);
+    }
+    std::string line = rpc::result(r.id, out);
+    send(line);
+    wipe(line), wipe(out);
+    for (batch::Request& q : job.requests) wipe(q.input);
+    return;
+  }
+  Output output{this, &r.id, {}};
+  if (job.output) limits.on_output = &Output::take, limits.output_ctx = &output;
+  Asker asker(*this, r);
+  const Command* cmd = job.request.argv.empty() ? nullptr : find_command(job.request.argv[0]);
+  // Only a command that may ask gets the channel: the others never need it.
+  if (job.ask && cmd && (cmd->needs & (kMayPrompt | kOwnWrites)) && asker.start()) limits.ask_fd = asker.child_fd();
+  batch::Result res;
+  batch::run_single(job.request, res, limits);
+  asker.finish();
+  output.finish();
+  wipe(output.pending[0]), wipe(output.pending[1]);
+  answer(r, res);
+  wipe(res.out), wipe(res.err), wipe(job.request.input);
+}
+
+// Replaces batch's own last line (written for a server that stops) when
+// the request was cancelled instead.
+void say_cancelled(batch::Result& res) {
+  size_t cut = res.err.rfind("hvym: " + res.cmd + ": ");
+  if (cut != std::string::npos) res.err.erase(cut);
+  res.err += "hvym: " + res.cmd + ": cancelled; stopped.\n";
+}
+
+void Session::answer(const Running& r, batch::Result& res) {
+  int code = 0;
+  switch (res.ended) {
+    case batch::Ended::Normally: break;
+    case batch::Ended::TimedOut: code = rpc::kTimeout; break;
+    case batch::Ended::OverBudget: code = rpc::kTooLarge; break;
+    case batch::Ended::Cancelled: code = r.why == kStoppingWhy ? rpc::kStopping : rpc::kCancelled; break;
+    case batch::Ended::NotRun: code = r.why == kCancelledWhy ? rpc::kCancelled : rpc::kNotRun; break;
+  }
+  if (code == rpc::kCancelled) say_cancelled(res);
+  std::string line = code ? rpc::error_with_result(r.id, code, res) : rpc::run_result(r.id, res);
+  send(line);
+  wipe(line);
+}
+
+}  // namespace
+
+void serve_connection(Server& server, endpoint::Connection& c) {
+  Session s(server, c);
+  s.serve();
+}
+
+void turn_away(endpoint::Connection& c, int limit) {
+  endpoint::Stop never;
+  std::string first;
+  char chunk[4096];
+  long long give_up = now_ms() + 2000;
+  while (first.find('\n') == std::string::npos && first.size() < 65536) {
+    long long left = give_up - now_ms();
+    if (left <= 0) break;
+    long long n = c.receive(chunk, sizeof chunk, never, 0, static_cast<int>(left));
+    if (n <= 0) break;
+    first.append(chunk, static_cast<size_t>(n));
+  }
+  c.send(rpc::too_many_clients(first.substr(0, first.find('\n')), limit));
+  wipe(first);
+}
+
+}  // namespace hvym::serve

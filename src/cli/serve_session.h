@@ -1,0 +1,30 @@
+// One client of `hvym serve`: its batch lines (docs/batch.md) and the
+// protocol (docs/protocol.md: JSON-RPC 2.0 over lines; ids, many requests in
+// flight, output as it comes, cancel, questions asked through the client).
+#pragma once
+#include <atomic>
+#include <string>
+
+#include "platform/endpoint.h"
+
+namespace hvym::serve {
+
+inline constexpr int kProtocol = 1;  // the revision of docs/protocol.md
+
+struct Server {
+  endpoint::Stop stopping;              // set once the server stops: connections finish up
+  endpoint::Stop* requested = nullptr;  // the accept loop's stop (`shutdown` sets it)
+  std::atomic<int> active{0};
+  std::atomic<long long> last_activity{0};
+  std::string address;
+};
+
+// Serves one client until it leaves or the server stops; everything the
+// client started is stopped before this returns.
+void serve_connection(Server& server, endpoint::Connection& c);
+
+// A client over the server's limit: its first line (or 2 s of silence) is
+// answered with "too many clients", then the connection ends.
+void turn_away(endpoint::Connection& c, int limit);
+
+}  // namespace hvym::serve
