@@ -14,6 +14,7 @@
 #include "json/json_writer.h"
 #include "platform/endpoint.h"
 #include "platform/process.h"
+#include "cli/serve_ensure.h"
 #include "cli/serve_session.h"
 #include "cli/sink.h"
 #include "store/store.h"
@@ -48,10 +49,16 @@ constexpr Param kServeParams[] = {
     {Kind::Option, Type::String, "--socket", nullptr,
      "The socket (default $XDG_RUNTIME_DIR/hvym.sock, else hvym.sock in the data folder; on "
      "Windows a pipe name, default \\\\.\\pipe\\hvym-USER).", true},
-    {Kind::Option, Type::Int, "--idle-exit", nullptr, "Exit after SECONDS without clients.", true},
+    {Kind::Option, Type::Int, "--idle-exit", nullptr,
+     "Exit after SECONDS without clients (with --ensure: 600 unless given).", true},
+    {Kind::Flag, Type::Bool, "--ensure", nullptr,
+     "Connect to the server for this user and data folder, or start one (detached), then print "
+     "where it is as JSON and exit (docs/protocol.md).", true},
 };
 constexpr size_t kSocket = param(kServeParams, "--socket");
 constexpr size_t kIdleExit = param(kServeParams, "--idle-exit");
+constexpr size_t kEnsure = param(kServeParams, "--ensure");
+constexpr long long kEnsureIdleS = 600;
 
 int run_serve(Call& call) {
   std::string error;
@@ -65,6 +72,7 @@ int run_serve(Call& call) {
       return usage_error(call, "Invalid value for '--idle-exit': " + idle.digits + " is not a positive number of seconds.");
     idle_ms = idle.i * 1000;
   }
+  if (call[kEnsure].given) return serve::ensure(call, address, idle_ms ? idle_ms / 1000 : kEnsureIdleS);
   endpoint::Listener listener;
   if (!listener.open(address, error)) return failure(call, error);
   serve::Server server;

@@ -37,9 +37,17 @@ void stop_on_request(Stop& stop);
 // hvym.sock in the data folder (POSIX); \\.\pipe\hvym-USER (Windows).
 // "" when there is no such place.
 std::string default_address();
+// 12 hex digits of a hash of the text (FNV-1a): a short, stable name for a
+// data folder or a path (endpoint.cpp).
+std::string short_hash(std::string_view text);
+
 // What the person wrote for --socket, as a full address (Windows: a bare
 // NAME means \\.\pipe\NAME); "" with the reason in error when it cannot be.
 std::string full_address(std::string_view given, std::string& error);
+
+// The socket's folder made (0700) and checked: this user's, and nobody
+// else may replace a file in it. False with the reason. (A pipe: true.)
+bool prepare_folder(const std::string& address, std::string& error);
 
 class Connection {
  public:

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -59,6 +60,22 @@ bool live(const sockaddr_un& a) {
   return ok;
 }
 
+// The socket's folder is this user's and nobody else may write it (else
+// another user could replace the socket and hear the next request); a
+// sticky folder (/tmp) protects our socket from others.
+bool folder_safe(const std::string& dir, std::string& error) {
+  struct stat st;
+  if (lstat(dir.c_str(), &st) != 0) return error = "cannot read " + dir + ": " + std::strerror(errno), false;
+  if (!S_ISDIR(st.st_mode)) return error = dir + " is not a folder", false;
+  bool ours = st.st_uid == geteuid();
+  bool others_write = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+  if (others_write && !(st.st_mode & S_ISVTX))
+    return error = "another user may write " + dir + "; the socket would not be safe there", false;
+  if (!ours && !(st.st_mode & S_ISVTX) && st.st_uid != 0)
+    return error = dir + " belongs to another user; the socket would not be safe there", false;
+  return true;
+}
+
 Stop* g_stop = nullptr;
 void on_signal(int) {
   if (g_stop) g_stop->set();
@@ -84,14 +101,38 @@ void stop_on_request(Stop& stop) {
 }
 
 std::string default_address() {
-  if (const char* run = std::getenv("XDG_RUNTIME_DIR"); run && *run) return std::string(run) + "/hvym.sock";
   std::string dir = data_dir();
-  return dir.empty() ? std::string() : dir + "/hvym.sock";
+  std::string path;
+  if (const char* run = std::getenv("XDG_RUNTIME_DIR"); run && *run) {
+    // One server per data folder: the default one is hvym.sock, another
+    // (HVYM_HOME) gets a name of its own beside it.
+    const char* home = std::getenv("HVYM_HOME");
+    path = std::string(run) + (home && *home ? "/hvym-" + short_hash(dir) + ".sock" : "/hvym.sock");
+  } else if (!dir.empty()) {
+    path = dir + "/hvym.sock";
+  } else {
+    return {};
+  }
+  sockaddr_un a;
+  if (fill_address(path, a)) return path;
+  // Too long for a socket: a short name in a private folder of the
+  // system's temporary one (Listener::open checks the folder is ours).
+  const char* tmp = std::getenv("TMPDIR");
+  std::string base = tmp && *tmp && std::strlen(tmp) < 60 ? tmp : "/tmp";
+  return base + "/hvym-" + std::to_string(geteuid()) + "/" + short_hash(path) + ".sock";
 }
 
 std::string full_address(std::string_view given, std::string& error) {
   if (given.empty()) return error = "the socket path is empty", std::string();
   return std::string(given);
+}
+
+bool prepare_folder(const std::string& path, std::string& error) {
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash);
+  if (!dir.empty() && !make_dirs(dir, 0700, error)) return error += ".", false;
+  if (!dir.empty() && !folder_safe(dir, error)) return error += ".", false;
+  return true;
 }
 
 Connection::~Connection() { ::close(static_cast<int>(h_)); }
@@ -129,9 +170,7 @@ Listener::~Listener() { close(); }
 bool Listener::open(const std::string& path, std::string& error) {
   sockaddr_un addr;
   if (!fill_address(path, addr)) return error = "the socket path is too long: " + path, false;
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash);
-  if (!dir.empty() && !make_dirs(dir, 0700, error)) return error += ".", false;
+  if (!prepare_folder(path, error)) return false;
   struct stat st;
   if (lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) return error = path + " exists and is not a socket; nothing done.", false;

@@ -9,10 +9,12 @@
 #include <windows.h>
 #include <sddl.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "platform/win_text.h"
 #include "platform/process.h"
+#include "store/paths.h"
 
 namespace hvym::endpoint {
 namespace {
@@ -111,7 +113,9 @@ std::string default_address() {
   std::string who = GetUserNameW(user, &n) && n > 1 ? narrow({user, n - 1}) : std::string("user");
   for (char& c : who)
     if (c == '\\' || c == '/' || c == ' ') c = '_';
-  return std::string(kPipePrefix) + "hvym-" + who;
+  std::string name = std::string(kPipePrefix) + "hvym-" + who;
+  if (const char* home = std::getenv("HVYM_HOME"); home && *home) name += "-" + short_hash(data_dir());  // one per data folder
+  return name;
 }
 
 std::string full_address(std::string_view given, std::string& error) {
@@ -124,6 +128,8 @@ std::string full_address(std::string_view given, std::string& error) {
     return error = "not a pipe name (give NAME or \\\\.\\pipe\\NAME)", std::string();
   return std::string(kPipePrefix) + s;
 }
+
+bool prepare_folder(const std::string&, std::string&) { return true; }  // a pipe has none
 
 Connection::~Connection() {
   HANDLE h = handle(h_);

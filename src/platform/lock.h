@@ -17,7 +17,8 @@ class ExclusiveLock {
   ~ExclusiveLock();
 
   // Takes the lock, waiting (and saying so on err) while another holds it.
-  bool acquire(const std::string& data_dir, Sink& err, std::string& error);
+  // `name`: the lock file in the data folder (serve's starters use their own).
+  bool acquire(const std::string& data_dir, Sink& err, std::string& error, const char* name = "hvym.lock");
 
  private:
   int fd_ = -1;  // Windows: a CRT fd of the file's handle

@@ -22,10 +22,10 @@ ExclusiveLock::~ExclusiveLock() {
   if (fd_ >= 0) close(fd_);
 }
 
-bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string& error) {
+bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string& error, const char* name) {
   if (!data_dir_trusted(data_dir, error)) return false;
   if (!make_dirs(data_dir, 0700, error)) return false;
-  std::string path = data_dir + "/hvym.lock";
+  std::string path = data_dir + "/" + name;
   // Never through a symlink, never a FIFO or device (its open could block).
   fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
   struct stat st;

@@ -35,10 +35,10 @@ ExclusiveLock::~ExclusiveLock() {
   _close(fd_);
 }
 
-bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string& error) {
+bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string& error, const char* name) {
   if (!data_dir_trusted(data_dir, error)) return false;
   if (!make_dirs(data_dir, 0700, error)) return false;
-  std::string path = data_dir + "\\hvym.lock";
+  std::string path = data_dir + "\\" + name;
   // Never through a symbolic link or junction (the reparse point itself is
   // opened, then refused), never a device.
   HANDLE h = CreateFileW(wide(path).c_str(), GENERIC_READ | GENERIC_WRITE,
