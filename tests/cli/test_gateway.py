@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -127,6 +128,56 @@ class Gateway(Home):
         self.assertEqual(os.waitstatus_to_exitcode(status), 0, out)
         self.assertRegex(out.decode(), r"\rpulling \S+ \[#+\.*\] \d+% \d+ of \d+ layers")
         self.assertIn(b"created container pintheon", out)
+
+    def test_setup_through_serve_streams_its_lines_with_the_callers_engine(self):
+        # A server started without DOCKER_HOST; the request carries the
+        # caller's, as the official client sends it.
+        sock = os.path.join(self.home, "s.sock")
+        server = subprocess.Popen([BIN, "serve", "--socket", sock], stderr=subprocess.DEVNULL,
+                                  env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.home,
+                                       "LANG": "C.UTF-8"})
+        self.addCleanup(lambda: (server.terminate(), server.wait(20)))
+        self.assertTrue(wait_for(lambda: connects(sock)), "serve did not start")
+        client = socket.socket(socket.AF_UNIX)
+        client.connect(sock)
+        self.addCleanup(client.close)
+        lines = client.makefile("rb")
+        start = time.monotonic()
+        client.sendall(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "run",
+                                   "params": {"cmd": "pintheon-setup", "env": self.env}}).encode() + b"\n")
+        notes = []
+        while True:
+            msg = json.loads(lines.readline())
+            at = time.monotonic() - start
+            if msg.get("id") == 1:
+                result, served_end = msg["result"], at
+                break
+            notes.append((at, msg["params"]["stream"], msg["params"]["text"]))
+        self.assertEqual(result["exit"], 0, result)
+        self.assertIn("created container pintheon", result["stdout"])
+        self.assertEqual("".join(t for _, s, t in notes if s == "stderr"), result["stderr"])
+        pulls = [at for at, s, t in notes if s == "stderr" and "pulling" in t]
+        self.assertTrue(pulls, notes)
+        # The same run as a subprocess (after the engine is reset), its
+        # stderr lines timed as they come.
+        self.engine.podman("rm", "-f", "pintheon")
+        self.engine.podman("rmi", "-f", self.image)
+        os.remove(os.path.join(self.home, ".local/share/pinggy/pinggy"))
+        start = time.monotonic()
+        p = subprocess.Popen([BIN, "pintheon-setup"], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                             env={**os.environ, "HOME": self.home, **self.env})
+        first_pull = None
+        for line in p.stderr:
+            if first_pull is None and b"pulling" in line:
+                first_pull = time.monotonic() - start
+        out = p.stdout.read()
+        p.wait(60)
+        sub_end = time.monotonic() - start
+        self.assertEqual(out.decode(), result["stdout"])
+        # The first progress line reached the client about as long before
+        # the end as it reaches a subprocess's reader (not with the result).
+        lead_serve, lead_sub = served_end - pulls[0], sub_end - first_pull
+        self.assertGreaterEqual(lead_serve, lead_sub / 2 - 0.05, (notes, lead_serve, lead_sub))
 
     def test_start_and_stop_or_a_clean_refusal(self):
         self.ok("pintheon-setup")
