@@ -120,7 +120,7 @@ class Session {
   void submit(const Id& id, simdjson::dom::object params, simdjson::dom::element whole, bool is_batch);
   void cancel(const Id* id, simdjson::dom::object params);
   void start(Job job);
-  void work(Job job);
+  void work();
   void execute(Job& job);
   void answer(const Running& r, batch::Result& res);
   void stop_all(int why);
@@ -137,7 +137,8 @@ class Session {
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<Running>> running_;  // by Id::key(), queued ones too
   std::deque<Job> waiting_;
-  size_t workers_ = 0;
+  size_t workers_ = 0;  // threads serving this connection's requests
+  size_t idle_ = 0;     // of those, waiting for one
   std::map<std::string, PendingAsk*> asks_;
   long long next_ask_ = 1;
   bool closing_ = false;
@@ -533,6 +534,16 @@ void Session::submit(const Id& id, simdjson::dom::object params, simdjson::dom::
   job.running = std::make_shared<Running>();
   job.running->id = id;
   if (!make_pipe(job.running->cancel)) return void(send(rpc::error(&id, rpc::kNotRun, "cannot make a pipe")));
+  // A query or data command that runs in-process answers in microseconds:
+  // run here, as a batch line is, rather than hand it to a worker (whose
+  // wake-up costs more than the answer). Probes (bounded in seconds) and
+  // children go to workers, so nothing waits behind them.
+  const Command* cmd = is_batch || job.request.argv.empty() ? nullptr : find_command(job.request.argv[0]);
+  if (cmd && (cmd->needs & kInProcess) && !(cmd->needs & kProbe) &&
+      (!job.has_env || batch::env_fits_in_process(job.env))) {
+    execute(job);
+    return;
+  }
   start(std::move(job));
 }
 
@@ -559,49 +570,57 @@ void Session::cancel(const Id* id, simdjson::dom::object params) {
 
 void Session::start(Job job) {
   std::unique_lock lock(mu_);
-  std::string key = job.running->id.key();
+  Id id = job.running->id;
+  std::string key = id.key();
   if (running_.count(key)) {
     lock.unlock();
-    send(rpc::error(&job.running->id, rpc::kInvalidRequest, "a request with this id is in flight already"));
+    send(rpc::error(&id, rpc::kInvalidRequest, "a request with this id is in flight already"));
     return;
   }
-  if (workers_ >= kMaxRunning) {
-    if (waiting_.size() >= kMaxWaiting) {
-      lock.unlock();
-      send(rpc::error(&job.running->id, rpc::kNotRun,
-                      "not run: over " + std::to_string(kMaxWaiting) + " requests wait on this connection"));
-      return;
-    }
-    running_[key] = job.running;
-    waiting_.push_back(std::move(job));
+  if (waiting_.size() >= kMaxWaiting) {
+    lock.unlock();
+    send(rpc::error(&id, rpc::kNotRun, "not run: over " + std::to_string(kMaxWaiting) + " requests wait on this connection"));
     return;
   }
   running_[key] = job.running;
+  waiting_.push_back(std::move(job));
+  // A worker that is idle takes it; else a new one, up to kMaxRunning;
+  // else it waits for the first to finish.
+  if (idle_ > 0) return cv_.notify_all();
+  if (workers_ >= kMaxRunning) return;
   ++workers_;
   try {
-    std::thread([this, j = std::move(job)]() mutable { work(std::move(j)); }).detach();
+    std::thread([this] { work(); }).detach();
   } catch (const std::system_error&) {
-    --workers_;
+    if (--workers_ > 0) return;  // a running worker takes it when done
+    waiting_.pop_back();
     running_.erase(key);
     lock.unlock();
-    send(rpc::error(&job.running->id, rpc::kNotRun, "not run: no thread for it"));
+    send(rpc::error(&id, rpc::kNotRun, "not run: no thread for it"));
   }
 }
 
-void Session::work(Job job) {
+// A worker of this connection: runs what waits, then waits (no timer) for
+// more until the connection ends: a thread is started once, not per request.
+void Session::work() {
+  std::unique_lock lock(mu_);
   while (true) {
-    execute(job);
-    std::lock_guard lock(mu_);
-    running_.erase(job.running->id.key());
-    job = Job();
-    if (waiting_.empty()) {
-      --workers_;
-      cv_.notify_all();
-      return;
+    if (!waiting_.empty()) {
+      Job job = std::move(waiting_.front());
+      waiting_.pop_front();
+      lock.unlock();
+      execute(job);
+      lock.lock();
+      running_.erase(job.running->id.key());
+      continue;
     }
-    job = std::move(waiting_.front());
-    waiting_.pop_front();
+    if (closing_) break;
+    ++idle_;
+    cv_.wait(lock, [&] { return !waiting_.empty() || closing_; });
+    --idle_;
   }
+  --workers_;
+  cv_.notify_all();
 }
 
 void Session::execute(Job& job) {

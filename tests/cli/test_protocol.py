@@ -279,7 +279,7 @@ class Protocol(Served):
         c = self.client()
         for i in range(64):  # every worker of the connection busy
             c.request(i, "run", self.slow(30))
-        c.request("queued", "run", {"cmd": "pintheon-port"})
+        c.request("queued", "run", {"cmd": "is-pintheon-tunnel-open"})  # a probe: it waits for a worker
         self.assertTrue(wait_for(lambda: len(children(self.proc.pid)) == 64, 30))
         self.proc.send_signal(signal.SIGTERM)
         self.assertEqual(c.wait(0)["error"]["code"], -32004)
