@@ -38,13 +38,15 @@ void run_child(const Request& r, Result& res, size_t budget, const Limits& limit
   Talk t;
   t.path = self_program();  // this binary (on Linux even when replaced on disk since)
   t.argv.reserve(r.argv.size() + 1);
-  t.argv.push_back("hvym");
+  t.argv.push_back(r.prog.empty() ? "hvym" : r.prog);
   t.argv.insert(t.argv.end(), r.argv.begin(), r.argv.end());
   t.env.push_back("HVYM_BATCH_CHILD=" + std::to_string(current_pid()));
   if (limits.env) t.env.insert(t.env.end(), limits.env->begin(), limits.env->end());
   if (limits.ask_fd >= 0) {
     t.pass_fd = limits.ask_fd;
     t.env.push_back("HVYM_ASK_FD=3");
+  } else if (limits.asks_locally) {
+    t.env.push_back("HVYM_ASK_FD=local");
   }
   t.cwd = limits.cwd;
   t.on_output = limits.on_output;
@@ -86,7 +88,7 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
   }
   res.cmd = r.argv[0];
   if (!cmd) {
-    res.exit = unknown_command("hvym", r.argv[0], err);
+    res.exit = unknown_command(r.prog.empty() ? "hvym" : r.prog, r.argv[0], err);
     return;
   }
   if (res.cmd == "batch" || res.cmd == "serve") {
@@ -112,7 +114,7 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
   if ((cmd->needs & kInProcess) && limits.env_in_process) {
     std::vector<const char*> args;
     for (size_t i = 1; i < r.argv.size(); ++i) args.push_back(r.argv[i].c_str());
-    std::string prog = "hvym " + res.cmd;
+    std::string prog = (r.prog.empty() ? "hvym" : r.prog) + " " + res.cmd;
     Input input = Input::from_text(r.input);
     Store::take_wants_process();
     set_thread_cancel(limits.cancel_fd);  // a program it runs (a probe) ends when serve stops

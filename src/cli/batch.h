@@ -23,6 +23,7 @@ namespace hvym::batch {
 // One command line: argv[0] names the command.
 struct Request {
   std::vector<std::string> argv;
+  std::string prog;     // the program's name in messages ("hvym-linux"); empty: hvym
   std::string input;    // its standard input (a JSON request's "stdin"); else none
   int timeout_s = 0;    // a child's deadline (a JSON request's "timeout"); 0: the default
 };
@@ -46,6 +47,7 @@ struct Limits {
   OutputFn on_output = nullptr;    // a child's output as it comes (serve's `output`)
   void* output_ctx = nullptr;
   int ask_fd = -1;                 // a child asks through it (its fd 3, HVYM_ASK_FD=3)
+  bool asks_locally = false;       // else a child asks as it would on its own (a dialog program)
 };
 
 // Why a request ended, beyond its exit status.

@@ -90,7 +90,7 @@ bool absolute(std::string_view p) {
   return p.size() >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/');
 }
 
-bool run_only_key(std::string_view k) { return k == "env" || k == "cwd" || k == "output"; }
+bool run_only_key(std::string_view k) { return k == "env" || k == "cwd" || k == "output" || k == "prog"; }
 
 class Session {
  public:
@@ -512,6 +512,13 @@ void Session::submit(const Id& id, simdjson::dom::object params, simdjson::dom::
       return void(send(rpc::error(&id, rpc::kInvalidParams, why)));
     }
     if (!params["output"].get(e) && e.get(job.output)) return void(send(rpc::error(&id, rpc::kInvalidParams, "\"output\" must be true or false")));
+    std::string_view prog;
+    if (!params["prog"].get(e)) {  // how the caller names hvym ("hvym-linux"): in messages as a subprocess's
+      if (e.get(prog) || prog.empty() || prog.size() > 100 || prog.find_first_of("/\\ \0") != std::string_view::npos ||
+          find_command(prog))
+        return void(send(rpc::error(&id, rpc::kInvalidParams, "\"prog\" must be a program name (not a path, not a command)")));
+      job.request.prog.assign(prog);
+    }
   }
   if (!params["env"].get(e)) {
     has_env = true;
@@ -648,6 +655,9 @@ void Session::execute(Job& job) {
   const Command* cmd = job.request.argv.empty() ? nullptr : find_command(job.request.argv[0]);
   // Only a command that may ask gets the channel: the others never need it.
   if (job.ask && cmd && (cmd->needs & (kMayPrompt | kOwnWrites)) && asker.start()) limits.ask_fd = asker.child_fd();
+  // A client that answers nothing: the command asks as a subprocess of the
+  // caller would (a dialog program of the request's environment).
+  limits.asks_locally = !job.ask;
   batch::Result res;
   batch::run_single(job.request, res, limits);
   asker.finish();

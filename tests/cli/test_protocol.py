@@ -420,12 +420,41 @@ class Asking(Served):
         self.assertEqual(r["exit"], 1, r)
         self.assertIn("moonnet", r["stderr"])
 
-    def test_a_client_that_cannot_ask_gets_the_clear_failure(self):
+    def test_a_client_that_answers_nothing_is_asked_as_a_subprocess(self):
         self.start()
         c = self.client()
+        # No display, no dialog program: the clear failure of a subprocess.
         r = c.call("run", {"cmd": "pintheon-set-port"})["result"]
-        self.assertEqual(r["exit"], 1)
-        self.assertIn("cannot ask for", r["stderr"])
+        want = self.hvym("pintheon-set-port")
+        self.assertEqual((r["exit"], r["stderr"]), (want.code, want.err.decode()))
+        self.assertIn("no terminal and no dialog program", r["stderr"])
+        # A dialog program in the request's environment asks, as it would.
+        dialog = os.path.join(self.home, "dialog")
+        with open(dialog, "w") as f:
+            f.write("#!/bin/sh\necho 7001\n")
+        os.chmod(dialog, 0o755)
+        r = c.call("run", {"cmd": "pintheon-set-port", "env": {"HVYM_DIALOG": dialog}})["result"]
+        self.assertEqual(r["exit"], 0, r)
+        self.assertEqual(c.call("run", {"cmd": "pintheon-port"})["result"]["value"], 7001)
+        # batch never asks.
+        r = c.call("batch", {"requests": [["pintheon-set-port"]], "env": {"HVYM_DIALOG": dialog}})["result"][0]
+        self.assertIn("batch never asks", r["stderr"])
+
+    def test_the_callers_program_name_in_messages(self):
+        self.start()
+        c = self.client()
+        for cmd in (["pintheon-set-port", "http"], ["no-such-command"], ["pintheon-port", "extra"]):
+            want = run(*cmd, exe=self.link("hvym-linux"), home=self.home, env=self.env)
+            got = c.call("run", {"cmd": cmd[0], "args": cmd[1:], "prog": "hvym-linux"})["result"]
+            self.assertEqual((got["exit"], got["stderr"]), (want.code, want.err.decode()), cmd)
+        r = c.call("run", {"cmd": "check", "prog": "pintheon-port"})
+        self.assertEqual(r["error"]["code"], -32602)
+
+    def link(self, name):
+        path = os.path.join(self.home, name)
+        if not os.path.exists(path):
+            os.symlink(os.path.abspath(BIN), path)
+        return path
 
     def test_words_of_a_new_account_go_only_to_the_handler(self):
         self.start()
