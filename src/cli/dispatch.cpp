@@ -9,11 +9,13 @@
 #include "cli/diag.h"
 #include "cli/input.h"
 #include "platform/lock.h"
+#include "platform/relay.h"
 #include "store/paths.h"
 #include "cli/perf.h"
 #include "platform/sys.h"
 #include "platform/process.h"
 #include "cli/toplevel.h"
+#include "prompt/prompt.h"
 
 extern char** environ;
 
@@ -82,11 +84,12 @@ int run_command(const Command& cmd, std::string_view prog, std::span<const char*
 namespace {
 
 // hvym's own variables, found in one pass over the environment (a getenv
-// each would walk it three times at every start).
+// each would walk it four times at every start).
 struct OwnEnv {
   const char* perf = nullptr;         // HVYM_PERF
   const char* diag = nullptr;         // HVYM_DIAG
   const char* batch_child = nullptr;  // HVYM_BATCH_CHILD: run by batch/serve (the parent's pid)
+  const char* ask_fd = nullptr;       // HVYM_ASK_FD: serve's socket for questions (a descriptor)
 };
 
 OwnEnv own_env() {
@@ -98,8 +101,21 @@ OwnEnv own_env() {
     if (std::strncmp(v, "PERF=", 5) == 0) e.perf = v + 5;
     else if (std::strncmp(v, "DIAG=", 5) == 0) e.diag = v + 5;
     else if (std::strncmp(v, "BATCH_CHILD=", 12) == 0) e.batch_child = v + 12;
+    else if (std::strncmp(v, "ASK_FD=", 7) == 0) e.ask_fd = v + 7;
   }
   return e;
+}
+
+// HVYM_ASK_FD's descriptor when it names a stream socket, now claimed
+// (close-on-exec: what the command runs does not inherit it); else -1.
+// Never a standard stream, whatever the variable says.
+int relay_fd(const char* text) {
+  int fd = 0;
+  for (const char* p = text; *p; ++p) {
+    if (*p < '0' || *p > '9' || fd > 100000) return -1;
+    fd = fd * 10 + (*p - '0');
+  }
+  return fd > 2 && relay::claim(fd) ? fd : -1;
 }
 
 }  // namespace
@@ -145,14 +161,23 @@ int dispatch(int argc, char** argv) {
     add(name);
   }
   if (env.diag && std::strcmp(env.diag, "1") == 0) write_diag(err);
-  // A request that batch or serve runs as a child process: it never asks,
-  // and it does not outlive the thread waiting for it.
+  // A request that batch or serve runs as a child process: it does not
+  // outlive the thread waiting for it, and it never asks, unless serve gave
+  // it a socket to its client for questions (HVYM_ASK_FD).
   std::string_view no_input;
   if (const char* parent = env.batch_child) {
-    no_input = "batch never asks";
     if (!tie_to_parent(parent)) return kFailed;  // the parent is gone already
-    unset_env("HVYM_BATCH_CHILD");  // not for the programs it runs
+    // HVYM_ASK_FD=local: serve's client answers nothing itself; the command
+    // asks as it would on its own (a dialog program of its environment).
+    bool local = env.ask_fd && std::strcmp(env.ask_fd, "local") == 0;
+    int ask_fd = env.ask_fd && !local ? relay_fd(env.ask_fd) : -1;
+    unset_env("HVYM_BATCH_CHILD");  // neither is for the programs it runs
+    if (env.ask_fd) unset_env("HVYM_ASK_FD");
+    if (ask_fd >= 0) relay_questions(ask_fd);
+    else if (!local) no_input = "batch never asks";
     sys::raw_output();
+    out.set_line_buffered();  // serve streams what a child writes as it writes it
+    err.set_line_buffered();
   }
   perf.dispatched();
   int status = run_command(*cmd, {prog, prog_len},

@@ -11,9 +11,6 @@
 #include "prompt/impl.h"
 
 namespace hvym::prompting {
-namespace {
-
-using Args = std::vector<std::string>;
 
 const char* kind_word(Ask k) {
   switch (k) {
@@ -28,6 +25,10 @@ const char* kind_word(Ask k) {
   }
   return "message";
 }
+
+namespace {
+
+using Args = std::vector<std::string>;
 
 // zenity and kdialog read Pango/Qt markup in their labels.
 std::string escape_markup(std::string_view s) {
@@ -228,16 +229,7 @@ Answer ask_dialog(const Dialog& d, const Question& q) {
   if (c.status == 0 || (q.kind == Ask::Message && no_means_cancel)) {
     a.outcome = Outcome::Answered;
     a.text = std::move(c.out);
-    if (!a.text.empty() && a.text.back() == '\n') a.text.pop_back();
-    if (!a.text.empty() && a.text.back() == '\r') a.text.pop_back();
-    if (q.kind == Ask::YesNo) a.text = "yes";
-    if (q.kind == Ask::Message) a.text.clear();
-    if (q.kind == Ask::Choice && a.text.empty())  // OK with nothing picked: the current one
-      a.text = q.initial.empty() && !q.choices.empty() ? s(q.choices[0]) : s(q.initial);
-    if (q.one_line) {
-      size_t nl = a.text.find('\n');
-      if (nl != std::string::npos) a.text.resize(nl);
-    }
+    settle_answer(q, a.text);
     return a;
   }
   if (no_means_cancel) {

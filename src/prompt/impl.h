@@ -1,4 +1,5 @@
-// The prompt layer's two ways of asking; only src/prompt*.cpp include this.
+// The prompt layer's ways of asking; only the prompt layer (src/prompt/,
+// src/platform/window_*.cpp) includes this.
 #pragma once
 #include <string>
 
@@ -27,6 +28,20 @@ Answer ask_dialog(const Dialog& d, const Question& q);
 bool show_dialog(const Dialog& d, std::string_view text, unsigned seconds, std::string& error);
 int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sink& err);
 
+// Through the client of `hvym serve` (src/prompt/relay.cpp), once
+// relay_questions() named the socket: whether it did.
+bool relaying();
+// The answer as the client gave it (settled, not yet checked), or Refused
+// with the whole message ("cannot ask for the Pintheon port: ...").
+Answer ask_relay(const Question& q);
+// Tells the client to show `text` ("splash" or "busy" in `kind`) for
+// `seconds`; it answers at once. False with the reason in `error`.
+bool show_relay(std::string_view kind, std::string_view text, unsigned seconds, std::string& error);
+
+// The name of a question's kind in the $HVYM_DIALOG and serve protocols:
+// "message", "yesno", "choice", "line", "text", "secret", "file", "copy".
+const char* kind_word(Ask k);
+
 // A desktop without a dialog program: xmessage or a terminal window
 // (src/prompt_window.cpp). False when neither is there.
 bool window_fallback(Dialog& d);
@@ -35,6 +50,12 @@ bool show_in_window(const Dialog& d, std::string_view text, unsigned seconds, st
 // `hvym --ask-on-terminal DIR`, inside the terminal window: reads the
 // question from DIR/q, asks, writes the answer to DIR/a.
 int answer_on_terminal(const char* dir);
+
+// What a program or client answered, made the answer a dialog's is: one
+// line end taken off the end; "yes" for a yes/no; nothing for a message;
+// the current choice for an empty one; a one-line copy cut at its first
+// line end.
+void settle_answer(const Question& q, std::string& text);
 
 // Whether an answer fits the question (a custom program may answer
 // anything): "" or why not.

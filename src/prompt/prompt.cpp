@@ -44,6 +44,19 @@ bool ends_with_nocase(std::string_view s, std::string_view suffix) {
 
 }  // namespace
 
+void settle_answer(const Question& q, std::string& text) {
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  if (q.kind == Ask::YesNo) text = "yes";
+  if (q.kind == Ask::Message) text.clear();
+  if (q.kind == Ask::Choice && text.empty())  // OK with nothing picked: the current one
+    text = q.initial.empty() && !q.choices.empty() ? std::string(q.choices[0]) : std::string(q.initial);
+  if (q.one_line) {
+    size_t nl = text.find('\n');
+    if (nl != std::string::npos) text.resize(nl);
+  }
+}
+
 std::string check_answer(const Question& q, const std::string& text) {
   if (q.kind == Ask::Choice) {
     if (std::find(q.choices.begin(), q.choices.end(), text) != q.choices.end()) return "";
@@ -88,7 +101,7 @@ namespace {
 
 using prompting::Dialog;
 
-enum class Via { Terminal, Dialog, Nowhere };
+enum class Via { Relay, Terminal, Dialog, Nowhere };
 
 struct Channel {
   Via via = Via::Nowhere;
@@ -104,6 +117,7 @@ struct Channel {
 // Where a question goes, decided when one is asked (never at startup).
 Channel find_channel() {
   Channel c;
+  if (prompting::relaying()) return c.via = Via::Relay, c;  // serve's client: wherever hvym runs
   if (fs::is_terminal(0) && fs::is_terminal(2)) return c.via = Via::Terminal, c;
   if (const char* custom = std::getenv("HVYM_DIALOG"); custom && *custom) {
     std::string path = std::strpbrk(custom, "/\\") ? custom : find_in_path(custom);
@@ -168,6 +182,7 @@ Answer ask(Call& call, const Question& q) {
       a = prompting::ask_terminal(call.err, q);
       a.on_terminal = true;
       return a;
+    case Via::Relay: a = prompting::ask_relay(q); break;
     case Via::Dialog: a = prompting::ask_dialog(c.dialog, q); break;
     case Via::Nowhere:
       a.error = "cannot ask for " + std::string(q.what) + ": " + c.error + "; give it as an argument";
@@ -177,7 +192,8 @@ Answer ask(Call& call, const Question& q) {
     std::string why = prompting::check_answer(q, a.text);
     if (!why.empty()) {
       a.outcome = Outcome::Refused;
-      a.error = "the dialog program " + c.dialog.name() + " answered badly: " + why;
+      std::string who = c.via == Via::Relay ? "the client" : "the dialog program " + c.dialog.name();
+      a.error = who + " answered badly: " + why;
     }
   }
   return a;
@@ -198,6 +214,10 @@ bool show_for(Call& call, std::string_view what, std::string_view text, unsigned
   Channel c = find_channel();
   std::string error;
   switch (c.via) {
+    case Via::Relay:
+      if (prompting::show_relay("splash", text, seconds, error)) return true;
+      error = "cannot show " + std::string(what) + ": " + error;
+      break;
     case Via::Terminal: prompting::show_terminal(call.err, text); return true;
     case Via::Dialog:
       if (prompting::show_dialog(c.dialog, text, seconds, error)) return true;
@@ -210,13 +230,19 @@ bool show_for(Call& call, std::string_view what, std::string_view text, unsigned
 
 int show_busy(Call& call, std::string_view message, unsigned seconds) {
   Channel c = find_channel();
+  std::string error;
   switch (c.via) {
+    case Via::Relay:  // the client shows it; hvym waits as with nowhere to show it
+      if (prompting::show_relay("busy", message, seconds, error)) break;
+      return failure(call, "cannot show the loading message: " + error + ".");
     case Via::Terminal: return prompting::busy_terminal(call.err, message, seconds);
     case Via::Dialog: return prompting::busy_dialog(c.dialog, message, seconds, call.err);
     case Via::Nowhere: break;
   }
   // Nowhere to show it: the wait alone, as the original's (which only
   // slept) did; a loading message is no question, so nothing failed.
+  // Shown by serve's client: the same wait (the client shows it until the
+  // request answers).
   prompting::wait_busy(seconds, [](void*) { return true; }, nullptr);
   return kOk;
 }

@@ -1,8 +1,10 @@
-// Asking the person at the other end, without any UI code in hvym: on a
-// terminal (stdin and stderr are TTYs) the question is asked there;
-// otherwise a dialog program runs as a separate process ($HVYM_DIALOG, else
-// zenity or kdialog on Linux, osascript on macOS; protocol in
-// docs/dialogs.md). Commands that ask declare kMayPrompt.
+// Asking the person at the other end, without any UI code in hvym: in a
+// command `hvym serve` runs for a client that answers questions, through
+// that client (relay_questions below); else on a terminal (stdin and
+// stderr are TTYs) the question is asked there; otherwise a dialog program
+// runs as a separate process ($HVYM_DIALOG, else zenity or kdialog on
+// Linux, osascript on macOS; protocol in docs/dialogs.md). Commands that
+// ask declare kMayPrompt.
 #pragma once
 #include <span>
 #include <string>
@@ -57,8 +59,9 @@ Answer ask(Call& call, const Question& q);
 int unanswered(Call& call, const Answer& a);
 
 // Shows text for `seconds` without waiting for anybody (the splash). On a
-// terminal it is printed to standard error at once. False with a message on
-// call.err when there is nowhere to show it.
+// terminal it is printed to standard error at once; serve's client is told
+// to show it, and hvym goes on at once. False with a message on call.err
+// when there is nowhere to show it.
 bool show_for(Call& call, std::string_view what, std::string_view text, unsigned seconds);
 
 // A pulsating "working" display with `message`, until `seconds` have passed
@@ -67,6 +70,12 @@ bool show_for(Call& call, std::string_view what, std::string_view text, unsigned
 // (as the original, which only slept); 1 when a dialog failed or the
 // person closed it (a message is on call.err).
 int show_busy(Call& call, std::string_view message, unsigned seconds);
+
+// From now on every question, splash and loading message of this process
+// goes to the client of `hvym serve` through fd, the connected socket serve
+// gave this child (src/prompt/relay.cpp, docs/protocol.md). The dispatcher
+// calls it once, before the command runs.
+void relay_questions(int fd);
 
 // `hvym --ask-on-terminal DIR`: the hvym inside a terminal window that asks
 // for a desktop with no dialog program (src/prompt_window.cpp).
