@@ -65,14 +65,20 @@ int stats_run(Call& call) {
   std::optional<bool> docker = cli.path.empty() ? std::optional<bool>(false) : cached_docker(call, cli);
   end_read(call);
 
-  // The probes run side by side: the call costs the slowest, not the sum.
+  // With docker to probe, the two run side by side (the call costs the
+  // slowest, not the sum); with the cache's answer, the engine alone, here
+  // (a thread would cost more than the question: the GUI's poll).
   std::string engine_warning;
   bool has_image = false;
   {
     StringSink warn(engine_warning);
-    std::thread engine([&] { has_image = image_exists(image, warn); });
-    if (!docker) docker = probe_and_remember(call, cli);
-    engine.join();
+    if (docker) {
+      has_image = image_exists(image, warn);
+    } else {
+      std::thread engine([&] { has_image = image_exists(image, warn); });
+      docker = probe_and_remember(call, cli);
+      engine.join();
+    }
   }
   call.err.write(engine_warning);
 
