@@ -29,6 +29,7 @@ constexpr size_t kMaxLine = 1 << 20;
 constexpr int kSpinUs = 200;          // how long a connection looks for a next line before sleeping
 constexpr size_t kMaxRunning = 64;    // requests of one connection running at once
 constexpr size_t kMaxWaiting = 1000;  // more wait for a turn; past that: not run
+constexpr size_t kMaxWaitingBytes = size_t{64} << 20;  // and what they hold (args, stdin)
 
 // Why a request was stopped.
 enum Why : int { kRunning = 0, kCancelledWhy = 1, kStoppingWhy = 2 };
@@ -59,6 +60,7 @@ struct Job {
   std::string cwd;
   bool output = true;
   bool ask = false;
+  size_t bytes = 0;  // what it holds while it waits
 };
 
 // A question sent to the client, waiting for its answer.
@@ -137,6 +139,7 @@ class Session {
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<Running>> running_;  // by Id::key(), queued ones too
   std::deque<Job> waiting_;
+  size_t waiting_bytes_ = 0;  // their requests' arguments and input
   size_t workers_ = 0;  // threads serving this connection's requests
   size_t idle_ = 0;     // of those, waiting for one
   std::map<std::string, PendingAsk*> asks_;
@@ -584,12 +587,20 @@ void Session::start(Job job) {
     send(rpc::error(&id, rpc::kInvalidRequest, "a request with this id is in flight already"));
     return;
   }
-  if (waiting_.size() >= kMaxWaiting) {
+  job.bytes = job.request.input.size();
+  for (const std::string& a : job.request.argv) job.bytes += a.size();
+  for (const batch::Request& r : job.requests) {
+    job.bytes += r.input.size();
+    for (const std::string& a : r.argv) job.bytes += a.size();
+  }
+  if (waiting_.size() >= kMaxWaiting || waiting_bytes_ + job.bytes > kMaxWaitingBytes) {
     lock.unlock();
-    send(rpc::error(&id, rpc::kNotRun, "not run: over " + std::to_string(kMaxWaiting) + " requests wait on this connection"));
+    send(rpc::error(&id, rpc::kNotRun, "not run: over " + std::to_string(kMaxWaiting) + " requests (or " +
+                                           std::to_string(kMaxWaitingBytes >> 20) + " MiB) wait on this connection"));
     return;
   }
   running_[key] = job.running;
+  waiting_bytes_ += job.bytes;
   waiting_.push_back(std::move(job));
   // A worker that is idle takes it; else a new one, up to kMaxRunning;
   // else it waits for the first to finish.
@@ -600,6 +611,7 @@ void Session::start(Job job) {
     std::thread([this] { work(); }).detach();
   } catch (const std::system_error&) {
     if (--workers_ > 0) return;  // a running worker takes it when done
+    waiting_bytes_ -= waiting_.back().bytes;
     waiting_.pop_back();
     running_.erase(key);
     lock.unlock();
@@ -615,6 +627,7 @@ void Session::work() {
     if (!waiting_.empty()) {
       Job job = std::move(waiting_.front());
       waiting_.pop_front();
+      waiting_bytes_ -= job.bytes;
       lock.unlock();
       execute(job);
       lock.lock();

@@ -62,17 +62,18 @@ bool live(const sockaddr_un& a) {
 
 // The socket's folder is this user's and nobody else may write it (else
 // another user could replace the socket and hear the next request); a
-// sticky folder (/tmp) protects our socket from others.
+// sticky folder (/tmp) protects our socket from others, when it is root's
+// or ours (its owner may remove anything in it).
 bool folder_safe(const std::string& dir, std::string& error) {
   struct stat st;
   if (lstat(dir.c_str(), &st) != 0) return error = "cannot read " + dir + ": " + std::strerror(errno), false;
   if (!S_ISDIR(st.st_mode)) return error = dir + " is not a folder", false;
   bool ours = st.st_uid == geteuid();
   bool others_write = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+  if (!ours && st.st_uid != 0)
+    return error = dir + " belongs to another user; the socket would not be safe there", false;
   if (others_write && !(st.st_mode & S_ISVTX))
     return error = "another user may write " + dir + "; the socket would not be safe there", false;
-  if (!ours && !(st.st_mode & S_ISVTX) && st.st_uid != 0)
-    return error = dir + " belongs to another user; the socket would not be safe there", false;
   return true;
 }
 

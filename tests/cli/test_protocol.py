@@ -583,6 +583,15 @@ class Ensure(unittest.TestCase):
                            capture_output=True, timeout=10)
         self.assertEqual(p.returncode, 1)
         self.assertIn(b"another user may write", p.stderr)
+        if os.geteuid() == 0:  # a sticky folder another user owns: its owner could swap the socket
+            theirs = os.path.join(self.home, "theirs")
+            os.mkdir(theirs)
+            os.chmod(theirs, 0o1777)
+            os.chown(theirs, 65534, 65534)
+            p = subprocess.run([BIN, "serve", "--socket", os.path.join(theirs, "s.sock")], env=self.env,
+                               capture_output=True, timeout=10)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn(b"belongs to another user", p.stderr)
 
 
 if __name__ == "__main__":
