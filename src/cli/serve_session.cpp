@@ -252,9 +252,10 @@ std::string Session::relay(Running& r, std::string_view question, const std::ato
   std::string_view kind;
   if (parser.parse(question.data(), question.size()).get(q) || q["kind"].get(kind))
     return reply([](JsonWriter& w) { w.key("refused"), w.string("a question hvym serve could not read"); });
-  std::string_view body = question.substr(question.find('{') + 1);  // its fields, then '}'
+  size_t open = question.find('{'), close = question.rfind('}');  // an object: both are there
+  std::string_view fields = question.substr(open + 1, close - open - 1);
   std::string id_json = rpc::id_json(r.id);
-  std::string params = "{\"request\": " + id_json + (blank(body.substr(0, body.size() - 1)) ? "}" : ", " + std::string(body));
+  std::string params = "{\"request\": " + id_json + (blank(fields) ? "" : ", " + std::string(fields)) + "}";
   if (kind == "splash" || kind == "busy") {
     send(rpc::notification("show", params));
     return reply([](JsonWriter&) {});
