@@ -1,5 +1,6 @@
 #include "cli/serve_session.h"
 
+#include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -218,7 +219,8 @@ class Asker {
     std::string buf;
     char chunk[4096];
     while (true) {
-      long long n = read_some(fds_[0], chunk, sizeof chunk);
+      long long n = fs::read_some(fds_[0], chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;  // a signal for the server (SIGTERM) came to this thread
       if (n <= 0) break;
       buf.append(chunk, static_cast<size_t>(n));
       wipe(chunk, static_cast<size_t>(n));

@@ -177,8 +177,6 @@ void set_thread_env(const std::vector<std::string>* overlay);
 bool make_socket_pair(int fds[2]);
 // Ends both directions of a socket: a thread blocked reading it wakes.
 void shutdown_socket(int fd);
-// Reads what is there, up to n bytes, waiting for some: >0, 0 at its end, -1 on an error.
-long long read_some(int fd, char* buf, size_t n);
 
 // Named pipes in the file system (mkfifo): on Windows there are none, and
 // make_fifo fails with a message naming the platform.

@@ -461,12 +461,6 @@ void shutdown_socket(int fd) {
   if (fd >= 0) shutdown(fd, SHUT_RDWR);
 }
 
-long long read_some(int fd, char* buf, size_t n) {
-  while (true) {
-    ssize_t got = read(fd, buf, n);
-    if (got >= 0 || errno != EINTR) return got;
-  }
-}
 
 bool fifos_available() { return true; }
 

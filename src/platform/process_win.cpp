@@ -399,10 +399,6 @@ bool make_socket_pair(int fds[2]) {
 
 void shutdown_socket(int) {}
 
-long long read_some(int fd, char* buf, size_t n) {
-  int got = _read(fd, buf, static_cast<unsigned>(std::min<size_t>(n, 1u << 30)));
-  return got;
-}
 
 bool fifos_available() { return false; }
 

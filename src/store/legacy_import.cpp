@@ -6,12 +6,16 @@
 
 #include "store/config.h"
 #include "store/paths.h"
+#include "platform/fs.h"
+#include "platform/process.h"
 #include "platform/sys.h"
 #include "json/pyjson.h"
 #include "json/pyconv.h"
 
 namespace hvym {
 namespace {
+
+constexpr size_t kMaxLegacyFile = size_t{64} << 20;
 
 // db.json and fast_config.json are Python's json.dumps output, so they are
 // read with Python's rules (PyJson): a repeated key's last value, NaN.
@@ -139,11 +143,18 @@ std::string find_legacy(const std::string& data_dir) {
 bool plan_import(const std::string& path, ImportPlan& plan, std::string& error) {
   plan = ImportPlan{};
   plan.source = path;
-  simdjson::padded_string text;
-  if (auto e = simdjson::padded_string::load(path).get(text)) {
-    error = "cannot read " + path + ": " + simdjson::error_message(e);
+  // A regular file only (a FIFO would block, /dev/zero never ends and
+  // reads as "empty"), within a bound no real db.json comes near.
+  std::string raw;
+  int fd = open_regular_file(path, error);
+  if (fd < 0) return false;
+  bool read = fs::read_fd(fd, raw, kMaxLegacyFile);
+  close_fd(fd);
+  if (!read) {
+    error = "cannot read " + path + ": " + (raw.size() >= kMaxLegacyFile ? "it is over 64 MiB" : "a read failed");
     return false;
   }
+  simdjson::padded_string text(raw);
   bool fast = path.size() >= 16 && path.compare(path.size() - 16, 16, "fast_config.json") == 0;
   // TinyDB reads an empty file as an empty database.
   if (std::string_view(text).find_first_not_of(" \t\r\n") == std::string_view::npos) {

@@ -336,6 +336,16 @@ class Import(Home):
         self.assertEqual(self.ok("pinggy-token"), "new\n")
         self.assertEqual(self.ok("config", "get", "tunnel_status"), "stopped\n")
 
+    def test_migrate_from_what_is_not_a_regular_file_changes_nothing(self):
+        self.ok("pintheon-set-port", "4321")
+        fifo = os.path.join(self.home, "fifo")
+        os.mkfifo(fifo)
+        for source in ("/dev/zero", "/dev/urandom", fifo, self.home):
+            r = self.hvym("migrate", "--from", source, timeout=10)  # a FIFO must not block
+            self.assertEqual(r.code, 1, (source, r))
+            self.assertIn(b"is not a regular file", r.err)
+            self.assertEqual(self.ok("pintheon-port"), "4321\n", source)
+
     @unittest.skipUnless(GOLDEN and os.path.isdir(GOLDEN), "no ../shared/golden")
     def test_golden_states_answer_through_the_store(self):
         """Every golden state, imported once, then asked every query."""
