@@ -24,11 +24,13 @@ std::optional<bool> cached_docker(const Call& call, const DockerCli& cli) {
   return v->back() == '1';
 }
 
-// Runs `docker --version` and remembers the answer for this binary.
+// Runs `docker --version` and remembers a definite answer for this binary
+// (one that could not be had, a timeout or no process, is False now and
+// asked again next time).
 bool probe_and_remember(Call& call, const DockerCli& cli) {
-  bool ok = docker_version_ok(cli.path);
-  remember(call, kCacheName, cli.identity + "\n" + (ok ? "1" : "0"));
-  return ok;
+  std::optional<bool> ok = docker_version_ok(cli.path);
+  if (ok) remember(call, kCacheName, cli.identity + "\n" + (*ok ? "1" : "0"));
+  return ok.value_or(false);
 }
 
 int docker_installed_run(Call& call) {

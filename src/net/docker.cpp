@@ -29,10 +29,12 @@ DockerCli find_docker_cli() {
   return cli;
 }
 
-bool docker_version_ok(const std::string& path) {
+std::optional<bool> docker_version_ok(const std::string& path) {
   Conversation r = run_capture({path, "--version"}, kCliBoundMs);
-  return r.started &&
-         (r.out.find("Docker version") != std::string::npos || r.out.find("podman version") != std::string::npos);
+  // Not started (EAGAIN under a process limit), out of time, stopped or
+  // killed: no answer about this binary, only about this moment.
+  if (!r.started || r.timed_out || r.cancelled || r.status < 0) return std::nullopt;
+  return r.out.find("Docker version") != std::string::npos || r.out.find("podman version") != std::string::npos;
 }
 
 std::string engine_socket() { return docker_endpoint().socket; }

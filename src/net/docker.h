@@ -1,6 +1,7 @@
 // Docker without running docker where it can be avoided: the CLI's identity
 // (to cache `docker --version`), and the Engine API on its unix socket.
 #pragma once
+#include <optional>
 #include <string>
 
 #include "cli/sink.h"
@@ -14,8 +15,9 @@ struct DockerCli {
 DockerCli find_docker_cli();
 
 // `docker --version` says "Docker version", or "podman version" (Debian's
-// podman-docker shim); bounded to 3 s.
-bool docker_version_ok(const std::string& path);
+// podman-docker shim); bounded to 3 s. No answer (nullopt) when it could not
+// start, ran out of time, was stopped or killed by a signal.
+std::optional<bool> docker_version_ok(const std::string& path);
 
 // The Engine API's unix socket (src/net/docker_endpoint.h); empty when the
 // endpoint is another transport (tcp://, ssh://).

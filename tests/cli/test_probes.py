@@ -290,6 +290,20 @@ class DockerInstalled(Base):
         self.assertEqual(self.ask(), b"False\n")
         self.assertEqual(self.runs(), 1)
 
+    def test_no_answer_in_time_is_false_now_and_asked_again(self):
+        # A docker that is slow this once (a loaded machine): the probe's 3 s
+        # pass, the answer is False, and nothing is remembered about it.
+        slow = os.path.join(self.home, "slow")
+        open(slow, "w").close()
+        self.shim(f"[ -e '{slow}' ] && exec /bin/sleep 10\necho 'Docker version 27.0.1, build x'")
+        self.assertEqual(self.ask(), b"False\n")
+        os.remove(slow)
+        self.assertEqual(self.ask(), b"True\n")
+        self.assertEqual(self.ask(), b"True\n")
+        self.assertEqual(self.runs(), 2)  # the definite answer is cached
+        r = self.hvym("installation-stats", env={"PATH": self.bin, "DOCKER_HOST": "unix:///nonexistent"})
+        self.assertIs(json.loads(r.out)["docker_installed"], True)
+
     @require(PODMAN, "needs podman")
     def test_podman_docker_shim_is_docker(self):
         # Debian's podman-docker: /usr/bin/docker runs podman with the same
