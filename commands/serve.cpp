@@ -97,7 +97,7 @@ int run_serve(Call& call) {
       if (idle_ms && server.active == 0 && now_ms() - server.last_activity > idle_ms) break;
       continue;
     }
-    if (server.active >= kMaxClients) {
+    if (server.active >= kMaxClients && !serve::make_room(server)) {
       turn_away(c);
       continue;
     }

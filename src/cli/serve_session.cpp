@@ -28,6 +28,7 @@ using rpc::SecretStringSink;
 
 constexpr size_t kMaxLine = 1 << 20;
 constexpr int kSpinUs = 200;          // how long a connection looks for a next line before sleeping
+constexpr int kIdleCheckMs = 1000;    // how often a silent connection looks at its silence
 constexpr size_t kMaxRunning = 64;    // requests of one connection running at once
 constexpr size_t kMaxWaiting = 1000;  // more wait for a turn; past that: not run
 constexpr size_t kMaxWaitingBytes = size_t{64} << 20;  // and what they hold (args, stdin)
@@ -151,6 +152,7 @@ class Session {
   std::vector<std::string> env_;
   bool has_env_ = false;
   std::string cwd_;
+  Slot slot_;  // what make_room() sees of this connection
 };
 
 // --- a request's output, sent as `output` notifications in whole lines ---
@@ -296,8 +298,19 @@ void Session::serve() {
   char chunk[65536];
   int spin_us = 0;
   int why = kCancelledWhy;  // what ends the requests still running: the client left
+  slot_.c = &c_;
+  slot_.heard = now_ms();
+  {
+    std::lock_guard lock(server_.slots_mu);
+    server_.slots.push_back(&slot_);
+  }
   while (true) {
-    long long n = c_.receive(chunk, sizeof chunk, server_.stopping, spin_us);
+    long long n = c_.receive(chunk, sizeof chunk, server_.stopping, spin_us, kIdleCheckMs);
+    if (n == -3) {  // silent: closed when it has been so too long with nothing in flight
+      if (slot_.busy == 0 && now_ms() - slot_.heard > kIdleMs) break;
+      spin_us = 0;
+      continue;
+    }
     if (n <= 0) {
       // The client closed its side: a last line without its line end is
       // still a request (printf '["check"]' | nc -U ...).
@@ -307,6 +320,7 @@ void Session::serve() {
     }
     spin_us = kSpinUs;
     server_.last_activity = now_ms();
+    slot_.heard = now_ms();
     size_t start = buf.size();
     buf.append(chunk, static_cast<size_t>(n));
     // Every complete line read is accepted: it is answered even when a
@@ -331,6 +345,10 @@ void Session::serve() {
     server_.last_activity = now_ms();
   }
   wipe(buf);
+  {
+    std::lock_guard lock(server_.slots_mu);
+    std::erase(server_.slots, &slot_);
+  }
   // Everything this client started stops; its requests answer (when it is
   // still there to read them) before the connection goes.
   stop_all(why);
@@ -365,6 +383,11 @@ void Session::legacy(std::string_view text) {
     send(rpc::legacy_error("malformed request: " + error, &offset));
     return;
   }
+  ++slot_.busy;
+  struct Done {
+    Slot& s;
+    ~Done() { --s.busy; }
+  } done{slot_};
   {
     std::lock_guard lock(send_mu_);
     ConnectionSink sink(c_);  // the answer goes out as it is written: no second copy of a large one
@@ -554,7 +577,9 @@ void Session::submit(const Id& id, simdjson::dom::object params, simdjson::dom::
   const Command* cmd = is_batch || job.request.argv.empty() ? nullptr : find_command(job.request.argv[0]);
   if (cmd && (cmd->needs & kInProcess) && !(cmd->needs & kProbe) &&
       (!job.has_env || batch::env_fits_in_process(job.env))) {
+    ++slot_.busy;
     execute(job);
+    --slot_.busy;
     return;
   }
   start(std::move(job));
@@ -603,6 +628,7 @@ void Session::start(Job job) {
     return;
   }
   running_[key] = job.running;
+  ++slot_.busy;  // until a worker has answered it
   waiting_bytes_ += job.bytes;
   waiting_.push_back(std::move(job));
   // A worker that is idle takes it; else a new one, up to kMaxRunning;
@@ -617,6 +643,7 @@ void Session::start(Job job) {
     waiting_bytes_ -= waiting_.back().bytes;
     waiting_.pop_back();
     running_.erase(key);
+    --slot_.busy;
     lock.unlock();
     send(rpc::error(&id, rpc::kNotRun, "not run: no thread for it"));
   }
@@ -635,6 +662,7 @@ void Session::work() {
       execute(job);
       lock.lock();
       running_.erase(job.running->id.key());
+      --slot_.busy;
       continue;
     }
     if (closing_) break;
@@ -707,6 +735,18 @@ void Session::answer(const Running& r, batch::Result& res) {
 }
 
 }  // namespace
+
+bool make_room(Server& server) {
+  std::lock_guard lock(server.slots_mu);
+  Slot* quietest = nullptr;
+  long long now = now_ms();
+  for (Slot* s : server.slots)
+    if (s->busy == 0 && now - s->heard > kRoomAfterMs && (!quietest || s->heard < quietest->heard)) quietest = s;
+  if (!quietest) return false;
+  quietest->heard = now;  // not chosen twice while it goes
+  quietest->c->interrupt();
+  return true;
+}
 
 void serve_connection(Server& server, endpoint::Connection& c) {
   Session s(server, c);

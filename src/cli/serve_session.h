@@ -3,6 +3,8 @@
 // flight, output as it comes, cancel, questions asked through the client).
 #pragma once
 #include <atomic>
+#include <mutex>
+#include <vector>
 #include <string>
 
 #include "platform/endpoint.h"
@@ -11,13 +13,32 @@ namespace hvym::serve {
 
 inline constexpr int kProtocol = 1;  // the revision of docs/protocol.md
 
+// A connection as the server sees it: when its client last sent anything,
+// and how much of its work is in flight.
+struct Slot {
+  endpoint::Connection* c = nullptr;
+  std::atomic<long long> heard{0};
+  std::atomic<int> busy{0};
+};
+
 struct Server {
   endpoint::Stop stopping;              // set once the server stops: connections finish up
   endpoint::Stop* requested = nullptr;  // the accept loop's stop (`shutdown` sets it)
   std::atomic<int> active{0};
   std::atomic<long long> last_activity{0};
   std::string address;
+  std::mutex slots_mu;
+  std::vector<Slot*> slots;  // the connections being served
 };
+
+// A connection silent this long with nothing in flight is closed.
+inline constexpr long long kIdleMs = 300'000;
+// When every place is taken, the one silent longest, past this and with
+// nothing in flight, is closed to make room for a new client.
+inline constexpr long long kRoomAfterMs = 5'000;
+
+// Closes the connection silent longest (kRoomAfterMs): false when none may go.
+bool make_room(Server& server);
 
 // Serves one client until it leaves or the server stops; everything the
 // client started is stopped before this returns.

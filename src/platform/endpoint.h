@@ -62,6 +62,9 @@ class Connection {
   long long receive(char* buf, size_t n, const Stop& stop, int spin_us, int timeout_ms = -1);
   // All of data; false when the client is gone or reads nothing for 10 s.
   bool send(std::string_view data);
+  // From another thread: a receive() waiting on it returns -1 at once, and
+  // the client sees the connection end (serve makes room for a new one).
+  void interrupt();
 
  private:
   intptr_t h_;

@@ -164,6 +164,8 @@ long long Connection::receive(char* buf, size_t n, const Stop& stop, int spin_us
   }
 }
 
+void Connection::interrupt() { ::shutdown(static_cast<int>(h_), SHUT_RDWR); }
+
 bool Connection::send(std::string_view data) { return write_all(static_cast<int>(h_), data.data(), data.size()); }
 
 Listener::~Listener() { close(); }

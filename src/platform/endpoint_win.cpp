@@ -162,6 +162,8 @@ long long Connection::receive(char* buf, size_t n, const Stop& stop, int, int ti
   return result;
 }
 
+void Connection::interrupt() { CancelIoEx(handle(h_), nullptr); }
+
 bool Connection::send(std::string_view data) {
   HANDLE h = handle(h_);
   OVERLAPPED ov{};

@@ -5,6 +5,7 @@ client, and `serve --ensure` (cold start, races, another version, long
 paths)."""
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -297,6 +298,24 @@ class Protocol(Served):
         r = extra.wait(99)
         self.assertEqual(r["error"]["code"], -32002)
         self.assertIn("too many clients (64)", r["error"]["message"])
+
+    def test_silent_connections_make_room_for_a_new_client(self):
+        self.start()
+        silent = []
+        for _ in range(64):  # every place taken by a client that says nothing
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(self.sock)
+            self.addCleanup(s.close)
+            silent.append(s)
+        busy = self.client()  # not one of the 64: turned away while they are fresh
+        self.assertEqual(busy.call("run", {"cmd": "check"})["error"]["code"], -32002)
+        time.sleep(5.5)  # the server's kRoomAfterMs: only a client silent that long gives way
+        fresh = self.client()
+        self.assertEqual(fresh.call("run", {"cmd": "pintheon-port"})["result"]["value"], 9998)
+        # One of the silent ones was closed for it: its end reads as ended.
+        ready, _, _ = select.select(silent, [], [], 10)
+        self.assertEqual(len(ready), 1)
+        self.assertEqual(ready[0].recv(1), b"")
 
     def test_cancel_and_disconnect_kill_what_they_started(self):
         self.start()
