@@ -602,6 +602,16 @@ class Ensure(unittest.TestCase):
                            capture_output=True, timeout=10)
         self.assertEqual(p.returncode, 1)
         self.assertIn(b"another user may write", p.stderr)
+        # The default place (no XDG_RUNTIME_DIR): the data folder, checked as
+        # every other command checks it.
+        env = {k: v for k, v in self.env.items() if k != "XDG_RUNTIME_DIR"}
+        p = subprocess.run([BIN, "serve"], env={**env, "HVYM_HOME": loose}, capture_output=True, timeout=10)
+        self.assertEqual(p.returncode, 1, p)
+        self.assertFalse(os.path.exists(os.path.join(loose, "hvym.sock")))
+        p = subprocess.run([BIN, "serve", "--ensure"], env={**env, "HVYM_HOME": loose}, capture_output=True,
+                           timeout=10)
+        self.assertEqual(p.returncode, 1, p)
+        self.assertFalse(os.path.exists(os.path.join(loose, "hvym.sock")))
         if os.geteuid() == 0:  # a sticky folder another user owns: its owner could swap the socket
             theirs = os.path.join(self.home, "theirs")
             os.mkdir(theirs)
@@ -610,6 +620,13 @@ class Ensure(unittest.TestCase):
             p = subprocess.run([BIN, "serve", "--socket", os.path.join(theirs, "s.sock")], env=self.env,
                                capture_output=True, timeout=10)
             self.assertEqual(p.returncode, 1)
+            self.assertIn(b"belongs to another user", p.stderr)
+            # A data folder of another user (nobody): no socket of ours goes there.
+            nobody = os.path.join(self.home, "nobody")
+            os.mkdir(nobody, 0o755)
+            os.chown(nobody, 65534, 65534)
+            p = subprocess.run([BIN, "serve"], env={**env, "HVYM_HOME": nobody}, capture_output=True, timeout=10)
+            self.assertEqual(p.returncode, 1, p)
             self.assertIn(b"belongs to another user", p.stderr)
 
 
