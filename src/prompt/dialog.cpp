@@ -97,27 +97,38 @@ void zenity_args(const Question& q, Args& a, std::string& input) {
   }
 }
 
+// kdialog's texts are arguments of their own, and Qt takes its options
+// (-platformpluginpath, -style, ...) from anywhere in argv: a text that
+// begins with '-' gets an invisible WORD JOINER in front, so no program
+// reads it as an option (taken off the answer again: kdialog_answer).
+constexpr std::string_view kJoiner = "\xE2\x81\xA0";
+std::string kd(std::string_view v) { return !v.empty() && v[0] == '-' ? s(kJoiner) + s(v) : s(v); }
+
+void kdialog_answer(std::string& text) {
+  if (text.starts_with(kJoiner)) text.erase(0, kJoiner.size());
+}
+
 void kdialog_args(const Question& q, Args& a, std::string& input) {
   a.insert(a.end(), {"--title", s(kBrand)});
-  std::string m = escape_markup(q.message);
+  std::string m = kd(escape_markup(q.message));
   switch (q.kind) {
     case Ask::Message: a.insert(a.end(), {"--msgbox", m}); break;
     case Ask::YesNo: a.insert(a.end(), {"--yesno", m}); break;
     case Ask::Choice:
       a.insert(a.end(), {"--combobox", m});
-      for (std::string_view c : q.choices) a.push_back(s(c));
-      if (!q.initial.empty()) a.insert(a.end(), {"--default", s(q.initial)});
+      for (std::string_view c : q.choices) a.push_back(kd(c));
+      if (!q.initial.empty()) a.insert(a.end(), {"--default", kd(q.initial)});
       break;
-    case Ask::Line: a.insert(a.end(), {"--inputbox", m, s(q.initial)}); break;
+    case Ask::Line: a.insert(a.end(), {"--inputbox", m, kd(q.initial)}); break;
     case Ask::Secret: a.insert(a.end(), {"--password", m}); break;
     case Ask::Text:
     case Ask::Copy:
       if (q.secret_text) {  // read-only, from standard input: never in argv (/proc/PID/cmdline)
-        a.back() = s(q.message);
+        a.back() = kd(q.message);
         a.insert(a.end(), {"--textbox", "/dev/stdin", "640", "420"});
         input = q.initial;
       } else {
-        a.insert(a.end(), {"--textinputbox", m, s(q.initial)});
+        a.insert(a.end(), {"--textinputbox", m, kd(q.initial)});
       }
       break;
     case Ask::File: {
@@ -126,7 +137,7 @@ void kdialog_args(const Question& q, Args& a, std::string& input) {
       std::string filter;
       for (std::string_view p : q.patterns) filter += (filter.empty() ? "" : " ") + s(p);
       if (!filter.empty()) filter += "|" + s(q.filter_name.empty() ? "Files" : q.filter_name);
-      a.insert(a.end(), {"--getopenfilename", home ? home : ".", filter});
+      a.insert(a.end(), {"--getopenfilename", home ? home : ".", kd(filter)});
       break;
     }
   }
@@ -229,6 +240,7 @@ Answer ask_dialog(const Dialog& d, const Question& q) {
   if (c.status == 0 || (q.kind == Ask::Message && no_means_cancel)) {
     a.outcome = Outcome::Answered;
     a.text = std::move(c.out);
+    if (d.program == Dialog::Kdialog) kdialog_answer(a.text);
     settle_answer(q, a.text);
     return a;
   }
@@ -249,7 +261,7 @@ bool show_dialog(const Dialog& d, std::string_view text, unsigned seconds, std::
     case Dialog::Zenity:
       a.insert(a.end(), {"--info", "--title=" + s(kBrand), "--text=" + escape_markup(text), "--timeout=" + n});
       break;
-    case Dialog::Kdialog: a.insert(a.end(), {"--title", s(kBrand), "--passivepopup", s(text), n}); break;
+    case Dialog::Kdialog: a.insert(a.end(), {"--title", s(kBrand), "--passivepopup", kd(text), n}); break;
     case Dialog::Osascript:
       a.insert(a.end(), {"-e", "on run argv", "-e",
                          "display dialog (item 1 of argv) buttons {\"OK\"} giving up after (item 2 of argv as integer)",
@@ -268,6 +280,7 @@ bool show_dialog(const Dialog& d, std::string_view text, unsigned seconds, std::
 int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sink& err) {
   Args a{d.path};
   bool fed = true;  // the program ends when its standard input closes
+  bool feed_text = false;  // its standard input is the message, then its end
   switch (d.program) {
     case Dialog::Custom: a.insert(a.end(), {"busy", "--title", s(kBrand), "--text", s(message)}); break;
     case Dialog::Zenity:
@@ -275,7 +288,7 @@ int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sin
                          "--text=" + escape_markup(message)});
       break;
     case Dialog::Kdialog:  // no pulsating bar without D-Bus: a passive popup, ended by hvym
-      a.insert(a.end(), {"--title", s(kBrand), "--passivepopup", s(message), std::to_string(seconds ? seconds : 3600)});
+      a.insert(a.end(), {"--title", s(kBrand), "--passivepopup", kd(message), std::to_string(seconds ? seconds : 3600)});
       fed = false;
       break;
     case Dialog::Osascript:
@@ -284,9 +297,12 @@ int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sin
       fed = false;
       break;
     case Dialog::Window:  // xmessage without buttons, ended by hvym
+      // The text on its standard input (-file -), never an argument
+      // (xmessage reads "-iconic" or "-print" there as options).
       if (d.path.empty()) return err.line("Error: cannot show the loading message: no dialog program (xmessage)."), 1;
-      a.insert(a.end(), {"-center", "-title", s(kBrand), "-buttons", "", s(message)});
+      a.insert(a.end(), {"-center", "-title", s(kBrand), "-buttons", "", "-file", "-"});
       fed = false;
+      feed_text = true;
       break;
   }
   int p[2];
@@ -297,6 +313,11 @@ int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sin
   std::string error;
   long pid = spawn_process(a, spec, error);
   close_fd(p[0]);
+  if (feed_text && pid >= 0) {  // read at once (it is small): then its end
+    write_fd(p[1], message);
+    close_fd(p[1]);
+    p[1] = -1;
+  }
   if (pid < 0) {
     close_fd(p[1]);
     err.line("Error: cannot run the dialog program " + d.name() + ": " + error + ".");

@@ -3,6 +3,7 @@ pseudo-terminal (hidden input, Ctrl-C, Ctrl-D), the $HVYM_DIALOG protocol
 with a small script, zenity on a real X server (Xvfb) driven by xdotool
 with screenshots kept, and the refusals (--no-input, nowhere to ask)."""
 import base64
+import json
 import os
 import re
 import shutil
@@ -533,6 +534,37 @@ class Desktop(Home):
                 self.x.close("HEAVYMETA")
 
 
+class KdialogArguments(Home):
+    """kdialog (Qt) takes -platformpluginpath, -style, ... from anywhere in
+    its arguments: a stand-in kdialog records what it was given, and no text
+    hvym passes it may begin with '-'."""
+
+    def setUp(self):
+        super().setUp()
+        self.bin = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.bin, True)
+        self.log = os.path.join(self.bin, "argv")
+        with open(os.path.join(self.bin, "kdialog"), "w") as f:
+            # Records its arguments, NUL-separated; answers the second choice as kdialog would.
+            f.write('#!/bin/sh\nprintf "%s\\0" "$@" > "' + self.log + '"\n'
+                    'shift 4\nprintf "%s\\n" "$2"\n')
+        os.chmod(os.path.join(self.bin, "kdialog"), 0o755)
+
+    def test_configured_choices_are_never_options(self):
+        tiers = ["-platformpluginpath", "--help", "free"]
+        r = self.hvym("config", "set", "pinggy_tiers", json.dumps(tiers))
+        self.assertEqual(r.code, 0, r)
+        r = self.hvym("pinggy-set-tier", env={"PATH": self.bin, "DISPLAY": ":99"})  # no zenity
+        self.assertEqual(r.code, 0, r)
+        with open(self.log, "rb") as f:
+            argv = f.read().split(b"\0")[:-1]
+        options = {b"--title", b"--combobox", b"--default"}
+        self.assertEqual([a for a in argv if a.startswith(b"-") and a not in options], [], argv)
+        self.assertIn("--help".encode().join([b"\xe2\x81\xa0", b""]), argv)
+        # kdialog answers what it showed; the choice stored is the choice itself.
+        self.assertEqual(self.value("pinggy-tier"), "--help")
+
+
 class NoDialogProgram(Desktop):
     """A desktop without zenity or kdialog (a real X server, a PATH with only
     xterm and, for some tests, xmessage): hvym still asks, through xmessage
@@ -622,6 +654,16 @@ class NoDialogProgram(Desktop):
         self.x.xdotool("windowkill", w)
         code, out, err = self.end(p)
         self.assertEqual((code, out, err), (0, b"", b""))  # the original's answer to a closed popup
+
+    def test_a_loading_text_that_looks_like_an_option_is_shown_as_text(self):
+        # xmessage took its last argument's "-help" as an option: usage, no
+        # window, and hvym said nothing. The text now comes on its input.
+        self.link("xmessage")
+        for text in ("-help", "-iconic"):
+            p, w = self.opened("HEAVYMETA", "custom-loading-msg", "--seconds", "2", "--", text)
+            self.shot("custom-loading-msg-xmessage" + text)
+            self.assertEqual(self.end(p)[0], 0)
+            self.assertTrue(wait_for(lambda: self.x.gone("HEAVYMETA"), 10))
 
     def test_xmessage_for_a_choice_prompt(self):
         self.link("xmessage")
