@@ -107,12 +107,17 @@ int run_serve(Call& call) {
       // Detached: a finished connection leaves nothing behind; the stop
       // below waits for the count of active ones to reach zero.
       std::thread([&server, c] {
-        serve::serve_connection(server, *c);
+        try {
+          serve::serve_connection(server, *c);
+        } catch (const std::bad_alloc&) {  // this connection ends; the server goes on
+        }
         delete c;
         server.last_activity = now_ms();
         --server.active;
       }).detach();
-    } catch (const std::system_error&) {
+    } catch (const std::system_error&) {  // no thread for it (a process limit): told so
+      c->send("{\"jsonrpc\": \"2.0\", \"id\": null, \"error\": {\"code\": -32002, \"message\": "
+              "\"the server cannot start a thread for this connection now; try again\"}}\n");
       delete c;
       --server.active;
     }

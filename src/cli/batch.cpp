@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cctype>
 #include <deque>
+#include <new>
 #include <system_error>
 #include <thread>
 
@@ -26,9 +27,13 @@ bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool may_write(const Command& c) { return c.needs & kMayWrite; }
 bool reads_snapshot(const Command& c) { return (c.needs & kReadsConfig) && !may_write(c); }
 
-// Why a request printing past the batch's budget was stopped (child or in-process).
-std::string over_budget() {
-  return "its output went over what one batch may hold (" + std::to_string(kMaxOutput >> 20) + " MiB); stopped";
+// Why a request printing past the batch's budget (or, in serve, past what
+// the server holds for all its requests) was stopped.
+std::string over_budget(const Limits& limits) {
+  std::string why = "its output went over what one batch may hold (" + std::to_string(kMaxOutput >> 20) + " MiB)";
+  if (limits.budget)
+    why += " or what the server holds for all its requests (" + std::to_string(limits.budget->max >> 20) + " MiB)";
+  return why + "; stopped";
 }
 
 // The request as a child process: `hvym CMD ARGS...` run from this very
@@ -58,13 +63,15 @@ void run_child(const Request& r, Result& res, size_t budget, const Limits& limit
   t.timeout_ms = timeout_s * 1000;
   t.cancel_fd = limits.cancel_fd;
   t.own_group = true;
+  t.budget = limits.budget;
   Conversation c = talk(t);
+  res.charged += c.charged;
   res.out = std::move(c.out);
   res.err = std::move(c.err);
   std::string why;
   if (!c.started) why = c.error;
   else if (c.timed_out) why = "it took longer than " + std::to_string(timeout_s) + " s; stopped", res.ended = Ended::TimedOut;
-  else if (c.overflowed) why = over_budget(), res.ended = Ended::OverBudget;
+  else if (c.overflowed) why = over_budget(limits), res.ended = Ended::OverBudget;
   else if (c.cancelled) why = "the server is stopping; stopped", res.ended = Ended::Cancelled;
   else if (c.status < 0) why = "it was killed by signal " + std::to_string(-c.status);
   if (why.empty()) {
@@ -80,7 +87,7 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
              const Limits& limits) {
   // In-process output is held to the batch's budget as a child's is.
   size_t room = std::max<size_t>(budget, 4096);  // room for a "not run" line
-  BoundedStringSink out(res.out, room), err(res.err, room);
+  BoundedStringSink out(res.out, room, limits.budget, &res.charged), err(res.err, room, limits.budget, &res.charged);
   if (r.argv.empty()) {
     err.line("Error: an empty request.");
     res.exit = kUsage;
@@ -128,7 +135,7 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
     if (out.failed() || err.failed()) {  // what it printed went over the budget
       Store::take_wants_process();
       res.out.clear();
-      res.err = "hvym: " + res.cmd + ": " + over_budget() + ".\n";
+      res.err = "hvym: " + res.cmd + ": " + over_budget(limits) + ".\n";
       res.exit = kFailed;
       res.ended = Ended::OverBudget;
       return;
@@ -149,6 +156,16 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
   }
   out.flush(), err.flush();
   run_child(r, res, budget, limits);
+}
+
+// A request whose memory could not be had (an address-space limit): it
+// fails, alone; the output it had is dropped.
+void out_of_memory(Result& res) {
+  std::string().swap(res.out);
+  std::string().swap(res.err);
+  res.err = "hvym: out of memory for this request; stopped.\n";
+  res.exit = kFailed;
+  res.ended = Ended::OverBudget;
 }
 
 bool is_integer(std::string_view t) {
@@ -466,7 +483,11 @@ void run(const std::vector<Request>& requests, Sink& out, const Limits& limits) 
         // probes running together stay within the batch's.
         size_t small = std::min(budget, kMaxProbeOutput);
         probes.emplace_back([&requests, &results, &limits, i, cmd, snap, small] {
-          run_one(requests[i], cmd, results[i], snap, small, limits);
+          try {
+            run_one(requests[i], cmd, results[i], snap, small, limits);
+          } catch (const std::bad_alloc&) {  // one request, not the process
+            out_of_memory(results[i]);
+          }
         });
         probe_of.push_back(i);
         started = true;
@@ -474,19 +495,27 @@ void run(const std::vector<Request>& requests, Sink& out, const Limits& limits) 
       }
     }
     if (!started) {
-      run_one(requests[i], cmd, results[i], snap, budget, limits);
+      try {
+        run_one(requests[i], cmd, results[i], snap, budget, limits);
+      } catch (const std::bad_alloc&) {
+        out_of_memory(results[i]);
+      }
       used += results[i].out.size() + results[i].err.size();
     }
     if (cmd && may_write(*cmd)) current = nullptr;  // later requests see what it wrote
   }
   while (joined < probes.size()) join_one();
 
-  struct Wipe {  // what the requests said and printed may be secret
+  struct Wipe {  // what the requests said and printed may be secret; the server's budget back
     std::vector<Result>& results;
+    ByteBudget* budget;
     ~Wipe() {
-      for (Result& r : results) wipe(r.out), wipe(r.err);
+      for (Result& r : results) {
+        wipe(r.out), wipe(r.err);
+        if (budget) budget->give(r.charged);
+      }
     }
-  } wipe_results{results};
+  } wipe_results{results, limits.budget};
   JsonWriter w(out);
   w.begin_array();
   for (const Result& r : results) write_result(w, r);
@@ -510,7 +539,11 @@ void write_result(JsonWriter& w, const Result& r) {
 
 void run_single(const Request& request, Result& result, const Limits& limits) {
   const Command* cmd = request.argv.empty() ? nullptr : find_command(request.argv[0]);
-  run_one(request, cmd, result, nullptr, kMaxOutput, limits);
+  try {
+    run_one(request, cmd, result, nullptr, kMaxOutput, limits);
+  } catch (const std::bad_alloc&) {
+    out_of_memory(result);
+  }
 }
 
 bool env_fits_in_process(const std::vector<std::string>& env) {

@@ -46,6 +46,7 @@ struct Limits {
   std::string cwd;                 // a child's working folder, when not empty
   OutputFn on_output = nullptr;    // a child's output as it comes (serve's `output`)
   void* output_ctx = nullptr;
+  ByteBudget* budget = nullptr;    // output held across a server's requests (serve); past it: over budget
   int ask_fd = -1;                 // a child asks through it (its fd 3, HVYM_ASK_FD=3)
   bool asks_locally = false;       // else a child asks as it would on its own (a dialog program)
 };
@@ -59,6 +60,7 @@ struct Result {
   int exit = 0;
   std::string out, err;
   Ended ended = Ended::Normally;
+  size_t charged = 0;  // taken from Limits::budget: given back once the answer is out (run_single's caller)
 };
 
 // Whether a request with these variables may run in-process: only the
@@ -100,6 +102,8 @@ bool parse_requests(RequestParser& parser, std::string_view json, bool single, s
 // output (docs/batch.md).
 void run(const std::vector<Request>& requests, Sink& out, const Limits& limits = {});
 // One request alone (serve's `run`): in-process or as a child, as above.
+// What it took from limits.budget is in result.charged, for the caller to
+// give back once the answer is out (run() gives back its own).
 void run_single(const Request& request, Result& result, const Limits& limits);
 // A result as batch prints it: {"cmd", "exit", "stdout", "stderr", "value"}.
 void write_result(JsonWriter& w, const Result& r);

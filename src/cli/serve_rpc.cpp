@@ -70,6 +70,11 @@ std::string id_json(const Id& id) {
   return s;
 }
 
+std::string result_head(const Id& id) {
+  std::string s = "{\"jsonrpc\": \"2.0\", \"id\": " + id_json(id) + ", \"result\": ";
+  return s;
+}
+
 std::string result(const Id& id, std::string_view result_json) {
   return line([&](JsonWriter& w) {
     write_id(w, &id);
@@ -78,29 +83,18 @@ std::string result(const Id& id, std::string_view result_json) {
   });
 }
 
-std::string run_result(const Id& id, const batch::Result& r) {
-  return line([&](JsonWriter& w) {
-    write_id(w, &id);
+void run_answer(Sink& out, const Id& id, int code, const batch::Result& r) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("jsonrpc");
+  w.string("2.0");
+  write_id(w, &id);
+  if (!code) {
     w.key("result");
     batch::write_result(w, r);
-  });
-}
-
-std::string error(const Id* id, int code, std::string_view message) {
-  return line([&](JsonWriter& w) {
-    write_id(w, id);
-    w.key("error");
-    w.begin_object();
-    write_error(w, code, message);
-    w.end_object();
-  });
-}
-
-std::string error_with_result(const Id& id, int code, const batch::Result& r) {
-  std::string why = last_line(r.err);
-  if (why.starts_with("hvym: ")) why.erase(0, 6);
-  return line([&](JsonWriter& w) {
-    write_id(w, &id);
+  } else {
+    std::string why = last_line(r.err);
+    if (why.starts_with("hvym: ")) why.erase(0, 6);
     w.key("error");
     w.begin_object();
     write_error(w, code, why);
@@ -111,6 +105,18 @@ std::string error_with_result(const Id& id, int code, const batch::Result& r) {
     w.key("stdout"), w.string(r.out);
     w.key("stderr"), w.string(r.err);
     w.end_object();
+    w.end_object();
+  }
+  w.end_object();
+  out.put('\n');
+}
+
+std::string error(const Id* id, int code, std::string_view message) {
+  return line([&](JsonWriter& w) {
+    write_id(w, id);
+    w.key("error");
+    w.begin_object();
+    write_error(w, code, message);
     w.end_object();
   });
 }

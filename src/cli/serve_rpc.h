@@ -65,9 +65,12 @@ std::string object(F&& fields) {
 
 // Lines, each ending in '\n'. `params_json` / `result_json`: JSON text.
 std::string result(const Id& id, std::string_view result_json);
-std::string run_result(const Id& id, const batch::Result& r);
+// A run's answer streamed to `out` (no copy of a large one): its result,
+// or (code not 0) an error with what it printed in data.
+void run_answer(Sink& out, const Id& id, int code, const batch::Result& r);
+// `{"jsonrpc": "2.0", "id": ID, "result": ` : a result sent in pieces, then "}\n".
+std::string result_head(const Id& id);
 std::string error(const Id* id, int code, std::string_view message);
-std::string error_with_result(const Id& id, int code, const batch::Result& r);
 std::string unknown_key(const Id* id, std::string_view key);
 std::string unsupported(const Id& id);
 std::string notification(std::string_view method, std::string_view params_json);

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -116,7 +117,19 @@ class Session {
   }
 
  private:
+  int read_lines();
   void line(std::string_view text);
+  // line(), where memory that cannot be had fails that line alone.
+  void safely(std::string_view text) {
+    try {
+      line(text);
+    } catch (const std::bad_alloc&) {
+      try {
+        send(rpc::error(nullptr, rpc::kTooLarge, "the server has no memory for this line now; try again"));
+      } catch (const std::bad_alloc&) {
+      }
+    }
+  }
   void legacy(std::string_view text);
   void message(simdjson::dom::object msg);
   void response(const Id& id, simdjson::dom::object msg);
@@ -162,7 +175,13 @@ struct Output {
   std::string pending[2];
 
   static void take(void* ctx, int stream, std::string_view data) {
-    auto* o = static_cast<Output*>(ctx);
+    try {
+      static_cast<Output*>(ctx)->add(stream, data);
+    } catch (const std::bad_alloc&) {  // the notification is lost; the result still has it all
+    }
+  }
+  void add(int stream, std::string_view data) {
+    Output* o = this;
     std::string& p = o->pending[stream == 2 ? 1 : 0];
     p.append(data);
     size_t nl = p.rfind('\n');
@@ -218,6 +237,13 @@ class Asker {
 
  private:
   void loop() {
+    try {
+      relay_lines();
+    } catch (const std::bad_alloc&) {  // the child's question fails: it sees the channel end
+      shutdown_socket(fds_[0]);
+    }
+  }
+  void relay_lines() {
     std::string buf;
     char chunk[4096];
     while (true) {
@@ -293,17 +319,40 @@ std::string Session::relay(Running& r, std::string_view question, const std::ato
 // --- reading ---
 
 void Session::serve() {
-  std::string buf;
-  bool skipping = false;  // inside an oversized line: drop until its end
-  char chunk[65536];
-  int spin_us = 0;
-  int why = kCancelledWhy;  // what ends the requests still running: the client left
   slot_.c = &c_;
   slot_.heard = now_ms();
   {
     std::lock_guard lock(server_.slots_mu);
     server_.slots.push_back(&slot_);
   }
+  int why = kCancelledWhy;  // what ends the requests still running: the client left
+  try {
+    why = read_lines();
+  } catch (const std::bad_alloc&) {  // no memory to read on: this connection ends, alone
+  }
+  {
+    std::lock_guard lock(server_.slots_mu);
+    std::erase(server_.slots, &slot_);
+  }
+  // Everything this client started stops; its requests answer (when it is
+  // still there to read them) before the connection goes.
+  stop_all(why);
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return workers_ == 0; });
+}
+
+// Reads and answers lines until the client leaves (kCancelledWhy) or the
+// server stops (kStoppingWhy).
+int Session::read_lines() {
+  std::string buf;
+  bool skipping = false;  // inside an oversized line: drop until its end
+  char chunk[65536];
+  int spin_us = 0;
+  int why = kCancelledWhy;
+  struct Wiped {  // lines may have carried passphrases
+    std::string& buf;
+    ~Wiped() { wipe(buf); }
+  } wiped{buf};
   while (true) {
     long long n = c_.receive(chunk, sizeof chunk, server_.stopping, spin_us, kIdleCheckMs);
     if (n == -3) {  // silent: closed when it has been so too long with nothing in flight
@@ -314,7 +363,7 @@ void Session::serve() {
     if (n <= 0) {
       // The client closed its side: a last line without its line end is
       // still a request (printf '["check"]' | nc -U ...).
-      if (n == 0 && !skipping && buf.size() <= kMaxLine && !blank(buf)) line(buf);
+      if (n == 0 && !skipping && buf.size() <= kMaxLine && !blank(buf)) safely(buf);
       if (n == -2) why = kStoppingWhy;
       break;
     }
@@ -330,7 +379,7 @@ void Session::serve() {
       std::string_view text(buf.data() + from, nl - from);
       if (skipping) skipping = false;
       else if (text.size() > kMaxLine) send(rpc::too_large(text));
-      else if (!blank(text)) line(text);
+      else if (!blank(text)) safely(text);
       from = nl + 1;
       start = from;
     }
@@ -344,16 +393,7 @@ void Session::serve() {
     if (skipping) buf.clear();
     server_.last_activity = now_ms();
   }
-  wipe(buf);
-  {
-    std::lock_guard lock(server_.slots_mu);
-    std::erase(server_.slots, &slot_);
-  }
-  // Everything this client started stops; its requests answer (when it is
-  // still there to read them) before the connection goes.
-  stop_all(why);
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return workers_ == 0; });
+  return why;
 }
 
 void Session::stop_all(int why) {
@@ -391,7 +431,7 @@ void Session::legacy(std::string_view text) {
   {
     std::lock_guard lock(send_mu_);
     ConnectionSink sink(c_);  // the answer goes out as it is written: no second copy of a large one
-    batch::run(requests, sink, {.cancel_fd = server_.stopping.cancel_fd()});
+    batch::run(requests, sink, {.cancel_fd = server_.stopping.cancel_fd(), .budget = &server_.budget});
     sink.put('\n');
     sink.flush();
   }
@@ -578,7 +618,12 @@ void Session::submit(const Id& id, simdjson::dom::object params, simdjson::dom::
   if (cmd && (cmd->needs & kInProcess) && !(cmd->needs & kProbe) &&
       (!job.has_env || batch::env_fits_in_process(job.env))) {
     ++slot_.busy;
-    execute(job);
+    try {
+      execute(job);
+    } catch (const std::bad_alloc&) {
+      --slot_.busy;
+      throw;  // safely() answers it
+    }
     --slot_.busy;
     return;
   }
@@ -621,7 +666,8 @@ void Session::start(Job job) {
     job.bytes += r.input.size();
     for (const std::string& a : r.argv) job.bytes += a.size();
   }
-  if (waiting_.size() >= kMaxWaiting || waiting_bytes_ + job.bytes > kMaxWaitingBytes) {
+  if (waiting_.size() >= kMaxWaiting || waiting_bytes_ + job.bytes > kMaxWaitingBytes ||
+      !server_.budget.take(job.bytes)) {
     lock.unlock();
     send(rpc::error(&id, rpc::kNotRun, "not run: over " + std::to_string(kMaxWaiting) + " requests (or " +
                                            std::to_string(kMaxWaitingBytes >> 20) + " MiB) wait on this connection"));
@@ -641,6 +687,7 @@ void Session::start(Job job) {
   } catch (const std::system_error&) {
     if (--workers_ > 0) return;  // a running worker takes it when done
     waiting_bytes_ -= waiting_.back().bytes;
+    server_.budget.give(waiting_.back().bytes);
     waiting_.pop_back();
     running_.erase(key);
     --slot_.busy;
@@ -658,8 +705,16 @@ void Session::work() {
       Job job = std::move(waiting_.front());
       waiting_.pop_front();
       waiting_bytes_ -= job.bytes;
+      server_.budget.give(job.bytes);
       lock.unlock();
-      execute(job);
+      try {
+        execute(job);
+      } catch (const std::bad_alloc&) {  // this request fails, not the server
+        try {
+          send(rpc::error(&job.running->id, rpc::kTooLarge, "the server had no memory for this request"));
+        } catch (const std::bad_alloc&) {
+        }
+      }
       lock.lock();
       running_.erase(job.running->id.key());
       --slot_.busy;
@@ -678,6 +733,7 @@ void Session::execute(Job& job) {
   Running& r = *job.running;
   batch::Limits limits;
   limits.cancel_fd = r.cancel[0];
+  limits.budget = &server_.budget;
   limits.env = job.has_env ? &job.env : nullptr;
   limits.env_in_process = !job.has_env || batch::env_fits_in_process(job.env);
   limits.cwd = job.cwd;
@@ -687,9 +743,11 @@ void Session::execute(Job& job) {
       SecretStringSink sink(out);
       batch::run(job.requests, sink, limits);
     }
-    std::string line = rpc::result(r.id, out);
-    send(line);
-    wipe(line), wipe(out);
+    {  // the array as it is, between its head and its end: no second copy
+      std::lock_guard lock(send_mu_);
+      c_.send(rpc::result_head(r.id)) && c_.send(out) && c_.send("}\n");
+    }
+    wipe(out);
     for (batch::Request& q : job.requests) wipe(q.input);
     return;
   }
@@ -709,6 +767,7 @@ void Session::execute(Job& job) {
   wipe(output.pending[0]), wipe(output.pending[1]);
   answer(r, res);
   wipe(res.out), wipe(res.err), wipe(job.request.input);
+  server_.budget.give(res.charged);
 }
 
 // Replaces batch's own last line (written for a server that stops) when
@@ -729,9 +788,9 @@ void Session::answer(const Running& r, batch::Result& res) {
     case batch::Ended::NotRun: code = r.why == kCancelledWhy ? rpc::kCancelled : rpc::kNotRun; break;
   }
   if (code == rpc::kCancelled) say_cancelled(res);
-  std::string line = code ? rpc::error_with_result(r.id, code, res) : rpc::run_result(r.id, res);
-  send(line);
-  wipe(line);
+  std::lock_guard lock(send_mu_);
+  ConnectionSink sink(c_);  // streamed: a large answer is not copied
+  rpc::run_answer(sink, r.id, code, res);
 }
 
 }  // namespace

@@ -8,10 +8,14 @@
 #include <string>
 
 #include "platform/endpoint.h"
+#include "platform/process.h"
 
 namespace hvym::serve {
 
 inline constexpr int kProtocol = 1;  // the revision of docs/protocol.md
+// Output and waiting requests held by the whole server at once: past it, a
+// request answers "over budget" (a connection's own bounds are below it).
+inline constexpr size_t kServerBytes = size_t{256} << 20;
 
 // A connection as the server sees it: when its client last sent anything,
 // and how much of its work is in flight.
@@ -29,6 +33,8 @@ struct Server {
   std::string address;
   std::mutex slots_mu;
   std::vector<Slot*> slots;  // the connections being served
+  // What all its requests hold (their output, what waits): bounded together.
+  ByteBudget budget{.max = kServerBytes};
 };
 
 // A connection silent this long with nothing in flight is closed.

@@ -46,14 +46,21 @@ bool StringSink::flush_string(void* ctx, const char* data, size_t n) {
   return true;
 }
 
-BoundedStringSink::BoundedStringSink(std::string& s, size_t& room)
-    : Sink(&BoundedStringSink::flush_bounded, &target_), target_{&s, &room} {}
+BoundedStringSink::BoundedStringSink(std::string& s, size_t& room, ByteBudget* budget, size_t* charged)
+    : Sink(&BoundedStringSink::flush_bounded, &target_), target_{&s, &room, budget, charged} {}
 
 bool BoundedStringSink::flush_bounded(void* ctx, const char* data, size_t n) {
   Target& t = *static_cast<Target*>(ctx);
   if (n > *t.room) {
     *t.room = 0;
     return false;
+  }
+  if (t.budget) {
+    if (!t.budget->take(n)) {
+      *t.room = 0;
+      return false;
+    }
+    *t.charged += n;
   }
   t.s->append(data, n);
   *t.room -= n;

@@ -8,6 +8,8 @@
 
 namespace hvym {
 
+struct ByteBudget;
+
 class Sink {
  public:
   // Receives buffered bytes; returns false when the destination failed.
@@ -72,12 +74,16 @@ class StringSink : public Sink {
 // the sink fails, so a command streaming a large answer stops.
 class BoundedStringSink : public Sink {
  public:
-  BoundedStringSink(std::string& s, size_t& room);
+  // With `budget`, what it keeps is taken from it too (serve's output across
+  // its requests) and added to *charged, which the caller gives back.
+  BoundedStringSink(std::string& s, size_t& room, ByteBudget* budget = nullptr, size_t* charged = nullptr);
   ~BoundedStringSink() { flush(); }  // while target_ is alive
  private:
   struct Target {
     std::string* s;
     size_t* room;
+    ByteBudget* budget;
+    size_t* charged;
   } target_;
   static bool flush_bounded(void* ctx, const char* data, size_t n);
 };

@@ -3,6 +3,7 @@
 // without knowing the platform. Implemented in src/platform/process_posix.cpp
 // (Linux, macOS) and src/platform/process_win.cpp (Windows).
 #pragma once
+#include <atomic>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,11 +42,26 @@ bool terminate_process(long pid, bool force = false);
 struct Conversation {
   bool started = false;
   bool timed_out = false;   // killed at the deadline
-  bool overflowed = false;  // killed: its output went over max_out
+  bool overflowed = false;  // killed: its output went over max_out (or over the budget: over_budget)
+  bool over_budget = false;
+  size_t charged = 0;       // taken from Talk::budget for its output (the caller gives it back)
   bool cancelled = false;   // killed: cancel_fd became readable
   int status = -1;  // exit status, or -signal
   std::string out, err;
   std::string error;  // why it did not start
+};
+
+// Bytes that many threads hold together (serve's output across all its
+// requests): take() fails, taking nothing, once the total would pass max.
+struct ByteBudget {
+  std::atomic<size_t> held{0};
+  size_t max = 0;
+  bool take(size_t n) {
+    if (held.fetch_add(n) + n <= max) return true;
+    held.fetch_sub(n);
+    return false;
+  }
+  void give(size_t n) { held.fetch_sub(n); }
 };
 
 // Called with what a program writes as it writes it (stream 1 or 2), from
@@ -67,6 +83,7 @@ struct Talk {
   OutputFn on_output = nullptr;   // told of its output as it comes
   void* output_ctx = nullptr;
   int pass_fd = -1;               // POSIX: given to it as its descriptor 3 (Windows: ignored)
+  ByteBudget* budget = nullptr;   // its output is taken from it too; past it, as past max_out
 };
 
 // Runs it and waits, reaping it (and, in its own group, what it started when

@@ -331,6 +331,12 @@ bool Exchange::take(int fd) {
   std::string& s = *sinks[which];
   size_t size = static_cast<size_t>(got);
   if (t.on_output) t.on_output(t.output_ctx, which + 1, {buf, size});
+  if (t.budget && !t.budget->take(size)) {  // the server holds too much already
+    c.over_budget = true;
+    stop(c.overflowed);
+    return false;
+  }
+  if (t.budget) c.charged += size;
   if (t.kill_on_overflow) {
     if (c.out.size() + c.err.size() + size > t.max_out) {
       stop(c.overflowed);

@@ -712,6 +712,8 @@ bool Exchange::complete() {
 bool Exchange::take(int k, DWORD got) {
   std::string& s = *sinks[k];
   if (t.on_output) t.on_output(t.output_ctx, k + 1, {readers[k]->buf, got});
+  if (t.budget && !t.budget->take(got)) return c.over_budget = true, stop(c.overflowed), false;
+  if (t.budget) c.charged += got;
   if (t.kill_on_overflow) {
     if (c.out.size() + c.err.size() + got > t.max_out) return stop(c.overflowed), false;
     s.append(readers[k]->buf, got);

@@ -402,6 +402,58 @@ class Protocol(Served):
         self.assertEqual(got["exit"], 0, got)
 
 
+class Bounds(Served):
+    """The server's memory is bounded as a whole, not per line: many clients
+    each asking for a large answer and reading it slowly, then the same
+    under an address-space limit (prlimit): requests fail, the server
+    stays up for everyone."""
+
+    def rss_peak_mb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+
+    def flood(self, clients=20, size=20_000_000):
+        png = os.path.join(self.home, "big.png")
+        with open(png, "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n" + os.urandom(size))
+        socks = []
+        for i in range(clients):  # each asks, then reads nothing for now
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(self.sock)
+            self.addCleanup(s.close)
+            s.sendall(json.dumps({"jsonrpc": "2.0", "id": i, "method": "run",
+                                  "params": {"cmd": "png-to-data-url", "args": [png], "output": False}}).encode() + b"\n")
+            socks.append(s)
+        # Every request has run (its child ended) once no hvym child is left.
+        self.assertTrue(wait_for(lambda: not children(self.proc.pid), 120))
+        codes = []
+        for s in socks:  # now read every answer
+            f = s.makefile("rb")
+            msg = json.loads(f.readline())
+            codes.append(msg["error"]["code"] if "error" in msg else 0)
+        return codes
+
+    def test_large_answers_to_many_clients_are_bounded_together(self):
+        self.start()
+        codes = self.flood()
+        self.assertIn(-32001, codes)  # some went over the server's budget...
+        self.assertIn(0, codes)  # ...and some were answered in full
+        self.assertLess(self.rss_peak_mb(), 700)  # 20 x 27 MB data URLs would be over 1 GB
+        self.assertEqual(self.client().call("run", {"cmd": "pintheon-port"})["result"]["value"], 9998)
+
+    @unittest.skipUnless(shutil.which("prlimit"), "prlimit (util-linux)")
+    def test_no_memory_for_one_request_never_ends_the_server(self):
+        self.proc = subprocess.Popen(["prlimit", "--as=900000000", BIN, "serve", "--socket", self.sock],
+                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(self.stop)
+        self.assertTrue(wait_for(self.connects, 10))
+        self.flood(clients=12, size=30_000_000)
+        self.assertIsNone(self.proc.poll(), "the server died")
+        self.assertEqual(self.client().call("run", {"cmd": "pintheon-port"})["result"]["value"], 9998)
+
+
 class Asking(Served):
     def test_a_setter_stores_what_the_client_answered(self):
         self.start()
