@@ -181,6 +181,10 @@ bool encode_input(Key k, std::string_view input, std::string& encoded, std::stri
             why = "not a JSON array of strings";
             return false;
           }
+          if (has_control(s)) {  // a line end in one would make it two elements once stored
+            why = "control characters are not allowed";
+            return false;
+          }
           if (!encoded.empty()) encoded += '\n';
           encoded += s;
         }

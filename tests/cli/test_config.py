@@ -110,7 +110,10 @@ class Queries(Home):
                      ["pintheon-set-network", "devnet"], ["pinggy-set-token", "a\nb"],
                      ["pinggy-set-token", "x", "--stdin"], ["config", "set", "pintheon_port", "-1"],
                      ["config", "set", "nope", "1"], ["config", "set", "tunnel_status", "zzz"],
-                     ["config", "set", "pinggy_tiers", "[]"], ["config", "get"]):
+                     ["config", "set", "pinggy_tiers", "[]"], ["config", "get"],
+                     # a line end inside one element would store two
+                     ["config", "set", "--", "pintheon_networks", '["mainnet\\ntestnet"]'],
+                     ["config", "set", "--", "pinggy_tiers", '["pro\\u0000", "free"]']):
             r = self.hvym(*args)
             self.assertEqual((r.code, r.out), (2, b""), args)
             self.assertIn(b"Error:", r.err)
