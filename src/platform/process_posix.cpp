@@ -257,7 +257,11 @@ struct Exchange {
   bool take(int fd);
   void stop(bool& why) {
     why = true;
-    kill(t.own_group ? -pid : pid, SIGKILL);
+    // Its group, and itself: a child that has not made its group yet (the
+    // moment between fork and setpgid; longer under qemu-user) is not in
+    // it, and talk() would wait for it for ever.
+    if (t.own_group) kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
   }
 };
 
