@@ -24,7 +24,7 @@ namespace {
 constexpr const char* kScript =
     "p=$1 port=$2 dport=$3 tier=$4 pidfile=$5 fifo=$6\n"
     "IFS= read -r token < \"$fifo\" || exit 1\n"
-    "echo $$ > \"$pidfile\"\n"
+    "(umask 077 && echo $$ > \"$pidfile\")\n"  // 0600, as every file of the data folder
     "exec \"$p\" -p 443 -R0:localhost:$port -L$dport:localhost:4300 -o StrictHostKeyChecking=no "
     "-o ServerAliveInterval=30 -t \"$token@$tier.pinggy.io\" x:https x:localServerTls:localhost "
     "x:passpreflight\n";

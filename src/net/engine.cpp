@@ -15,14 +15,24 @@ namespace {
 constexpr size_t kMaxProgressLine = size_t{1} << 20;
 constexpr size_t kMaxLayers = 10000;
 
-std::string message_of(const std::string& body) {
+// Text from the engine, fit for a message: printable, one line, bounded.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text.substr(0, 300)) out += c < 0x20 || c == 0x7F ? '?' : static_cast<char>(c);
+  return out;
+}
+
+// What a refusal says: the engine's "message", else its status.
+std::string message_of(int status, const std::string& body) {
   simdjson::dom::parser parser;
   simdjson::dom::element e;
   std::string_view m;
   if (!body.empty() && parser.parse(body).get(e) == simdjson::SUCCESS &&
-      e["message"].get(m) == simdjson::SUCCESS)
-    return std::string(m);
-  return body.substr(0, 300);
+      e["message"].get(m) == simdjson::SUCCESS && !m.empty())
+    return printable(m);
+  std::string said = printable(body);
+  bool empty = said.find_first_not_of(" {}[]\"") == std::string::npos;  // {} says nothing
+  return "the Docker engine answered status " + std::to_string(status) + (empty ? "" : ": " + said);
 }
 
 // The states of a layer that is all there.
@@ -124,7 +134,7 @@ bool Engine::locate(std::string& error) {
   DockerEndpoint e = docker_endpoint();
   socket_ = e.socket;
   if (socket_.empty()) {
-    error = "the Docker endpoint " + e.host + " (" + e.from +
+    error = "the Docker endpoint " + printable(e.host) + " (" + printable(e.from) +
             ") is not a unix socket or named pipe; hvym talks to the engine on one of those";
     return false;
   }
@@ -149,7 +159,7 @@ EngineReply Engine::call(std::string_view method, std::string_view path, std::st
   r.reached = true;
   r.status = a.status;
   r.body = std::move(a.body);
-  if (!r.ok()) r.message = message_of(r.body);
+  if (!r.ok()) r.message = message_of(r.status, r.body);
   return r;
 }
 

@@ -96,13 +96,16 @@ int unlock(Call& call, const Vault& v, const Value& file, VaultKey& key, std::st
   return kOk;
 }
 
+// A passphrase of nothing but blanks protects nothing.
+bool blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+
 int new_passphrase(Call& call, const Value& file, size_t line, std::string_view message,
                    std::string& passphrase) {
   if (file.given) {  // from a file: no second reading to compare
     int status = secret(call, file, line, {.kind = Ask::Secret, .what = "a new vault passphrase", .message = message},
                         passphrase);
     if (status != kOk) return status;
-    return passphrase.empty() ? failure(call, "the passphrase is empty; nothing changed.") : kOk;
+    return blank(passphrase) ? failure(call, "the passphrase is empty or only spaces; nothing changed.") : kOk;
   }
   // Asked: typed twice; a slip is asked again, three times at most.
   for (int attempt = 1;; ++attempt) {
@@ -110,14 +113,16 @@ int new_passphrase(Call& call, const Value& file, size_t line, std::string_view 
                         passphrase);
     if (status != kOk) return status;
     std::string again;
-    if (!passphrase.empty())
+    if (!blank(passphrase))
       status = secret(call, file, line,
                       {.kind = Ask::Secret, .what = "the passphrase again", .message = "The same passphrase again:"},
                       again);
     bool same = again == passphrase;
     wipe(again);
     if (status != kOk) return status;
-    const char* why = passphrase.empty() ? "the passphrase is empty" : !same ? "the two passphrases differ" : nullptr;
+    const char* why = blank(passphrase) ? "the passphrase is empty or only spaces"
+                      : !same               ? "the two passphrases differ"
+                                            : nullptr;
     if (!why) return kOk;
     wipe(passphrase);
     passphrase.clear();

@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request  # noqa: F401  (kept for debugging by hand)
@@ -229,6 +230,47 @@ class NoEngine(Home):
         self.assertIn(b"not a unix socket", r.err)
 
 
+class EngineWords(Home):
+    """What an engine or a docker context says reaches a message printable."""
+
+    def test_an_answer_without_a_message_says_its_status(self):
+        sock = os.path.join(self.home, "engine.sock")
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(sock)
+        server.listen(8)
+        self.addCleanup(server.close)
+
+        def answer():
+            for _ in range(8):
+                try:
+                    c, _ = server.accept()
+                except OSError:
+                    return
+                c.recv(65536)
+                c.sendall(b"HTTP/1.1 999 Odd\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+                c.close()
+        threading.Thread(target=answer, daemon=True).start()
+        r = self.hvym("pintheon-stop", env={"DOCKER_HOST": "unix://" + sock})
+        self.assertEqual(r.code, 1, r)
+        self.assertIn(b"status 999", r.err)
+        self.assertNotIn(b"Error: {}", r.err)
+
+    def test_a_nul_in_a_contexts_host_is_not_printed(self):
+        import hashlib
+        config = os.path.join(self.home, ".docker")
+        meta = os.path.join(config, "contexts", "meta", hashlib.sha256(b"odd").hexdigest())
+        os.makedirs(meta)
+        with open(os.path.join(meta, "meta.json"), "w") as f:
+            json.dump({"Name": "odd", "Endpoints": {"docker": {"Host": "tcp://a\u0000b\u001b[31m:2375"}}}, f)
+        with open(os.path.join(config, "config.json"), "w") as f:
+            json.dump({"currentContext": "odd"}, f)
+        r = self.hvym("pintheon-stop")
+        self.assertEqual(r.code, 1, r)
+        self.assertNotIn(b"\0", r.err)
+        self.assertNotIn(b"\x1b", r.err)
+        self.assertIn(b"tcp://a?b?[31m:2375", r.err)
+
+
 class Open(Home):
     def test_prints_the_url_and_runs_the_browser(self):
         record = os.path.join(self.home, "opened")
@@ -359,6 +401,7 @@ class Tunnel(Home):
         for name in ("pinggy.log", "pinggy.pid"):
             with open(os.path.join(self.data, name), "rb") as f:
                 self.assertFalse(b"tok-secret" in f.read(), name)
+            self.assertEqual(stat.S_IMODE(os.stat(os.path.join(self.data, name)).st_mode), 0o600, name)
 
     def test_a_tunnel_that_died_is_never_reported_running(self):
         self.ok("pinggy-set-token", "tok")

@@ -126,6 +126,18 @@ class Vault(Base):
             self.assertIn(why, r.err)
         self.assertEqual(self.data_mdb(), before)
 
+    def test_a_passphrase_of_spaces_is_no_passphrase(self):
+        spaces = self.secret_file("spaces", "    \n")
+        r = self.hvym("stellar-new-account", "--name", "x", "--passphrase-file", spaces, "--show-mnemonic")
+        self.assertEqual((r.code, r.out), (1, b""), r)
+        self.assertIn(b"empty or only spaces", r.err)
+        self.new("alice", "--show-mnemonic")
+        before = self.data_mdb()
+        r = self.hvym("stellar-update-db-pw", "--passphrase-file", self.pw, "--new-passphrase-file", spaces)
+        self.assertEqual(r.code, 1, r)
+        self.assertIn(b"empty or only spaces", r.err)
+        self.assertEqual(self.data_mdb(), before)
+
     def test_wrong_passphrase_changes_nothing(self):
         self.new("alice", "--show-mnemonic")
         before = self.data_mdb()
@@ -243,7 +255,7 @@ esac
         r = self.hvym("stellar-new-account", env=self.asking_dialog("first-try", "frist-try", "", "good-pass", "good-pass"))
         self.assertEqual(r.code, 0, r)
         self.assertIn(b"the two passphrases differ; type it again.", r.err)
-        self.assertIn(b"the passphrase is empty; type it again.", r.err)
+        self.assertIn(b"the passphrase is empty or only spaces; type it again.", r.err)
         for wrong in ("first-try\n", "frist-try\n"):
             r = self.hvym("stellar-load-keys", "--show-secret", "--passphrase-file", "-", stdin=wrong.encode())
             self.assertIn(b"wrong passphrase", r.err)
