@@ -3,6 +3,7 @@
 // what was imported, or imports a file explicitly.
 #include "cli/args.h"
 #include "cli/command.h"
+#include "platform/fs.h"
 #include "store/config.h"
 #include "store/legacy_import.h"
 #include "store/paths.h"
@@ -18,16 +19,19 @@ constexpr Param kParams[] = {
 int status(Call& call) {
   std::string dir = data_dir();
   if (dir.empty()) return failure(call, "no data folder: set HOME or HVYM_HOME");
-  if (!Store::exists(dir)) {
-    std::string legacy = find_legacy(dir);
+  fs::Dir folder;  // opened once and checked; the store and the files are reached through it
+  std::string error;
+  if (!open_data_dir(dir, folder, error)) return failure(call, error);
+  if (!Store::exists(folder)) {
+    DataFile legacy = find_legacy(dir, folder);
     call.out.line("no store at " + Store::path_in(dir) + " yet");
-    call.out.line(legacy.empty() ? "no Python CLI files found: defaults in use"
-                                 : "will import " + legacy + " at first use");
+    call.out.line(!legacy.found()          ? "no Python CLI files found: defaults in use"
+                  : !legacy.error.empty() ? "will not import it: " + legacy.error
+                                          : "will import " + legacy.path + " at first use");
     return kOk;
   }
   Store store;
-  std::string error;
-  if (!store.open(dir, false, error)) return failure(call, error);
+  if (!store.open(folder, false, error)) return failure(call, error);
   auto show = [&](const char* label, const char* key) {
     auto v = store.get(key, error);
     call.out.line(std::string(label) + (v ? std::string(*v) : std::string("-")));
@@ -58,10 +62,12 @@ int import_from(Call& call, std::string path) {
   if (!plan_import(path, plan, error)) return failure(call, error);
   std::string dir = data_dir();
   if (dir.empty()) return failure(call, "no data folder: set HOME or HVYM_HOME");
-  if (!Store::exists(dir) && !Store::create(dir, stamp_new_store, error))
+  fs::Dir folder;
+  if (!make_data_dir(dir, folder, error)) return failure(call, error);
+  if (!Store::exists(folder) && !Store::create(folder, stamp_new_store, error))
     return failure(call, error);
   Store store;
-  if (!store.open(dir, true, error)) return failure(call, error);
+  if (!store.open(folder, true, error)) return failure(call, error);
   // Replace what an earlier import brought, in one transaction.
   std::vector<std::string> old;
   for (const char* prefix : {"config/", "legacy/", "stellar_identities/"})

@@ -2,6 +2,10 @@
 // sealed again in one transaction) and stellar-import-legacy (the Python
 // CLI's enc_db.json, left untouched).
 #include "stellar/accounts.h"
+
+#include <cerrno>
+#include <cstring>
+
 #include "cli/args.h"
 #include "cli/command.h"
 #include "stellar/legacy_vault.h"
@@ -72,16 +76,24 @@ constexpr size_t kFile = param(kImportParams, "--file");
 constexpr size_t kVaultPassphraseFile = param(kImportParams, "--vault-passphrase-file");
 
 // enc_db.json in the data folder, else in the older releases' folder
-// (find_data_file); else the usual place, which the error then names.
-std::string default_legacy_vault() {
-  std::string found = find_data_file(data_dir(), {"/enc_db.json"});
-  return found.empty() ? data_dir() + "/enc_db.json" : found;
+// (find_data_file: opened relative to the checked folder); else nothing,
+// and the error names the usual place.
+DataFile default_legacy_vault() {
+  std::string dir = data_dir();
+  DataFile found = find_data_file(dir, {"enc_db.json"});
+  if (!found.found()) {
+    found.path = dir + "/enc_db.json";
+    found.error = "cannot open " + found.path + ": " + std::strerror(ENOENT);
+  }
+  return found;
 }
 
 int run_import(Call& call) {
   Vault seen;
   if (!accounts::snapshot(call, seen)) return kFailed;
-  std::string path = call[kFile].given ? std::string(call[kFile].text) : default_legacy_vault();
+  DataFile found;
+  if (!call[kFile].given) found = default_legacy_vault();
+  std::string path = call[kFile].given ? std::string(call[kFile].text) : found.path;
   std::string legacy_pass, error;
   int status = accounts::secret(call, call[kLegacyPassphraseFile], 0,
                                 {.kind = Ask::Secret, .what = "the Python CLI's passphrase",
@@ -89,7 +101,10 @@ int run_import(Call& call) {
                                 legacy_pass);
   if (status != kOk) return status;
   std::vector<LegacyAccount> legacy;
-  if (!read_legacy_vault(path, legacy_pass, legacy, error)) return failure(call, error + "; nothing imported.");
+  bool read = call[kFile].given ? read_legacy_vault(path, legacy_pass, legacy, error)
+              : found.fd >= 0     ? read_legacy_vault(found.fd, path, legacy_pass, legacy, error)
+                                  : (error = found.error, false);
+  if (!read) return failure(call, error + "; nothing imported.");
 
   // The vault's key: the same passphrase when it opens the vault (or the
   // vault is new), else the vault's own.

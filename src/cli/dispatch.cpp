@@ -63,8 +63,8 @@ int run_unit(const Command& cmd, std::string_view prog, std::span<const char* co
   } else {
     if (!session.open(false, err)) return kFailed;
     call.config = &session.config();
-    // The store's guard ends a process whose store stays open over 10 s:
-    // long work (pulls, downloads) must not hold it.
+    // A read pins the pages of its snapshot: long work (pulls, downloads)
+    // must not hold it.
     if (cmd.needs & kExclusive) session.release();
     else call.session = &session;
     status = cmd.run(call);

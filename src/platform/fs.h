@@ -5,8 +5,10 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace hvym::fs {
 
@@ -93,5 +95,81 @@ char path_list_separator();
 // write it; false with the reason (Windows: owned by this user or by the
 // Administrators/SYSTEM, checked through its security descriptor).
 bool folder_is_ours(const std::string& dir, bool& missing, std::string& error);
+
+// --- a folder opened once --------------------------------------------------
+// A folder is opened once, never through a symbolic link at its last
+// component, checked on that descriptor, and everything in it is then
+// reached relative to the descriptor (openat and its kin): a user who owns
+// a parent folder and swaps folders under the same path never gets hvym to
+// use theirs after the check. Windows keeps the path and reaches names
+// through it, as before (no rename-exchange race is defended there).
+class Dir {
+ public:
+  Dir() = default;
+  Dir(const Dir&) = delete;
+  Dir& operator=(const Dir&) = delete;
+  Dir(Dir&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+  Dir& operator=(Dir&& o) noexcept;
+  ~Dir() { close(); }
+  // Opens `path` (false with errno: ENOENT missing, ENOTDIR not a folder,
+  // ELOOP a symbolic link).
+  bool open(const std::string& path);
+  // A folder inside this one, likewise; path() is parent.path()/name.
+  bool open_in(const Dir& parent, std::string_view name);
+  void close();
+  bool is_open() const { return fd_ != -1; }
+  const std::string& path() const { return path_; }  // for messages
+  int fd() const { return fd_; }  // POSIX: the descriptor; Windows: 0 when open
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+};
+
+// What an open folder, a name in one (never following a link: a link is
+// Kind::Other) or an open file is.
+struct Entry {
+  Kind kind = Kind::Missing;
+  FileId id;
+  unsigned owner = 0;   // uid (Windows: 0)
+  unsigned mode = 0;    // permission bits (Windows: 0700)
+  bool ours = false;    // owned by this user or by root (Windows: always)
+};
+// false with errno (ENOENT: no such name).
+bool entry_at(const Dir& dir, std::string_view name, Entry& e);
+bool entry_of(const Dir& dir, Entry& e);
+bool entry_of_fd(int fd, Entry& e);
+// LMDB's descriptor (mdb_filehandle_t: an int on POSIX, a HANDLE on Windows).
+bool entry_of_handle(int fd, Entry& e);
+bool entry_of_handle(void* handle, Entry& e);
+
+// dir is ours or root's and nobody else may write it (folder_is_ours on
+// the open folder); false with the reason, naming dir.path().
+bool dir_is_ours(const Dir& dir, std::string& error);
+// Opens `name` in dir for reading, never following a link and never
+// blocking in the open (a FIFO); -1 with errno (ELOOP: a link).
+int open_read_at(const Dir& dir, std::string_view name);
+// mkdtemp(3) in dir: `name` ends in XXXXXX, replaced by the made folder's name.
+bool make_temp_dir_at(const Dir& dir, std::string& name);
+// Renames folder `from` in dir to `to` in dir; fails (EEXIST or ENOTEMPTY)
+// when `to` exists, never replacing it.
+bool move_dir_at(const Dir& dir, std::string_view from, std::string_view to);
+// Removes `names` inside folder `name` of dir, then that folder, never
+// through a link.
+void remove_dir_files_at(const Dir& dir, std::string_view name,
+                         std::initializer_list<const char*> names);
+// Calls fn(name) for each entry of dir but . and ..; false when unreadable.
+bool list_dir_at(const Dir& dir, const std::function<void(std::string_view)>& fn);
+// A path naming the open folder itself that nobody can swap, for a library
+// that opens by path (LMDB): /proc/self/fd/N on Linux. Where there is none
+// (another system, no /proc), dir.path() with `check` set: the caller then
+// compares what it opened with entry_at() (and Windows: dir.path(), `check`
+// clear: by path, as before).
+std::string fixed_path(const Dir& dir, bool& check);
+// The file system holding dir has (almost) no space left for this user:
+// less than 1 MiB.
+bool nearly_full(const Dir& dir);
+bool nearly_full_handle(int fd);
+bool nearly_full_handle(void* handle);
 
 }  // namespace hvym::fs

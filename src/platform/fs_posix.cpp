@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #ifdef __APPLE__
 #include <climits>
@@ -13,6 +14,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+
+#include "platform/sys.h"
 
 namespace hvym::fs {
 
@@ -200,5 +203,210 @@ bool folder_is_ours(const std::string& dir, bool& missing, std::string& error) {
   }
   return true;
 }
+
+// --- a folder opened once --------------------------------------------------
+
+namespace {
+
+constexpr int kDirFlags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY;
+
+void fill(const struct stat& st, Entry& e) {
+  e.kind = S_ISREG(st.st_mode) ? Kind::File : S_ISDIR(st.st_mode) ? Kind::Dir : Kind::Other;
+  e.id.dev = static_cast<uint64_t>(st.st_dev);
+  e.id.ino = static_cast<uint64_t>(st.st_ino);
+  e.id.size = static_cast<uint64_t>(st.st_size);
+#ifdef __APPLE__
+  e.id.mtime_ns = static_cast<int64_t>(st.st_mtimespec.tv_sec) * 1000000000 + st.st_mtimespec.tv_nsec;
+#else
+  e.id.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+#endif
+  e.owner = static_cast<unsigned>(st.st_uid);
+  e.mode = static_cast<unsigned>(st.st_mode & 07777);
+  e.ours = st.st_uid == geteuid() || st.st_uid == 0;
+}
+
+// A name inside a folder: one component, never "." or "..".
+bool plain_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
+}
+
+bool almost_no_space(const struct statvfs& v) {
+  // root may use the blocks kept back for it; anyone else may not.
+  uint64_t blocks = geteuid() == 0 ? static_cast<uint64_t>(v.f_bfree) : static_cast<uint64_t>(v.f_bavail);
+  return blocks * static_cast<uint64_t>(v.f_frsize ? v.f_frsize : v.f_bsize) < (uint64_t{1} << 20);
+}
+
+}  // namespace
+
+Dir& Dir::operator=(Dir&& o) noexcept {
+  if (this != &o) {
+    close();
+    fd_ = o.fd_;
+    path_ = std::move(o.path_);
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+bool Dir::open(const std::string& path) {
+  close();
+  int fd = ::open(path.c_str(), kDirFlags);
+  if (fd < 0) {
+    // A link refused by O_NOFOLLOW is ENOTDIR on some systems: say ELOOP.
+    struct stat st;
+    if ((errno == ENOTDIR || errno == ELOOP) && lstat(path.c_str(), &st) == 0)
+      errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+    return false;
+  }
+  fd_ = fd;
+  path_ = path;
+  return true;
+}
+
+bool Dir::open_in(const Dir& parent, std::string_view name) {
+  close();
+  char n[256];  // NUL-terminated copy of a name (NAME_MAX is 255)
+  if (!parent.is_open() || !plain_name(name) || name.size() >= sizeof n) return errno = EINVAL, false;
+  std::memcpy(n, name.data(), name.size());
+  n[name.size()] = '\0';
+  int fd = openat(parent.fd_, n, kDirFlags);
+  if (fd < 0) {
+    struct stat st;
+    if ((errno == ENOTDIR || errno == ELOOP) && fstatat(parent.fd_, n, &st, AT_SYMLINK_NOFOLLOW) == 0)
+      errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+    return false;
+  }
+  fd_ = fd;
+  path_.reserve(parent.path_.size() + 1 + name.size());
+  path_.assign(parent.path_).append(1, '/').append(name);
+  return true;
+}
+
+void Dir::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+bool entry_at(const Dir& dir, std::string_view name, Entry& e) {
+  struct stat st;
+  char n[256];
+  if (!plain_name(name) || name.size() >= sizeof n) return errno = EINVAL, false;
+  std::memcpy(n, name.data(), name.size());
+  n[name.size()] = '\0';
+  if (fstatat(dir.fd(), n, &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+  fill(st, e);
+  return true;
+}
+
+bool entry_of_fd(int fd, Entry& e) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return false;
+  fill(st, e);
+  return true;
+}
+
+bool entry_of(const Dir& dir, Entry& e) { return entry_of_fd(dir.fd(), e); }
+bool entry_of_handle(int fd, Entry& e) { return entry_of_fd(fd, e); }
+bool entry_of_handle(void*, Entry&) { return errno = EBADF, false; }
+
+bool dir_is_ours(const Dir& dir, std::string& error) {
+  Entry e;
+  if (!entry_of(dir, e)) {
+    error = "cannot use " + dir.path() + ": " + std::strerror(errno);
+    return false;
+  }
+  if (!e.ours) {  // root may provide a read-only one
+    error = dir.path() + " belongs to another user (uid " + std::to_string(e.owner) + "); hvym will not use it";
+    return false;
+  }
+  if (e.mode & (S_IWGRP | S_IWOTH)) {
+    error = dir.path() + " may be written by other users (mode " + std::to_string((e.mode >> 6) & 7) +
+            std::to_string((e.mode >> 3) & 7) + std::to_string(e.mode & 7) +
+            "); hvym will not use it until it is not (chmod go-w " + dir.path() + ")";
+    return false;
+  }
+  return true;
+}
+
+int open_read_at(const Dir& dir, std::string_view name) {
+  if (!plain_name(name)) return errno = EINVAL, -1;
+  int fd = openat(dir.fd(), std::string(name).c_str(),
+                  O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) fcntl(fd, F_SETFL, 0);  // plain blocking reads from here
+  return fd;
+}
+
+bool make_temp_dir_at(const Dir& dir, std::string& name) {
+  size_t x = name.rfind("XXXXXX");
+  if (x == std::string::npos || x + 6 != name.size()) return errno = EINVAL, false;
+  static const char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    unsigned char r[6];
+    if (!sys::random_bytes(r, sizeof r)) return errno = EIO, false;
+    for (int i = 0; i < 6; ++i) name[x + i] = kChars[r[i] % 62];
+    if (mkdirat(dir.fd(), name.c_str(), 0700) == 0) return true;  // never an existing path
+    if (errno != EEXIST) return false;
+  }
+  return errno = EEXIST, false;
+}
+
+bool move_dir_at(const Dir& dir, std::string_view from, std::string_view to) {
+  if (!plain_name(from) || !plain_name(to)) return errno = EINVAL, false;
+  return renameat(dir.fd(), std::string(from).c_str(), dir.fd(), std::string(to).c_str()) == 0;
+}
+
+void remove_dir_files_at(const Dir& dir, std::string_view name, std::initializer_list<const char*> names) {
+  Dir sub;
+  if (!sub.open_in(dir, name)) return;  // never through a link
+  for (const char* n : names) unlinkat(sub.fd(), n, 0);
+  sub.close();
+  unlinkat(dir.fd(), std::string(name).c_str(), AT_REMOVEDIR);
+}
+
+bool list_dir_at(const Dir& dir, const std::function<void(std::string_view)>& fn) {
+  // A descriptor of its own: readdir's position is not shared with dir's.
+  int fd = openat(dir.fd(), ".", O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+  if (fd < 0) return false;
+  DIR* d = fdopendir(fd);
+  if (!d) {
+    ::close(fd);
+    return false;
+  }
+  while (dirent* e = readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name != "." && name != "..") fn(name);
+  }
+  closedir(d);
+  return true;
+}
+
+std::string fixed_path(const Dir& dir, bool& check) {
+#ifdef __linux__
+  // The kernel resolves /proc/self/fd/N to the open folder itself, whatever
+  // is renamed meanwhile. Without /proc (a chroot), the caller checks.
+  char p[32] = "/proc/self/fd/";
+  size_t n = 14;
+  char digits[12];
+  size_t k = 0;
+  for (unsigned v = static_cast<unsigned>(dir.fd()); k == 0 || v > 0; v /= 10) digits[k++] = static_cast<char>('0' + v % 10);
+  while (k > 0) p[n++] = digits[--k];
+  p[n] = '\0';
+  if (dir.fd() >= 0 && access(p, F_OK) == 0) {
+    check = false;
+    return std::string(p, n);
+  }
+#endif
+  check = true;
+  return dir.path();
+}
+
+bool nearly_full(const Dir& dir) { return nearly_full_handle(dir.fd()); }
+
+bool nearly_full_handle(int fd) {
+  struct statvfs v;
+  return fstatvfs(fd, &v) == 0 && almost_no_space(v);
+}
+
+bool nearly_full_handle(void*) { return false; }
 
 }  // namespace hvym::fs

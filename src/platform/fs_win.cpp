@@ -288,4 +288,141 @@ bool folder_is_ours(const std::string& dir, bool& missing, std::string& error) {
   return ours;
 }
 
+// --- a folder opened once --------------------------------------------------
+// Windows keeps the path: names are reached through it, as before (no
+// rename-exchange defence here; the folder's owner is checked by path).
+
+namespace {
+
+bool entry_from(HANDLE h, Entry& e) {
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (!GetFileInformationByHandle(h, &info)) return set_errno_from(GetLastError()), false;
+  e.kind = (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) ? Kind::Other
+           : (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)    ? Kind::Dir
+           : GetFileType(h) == FILE_TYPE_DISK                      ? Kind::File
+                                                                   : Kind::Other;
+  e.id.dev = info.dwVolumeSerialNumber;
+  e.id.ino = (static_cast<uint64_t>(info.nFileIndexHigh) << 32) | info.nFileIndexLow;
+  e.id.size = (static_cast<uint64_t>(info.nFileSizeHigh) << 32) | info.nFileSizeLow;
+  e.id.mtime_ns = static_cast<int64_t>((static_cast<uint64_t>(info.ftLastWriteTime.dwHighDateTime) << 32) |
+                                       info.ftLastWriteTime.dwLowDateTime) * 100;
+  e.owner = 0;
+  e.mode = 0700;
+  e.ours = true;
+  return true;
+}
+
+bool entry_by_path(const std::string& path, Entry& e) {
+  // FILE_FLAG_OPEN_REPARSE_POINT: a link or junction is looked at itself.
+  HANDLE h = CreateFileW(wide(path).c_str(), FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                         nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return set_errno_from(GetLastError()), false;
+  bool ok = entry_from(h, e);
+  CloseHandle(h);
+  return ok;
+}
+
+bool plain_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find_first_of("/\\") == std::string_view::npos;
+}
+
+std::string in(const Dir& dir, std::string_view name) { return dir.path() + "\\" + std::string(name); }
+
+}  // namespace
+
+Dir& Dir::operator=(Dir&& o) noexcept {
+  if (this != &o) {
+    fd_ = o.fd_;
+    path_ = std::move(o.path_);
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+bool Dir::open(const std::string& path) {
+  close();
+  bool ok;
+  WIN32_FILE_ATTRIBUTE_DATA a = attributes(path, ok);
+  if (!ok) return false;
+  // A junction or link to a folder is followed, as before (by path here).
+  if (!(a.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) return errno = ENOTDIR, false;
+  fd_ = 0;
+  path_ = path;
+  return true;
+}
+
+bool Dir::open_in(const Dir& parent, std::string_view name) {
+  close();
+  if (!parent.is_open() || !plain_name(name)) return errno = EINVAL, false;
+  return open(in(parent, name));
+}
+
+void Dir::close() { fd_ = -1; }
+
+bool entry_at(const Dir& dir, std::string_view name, Entry& e) {
+  if (!plain_name(name)) return errno = EINVAL, false;
+  return entry_by_path(in(dir, name), e);
+}
+
+bool entry_of(const Dir& dir, Entry& e) { return entry_by_path(dir.path(), e); }
+
+bool entry_of_fd(int fd, Entry& e) {
+  HANDLE h = reinterpret_cast<HANDLE>(_get_osfhandle(fd));
+  if (h == INVALID_HANDLE_VALUE) return errno = EBADF, false;
+  return entry_from(h, e);
+}
+
+bool entry_of_handle(int fd, Entry& e) { return entry_of_fd(fd, e); }
+bool entry_of_handle(void* handle, Entry& e) { return entry_from(static_cast<HANDLE>(handle), e); }
+
+bool dir_is_ours(const Dir& dir, std::string& error) {
+  bool missing;
+  if (!folder_is_ours(dir.path(), missing, error)) return false;
+  if (missing) return error = "cannot use " + dir.path() + ": it is gone", false;
+  return true;
+}
+
+int open_read_at(const Dir& dir, std::string_view name) {
+  if (!plain_name(name)) return errno = EINVAL, -1;
+  std::string path = in(dir, name);
+  Entry e;
+  if (!entry_by_path(path, e)) return -1;
+  if (e.kind == Kind::Other) return errno = ELOOP, -1;  // a link is not followed
+  return open_read(path);
+}
+
+bool make_temp_dir_at(const Dir& dir, std::string& name) {
+  std::string full = in(dir, name);
+  if (!make_temp_dir(full)) return false;
+  name = full.substr(dir.path().size() + 1);
+  return true;
+}
+
+bool move_dir_at(const Dir& dir, std::string_view from, std::string_view to) {
+  if (!plain_name(from) || !plain_name(to)) return errno = EINVAL, false;
+  return move_dir(in(dir, from), in(dir, to));
+}
+
+void remove_dir_files_at(const Dir& dir, std::string_view name, std::initializer_list<const char*> names) {
+  if (plain_name(name)) remove_dir_files(in(dir, name), names);
+}
+
+bool list_dir_at(const Dir& dir, const std::function<void(std::string_view)>& fn) {
+  return list_dir(dir.path(), fn);
+}
+
+std::string fixed_path(const Dir& dir, bool& check) {
+  check = false;  // by path, as before (see above)
+  return dir.path();
+}
+
+bool nearly_full(const Dir& dir) {
+  ULARGE_INTEGER avail{};
+  return GetDiskFreeSpaceExW(wide(dir.path()).c_str(), &avail, nullptr, nullptr) &&
+         avail.QuadPart < (uint64_t{1} << 20);
+}
+
+bool nearly_full_handle(int) { return false; }
+bool nearly_full_handle(void*) { return false; }
+
 }  // namespace hvym::fs

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "store/paths.h"
+#include "platform/fs.h"
 #include "platform/process.h"
 
 namespace hvym {
@@ -23,11 +24,13 @@ ExclusiveLock::~ExclusiveLock() {
 }
 
 bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string& error, const char* name) {
-  if (!data_dir_trusted(data_dir, error)) return false;
-  if (!make_dirs(data_dir, 0700, error)) return false;
+  // The folder is opened once and checked on that descriptor, and the lock
+  // is opened relative to it: no folder swapped in under the same path.
+  fs::Dir folder;
+  if (!make_data_dir(data_dir, folder, error)) return false;
   std::string path = data_dir + "/" + name;
   // Never through a symlink, never a FIFO or device (its open could block).
-  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+  fd_ = openat(folder.fd(), name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
   struct stat st;
   if (fd_ >= 0 && (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode))) {
     close(fd_);

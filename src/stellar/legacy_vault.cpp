@@ -22,9 +22,15 @@ bool read_legacy_vault(const std::string& path, std::string_view passphrase,
                        std::vector<LegacyAccount>& out, std::string& error) {
   int fd = open_regular_file(path, error);
   if (fd < 0) return false;
+  bool ok = read_legacy_vault(fd, path, passphrase, out, error);
+  close_fd(fd);
+  return ok;
+}
+
+bool read_legacy_vault(int fd, const std::string& path, std::string_view passphrase,
+                       std::vector<LegacyAccount>& out, std::string& error) {
   std::string file;
   bool read = fs::read_fd(fd, file, 64u << 20);
-  close_fd(fd);
   if (!read) return error = "cannot read " + path + ": " + (errno == EFBIG ? "larger than 64 MiB" : std::strerror(errno)), false;
   if (file.size() < 32) return error = path + " is not an encrypted TinyDB file (too short)", false;
   size_t length = 0;

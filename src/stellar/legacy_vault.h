@@ -24,5 +24,8 @@ struct LegacyAccount {
 // passphrase is wrong.
 bool read_legacy_vault(const std::string& path, std::string_view passphrase,
                        std::vector<LegacyAccount>& out, std::string& error);
+// The same from an open descriptor (find_data_file's); `path` names it.
+bool read_legacy_vault(int fd, const std::string& path, std::string_view passphrase,
+                       std::vector<LegacyAccount>& out, std::string& error);
 
 }  // namespace hvym

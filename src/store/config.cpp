@@ -313,8 +313,8 @@ bool ConfigSession::answer_from_legacy(const ImportPlan& plan, const std::string
 }
 
 ConfigSession::NoStore ConfigSession::import_legacy(bool write, Sink& err) {
-  std::string legacy = find_legacy(dir_);
-  if (legacy.empty()) return NoStore::Defaults;
+  DataFile legacy = find_legacy(dir_, folder_);
+  if (!legacy.found()) return NoStore::Defaults;
   std::string error;
   ImportPlan plan;
   if (!plan_import(legacy, plan, error)) {
@@ -325,7 +325,8 @@ ConfigSession::NoStore ConfigSession::import_legacy(bool write, Sink& err) {
     err.line("Warning: " + error + "; answering defaults");
     return NoStore::Answered;
   }
-  bool made = Store::create(dir_, [&](Store& s, std::string& e) {
+  bool made = (folder_.is_open() || make_data_dir(dir_, folder_, error)) &&
+              Store::create(folder_, [&](Store& s, std::string& e) {
     return apply_import(s, plan, e) && stamp_new_store(s, e);
   }, error);
   if (made) return NoStore::Created;
@@ -346,14 +347,16 @@ bool ConfigSession::open(bool write, Sink& err) {
     return false;
   }
   std::string error;
-  if (!data_dir_trusted(dir_, error)) {
+  // The folder is opened once and checked on that descriptor; the store and
+  // the legacy files are reached through it (store/paths.h).
+  if (!open_data_dir(dir_, folder_, error)) {
     err.line("Error: " + error);
     return false;
   }
-  // Queries: one stat tells whether there is a store, and opening uses it.
+  // Queries: one look tells whether there is a store, and opening uses it.
   Store::Opened opened = Store::Opened::Missing;
-  if (!write) opened = store_.open_existing(dir_, error);
-  else if (Store::exists(dir_)) opened = store_.open(dir_, true, error) ? Store::Opened::Yes : Store::Opened::Failed;
+  if (!write) opened = store_.open_existing(folder_, error);
+  else if (Store::exists(folder_)) opened = store_.open(folder_, true, error) ? Store::Opened::Yes : Store::Opened::Failed;
 
   if (opened == Store::Opened::Missing) {
     switch (import_legacy(write, err)) {
@@ -363,7 +366,7 @@ bool ConfigSession::open(bool write, Sink& err) {
       case NoStore::Answered: return true;
       case NoStore::Failed: return false;
       case NoStore::Created:
-        opened = store_.open(dir_, write, error) ? Store::Opened::Yes : Store::Opened::Failed;
+        opened = store_.open(folder_, write, error) ? Store::Opened::Yes : Store::Opened::Failed;
     }
   }
   if (opened == Store::Opened::Failed) {
@@ -387,7 +390,8 @@ bool ConfigSession::open(bool write, Sink& err) {
 bool ConfigSession::create_now(std::string& error) {
   // Another first writer may create it meanwhile: then this write simply
   // follows theirs, as concurrent setters do.
-  if (!Store::create(dir_, stamp_new_store, error) || !store_.open(dir_, true, error))
+  if ((!folder_.is_open() && !make_data_dir(dir_, folder_, error)) ||
+      !Store::create(folder_, stamp_new_store, error) || !store_.open(folder_, true, error))
     return false;
   config_.store_ = &store_;
   create_on_write_ = false;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/sink.h"
+#include "platform/fs.h"
 #include "store/store.h"
 
 namespace hvym {
@@ -143,6 +144,7 @@ class ConfigSession {
   bool read_values(bool strict, Sink& err);
   bool create_on_write_ = false;
   std::string dir_;
+  fs::Dir folder_;  // dir_, opened once and checked (not open: not there yet)
   Store store_;
   Config config_;
 };

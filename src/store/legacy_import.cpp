@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <cerrno>
 #include <ctime>
 
 #include "store/config.h"
@@ -136,22 +137,24 @@ struct Reader {
 
 }  // namespace
 
-std::string find_legacy(const std::string& data_dir) {
-  return find_data_file(data_dir, {"/db.json", "/fast_config.json"});
+DataFile find_legacy(const std::string& data_dir, const fs::Dir& data) {
+  return find_data_file(data_dir, data, {"db.json", "fast_config.json"});
 }
 
-bool plan_import(const std::string& path, ImportPlan& plan, std::string& error) {
+namespace {
+
+// The plan from a legacy file's descriptor (closed here when `owned`).
+bool plan_from(int fd, bool owned, const std::string& path, ImportPlan& plan, std::string& error) {
   plan = ImportPlan{};
   plan.source = path;
   // A regular file only (a FIFO would block, /dev/zero never ends and
   // reads as "empty"), within a bound no real db.json comes near.
   std::string raw;
-  int fd = open_regular_file(path, error);
-  if (fd < 0) return false;
   bool read = fs::read_fd(fd, raw, kMaxLegacyFile);
-  close_fd(fd);
+  bool too_big = !read && errno == EFBIG;
+  if (owned) close_fd(fd);
   if (!read) {
-    error = "cannot read " + path + ": " + (raw.size() >= kMaxLegacyFile ? "it is over 64 MiB" : "a read failed");
+    error = "cannot read " + path + ": " + (too_big ? "it is over 64 MiB" : "a read failed");
     return false;
   }
   simdjson::padded_string text(raw);
@@ -180,6 +183,25 @@ bool plan_import(const std::string& path, ImportPlan& plan, std::string& error) 
     return false;
   }
   return true;
+}
+
+}  // namespace
+
+bool plan_import(const std::string& path, ImportPlan& plan, std::string& error) {
+  plan = ImportPlan{};
+  plan.source = path;
+  int fd = open_regular_file(path, error);
+  return fd >= 0 && plan_from(fd, /*owned=*/true, path, plan, error);
+}
+
+bool plan_import(const DataFile& file, ImportPlan& plan, std::string& error) {
+  plan = ImportPlan{};
+  plan.source = file.path;
+  if (file.fd < 0) {
+    error = file.error.empty() ? "cannot open " + file.path : file.error;
+    return false;
+  }
+  return plan_from(file.fd, /*owned=*/false, file.path, plan, error);
 }
 
 std::string utc_now() {

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/paths.h"
 #include "store/store.h"
 
 namespace hvym {
@@ -18,12 +19,15 @@ struct ImportPlan {
 };
 
 // DIR/db.json, else DIR/fast_config.json, else the same in the older
-// releases' folder (paths.h: find_data_file), else "".
-std::string find_legacy(const std::string& data_dir);
+// releases' folder (paths.h: find_data_file), else nothing found. `data`:
+// the data folder DIR as open_data_dir opened it (not open: none).
+DataFile find_legacy(const std::string& data_dir, const fs::Dir& data);
 
 // Reads and checks a legacy file; false with a message naming the file and the
 // problem when it is malformed. Nothing is written.
 bool plan_import(const std::string& path, ImportPlan& plan, std::string& error);
+// The same for a file find_legacy found (read through its descriptor).
+bool plan_import(const DataFile& file, ImportPlan& plan, std::string& error);
 
 // Writes the plan and the import's record (meta/import_*) in the store's
 // write transaction.

@@ -34,20 +34,52 @@ std::string former_data_dir() {
   return std::string(x) + "/heavymeta-cli";
 }
 
-std::string file_in(const std::string& dir, std::initializer_list<const char*> names) {
-  for (const char* name : names)
-    if (std::string p = dir + name; fs::kind_of(p) == fs::Kind::File) return p;
-  return {};
+// The first of `names` that is a regular file in dir (a link is not one).
+DataFile file_in(const fs::Dir& dir, std::initializer_list<const char*> names) {
+  DataFile f;
+  for (const char* name : names) {
+    fs::Entry e;
+    if (!fs::entry_at(dir, name, e) || e.kind != fs::Kind::File) continue;
+    f.path = dir.path() + "/" + name;
+    f.fd = open_regular_at(dir, name, f.path, f.error);
+    break;
+  }
+  return f;
 }
 
 }  // namespace
 
-std::string find_data_file(const std::string& data_dir, std::initializer_list<const char*> names) {
-  if (std::string p = file_in(data_dir, names); !p.empty()) return p;
+DataFile& DataFile::operator=(DataFile&& o) noexcept {
+  if (this != &o) {
+    if (fd >= 0) close_fd(fd);
+    path = std::move(o.path);
+    fd = o.fd;
+    error = std::move(o.error);
+    o.fd = -1;
+  }
+  return *this;
+}
+
+DataFile::~DataFile() {
+  if (fd >= 0) close_fd(fd);
+}
+
+DataFile find_data_file(const std::string& data_dir, const fs::Dir& data,
+                        std::initializer_list<const char*> names) {
+  if (data.is_open())
+    if (DataFile f = file_in(data, names); f.found()) return f;
   std::string former = former_data_dir(), ignored;
   if (former.empty() || former == data_dir) return {};
-  std::string p = file_in(former, names);
-  return p.empty() || !data_dir_trusted(former, ignored) ? std::string() : p;
+  fs::Dir older;  // checked on the descriptor the file is then opened through
+  if (!open_data_dir(former, older, ignored) || !older.is_open()) return {};
+  return file_in(older, names);
+}
+
+DataFile find_data_file(const std::string& data_dir, std::initializer_list<const char*> names) {
+  fs::Dir data;
+  std::string ignored;
+  if (!open_data_dir(data_dir, data, ignored)) data.close();
+  return find_data_file(data_dir, data, names);
 }
 
 std::string find_in_path(std::string_view name) {
@@ -99,9 +131,54 @@ int open_regular_file(const std::string& path, std::string& error) {
   return fd;
 }
 
+int open_regular_at(const fs::Dir& dir, const char* name, const std::string& shown, std::string& error) {
+  int fd = fs::open_read_at(dir, name);  // never through a link, never blocking (a FIFO)
+  if (fd < 0) {
+    int e = errno;
+    error = e == ELOOP ? shown + " is not a regular file" : "cannot open " + shown + ": " + std::strerror(e);
+    return -1;
+  }
+  fs::Entry e;
+  if (!fs::entry_of_fd(fd, e) || e.kind != fs::Kind::File) {
+    close_fd(fd);
+    error = shown + " is not a regular file";
+    return -1;
+  }
+  if (!e.ours) {  // planted by another user
+    close_fd(fd);
+    error = shown + " belongs to another user (uid " + std::to_string(e.owner) + "); hvym will not read it";
+    return -1;
+  }
+  return fd;
+}
+
+bool open_data_dir(const std::string& dir, fs::Dir& out, std::string& error) {
+  if (!out.open(dir)) {
+    int e = errno;
+    if (e == ENOENT) return true;  // not there yet
+    error = "cannot use " + dir + ": " +
+            (e == ELOOP ? std::string("it is a symbolic link (hvym uses the folder itself)")
+                        : std::string(std::strerror(e)));
+    return false;
+  }
+  if (!fs::dir_is_ours(out, error)) {
+    out.close();
+    return false;
+  }
+  return true;
+}
+
+bool make_data_dir(const std::string& dir, fs::Dir& out, std::string& error) {
+  if (!open_data_dir(dir, out, error)) return false;
+  if (out.is_open()) return true;
+  if (!make_dirs(dir, 0700, error) || !open_data_dir(dir, out, error)) return false;
+  if (!out.is_open()) error = "cannot create " + dir + ": " + std::strerror(ENOENT);  // gone again
+  return out.is_open();
+}
+
 bool data_dir_trusted(const std::string& dir, std::string& error) {
-  bool missing;
-  return fs::folder_is_ours(dir, missing, error);
+  fs::Dir d;
+  return open_data_dir(dir, d, error);
 }
 
 std::string self_exe() { return fs::self_exe(); }

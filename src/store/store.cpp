@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "store/pages.h"
 #include "store/paths.h"
 #include "platform/fault.h"
 #include "platform/fs.h"
@@ -22,7 +23,10 @@ namespace {
 
 // Map size: the most the file may grow to; address space only, not memory.
 constexpr size_t kMapSize = size_t{64} << 20;
-// No store operation may take longer (a hung lock holder, a looping walk).
+// The longest a wait for another process may take: LMDB's writer lock (a
+// hung or stopped writer), its reader table's lock, the lock file while
+// another process sets it up. Only those waits: a call that is not waiting
+// (reading pages, writing, committing) is never cut short by it.
 constexpr unsigned kDeadlineSeconds = 10;
 // Reader slots (LMDB's default is 126): a server's threads each take one
 // while they read. Fixed by whoever creates lock.mdb.
@@ -30,8 +34,9 @@ constexpr unsigned kMaxReaders = 510;
 
 // Batch and serve: one environment per process, shared by every Store (LMDB
 // wants one per process and file); each Store only begins its own read
-// transaction (writes run in child processes). No deadline alarm there
-// (SIGALRM is process-wide). An environment that faulted is poisoned: no
+// transaction (writes run in child processes). Their waits have the
+// deadline where it is per thread (Linux), none elsewhere. An environment
+// that faulted (or timed out) is poisoned: no
 // new transaction begins on it, and the last user closes it, so the next
 // open maps the file afresh (and finds the damage before touching a page).
 bool g_share = false;
@@ -47,21 +52,34 @@ Shared* g_shared = nullptr;
 // then run the request again as a child process.
 thread_local bool g_wants_process = false;
 
-int g_open_stores = 0;
+void install_guard() { fault::install(); }
 
-void install_guard() { fault::install(/*with_deadline=*/!g_share); }
-
-void arm_deadline() {
-  install_guard();
-  fault::deadline(kDeadlineSeconds);
-}
+// The deadline of a wait on this thread: per thread where the platform has
+// it; elsewhere it is the process's, which batch and serve cannot use.
+unsigned wait_seconds() { return !g_share || fault::per_thread() ? kDeadlineSeconds : 0; }
 
 // Readers left in the table by processes that died (SIGKILL) pin old pages
-// and fill the table: LMDB clears them only when asked.
+// and fill the table: LMDB clears them only when asked. It takes the reader
+// table's lock: a wait, bounded; given up (a fault, the deadline), the
+// readers stay, and the transaction that follows says why.
 void clear_dead_readers(MDB_env* env) {
+  install_guard();
+  if (HVYM_FAULT_CAUGHT()) {
+    fault::wait_end();
+    return;
+  }
   int dead = 0;
+  fault::arm();
+  fault::wait_begin(wait_seconds());
   mdb_reader_check(env, &dead);
+  fault::wait_end();
+  fault::disarm();
 }
+
+// LMDB's assertions (the Debian build keeps them) are about pages it found
+// damaged: in a guarded call, the call fails as a fault does (why() is
+// Damaged) instead of aborting the process.
+void on_lmdb_assert(MDB_env*, const char* what) { fault::damaged(what); }
 
 // Closes an environment that may sit on a damaged lock file: a fault while
 // closing leaves it mapped (the kernel unmaps it at exit).
@@ -76,11 +94,20 @@ std::string fault_message(const std::string& where) {
   if (fault::why() == fault::Why::Deadline)
     return where + ": no answer from the store within " + std::to_string(kDeadlineSeconds) +
            " s (another process holding it?)";
+  if (fault::why() == fault::Why::Damaged) {
+    std::string what = fault::damage();
+    size_t in = what.rfind(" failed in ");  // "mdb.c:N: Assertion '...' failed in F()": keep F
+    return where + " is damaged (LMDB found a page it cannot use" +
+           (in == std::string::npos ? "" : " in " + what.substr(in + 11)) +
+           "; `hvym config verify` checks it); move it away and run hvym again "
+           "(it re-imports db.json when there is one)";
+  }
   return where + " is damaged (reading it faulted); move it away and run hvym again "
                  "(it re-imports db.json when there is one)";
 }
 
-std::string lmdb_message(const std::string& where, int rc) {
+// `env`: the environment a write failed on, to tell a full disk from EIO.
+std::string lmdb_message(const std::string& where, int rc, MDB_env* env = nullptr) {
   switch (rc) {
     case MDB_INVALID:
     case MDB_CORRUPTED:
@@ -89,12 +116,38 @@ std::string lmdb_message(const std::string& where, int rc) {
     case MDB_MAP_RESIZED:  // hvym never grows the map: a garbled meta page says it did
       return where + " is damaged (" + mdb_strerror(rc) +
              "); move it away and run hvym again (it re-imports db.json when there is one)";
+    case ENOSPC:
+      return where + ": no space left on the device";
+    case EIO: {  // what LMDB makes of a short write, which a full disk causes
+      mdb_filehandle_t fd;
+      if (env && mdb_env_get_fd(env, &fd) == 0 && fs::nearly_full_handle(fd))
+        return where + ": no space left on the device";
+      return where + ": " + mdb_strerror(rc);
+    }
     default:
       return where + ": " + mdb_strerror(rc);
   }
 }
 
 MDB_val val(std::string_view s) { return {s.size(), const_cast<char*>(s.data())}; }
+
+std::string damaged_message(const std::string& where, const std::string& what) {
+  return where + " is damaged (" + what + "); move it away and run hvym again "
+                 "(it re-imports db.json when there is one)";
+}
+
+// The page check (store/pages.h) of the store under txn, reading data.mdb
+// through LMDB's own descriptor: a writer's of the last commit (it holds
+// the write lock: nothing changes meanwhile), a reader's of its snapshot
+// (or a later one: the pages of its snapshot stay while it reads).
+pages::Damage check_pages(MDB_env* env, MDB_txn* txn, bool writer) {
+  mdb_filehandle_t fd;
+  MDB_stat st;
+  if (mdb_env_get_fd(env, &fd) != 0 || mdb_env_stat(env, &st) != 0) return {"its file cannot be read", false};
+  uint64_t id = mdb_txn_id(txn);
+  return pages::check([fd](void* buf, size_t n, uint64_t at) { return fault::read_at(fd, buf, n, at); },
+                      writer ? id - 1 : id, !writer, st.ms_psize, kMapSize);
+}
 
 }  // namespace
 
@@ -112,83 +165,164 @@ MDB_val val(std::string_view s) { return {s.size(), const_cast<char*>(s.data())}
     fault::disarm();                             \
   } while (0)
 
+// The same for a call that may wait for another process (mdb_env_open,
+// mdb_txn_begin): the wait is bounded by the deadline, which covers that
+// call only.
+#define HVYM_GUARDED_WAIT(expr, fail)            \
+  do {                                           \
+    if (HVYM_FAULT_CAUGHT()) {                   \
+      fault::wait_end();                         \
+      error = fault_message(where_);             \
+      faulted();                                 \
+      return fail;                               \
+    }                                            \
+    fault::arm();                                \
+    fault::wait_begin(wait_seconds());           \
+    expr;                                        \
+    fault::wait_end();                           \
+    fault::disarm();                             \
+  } while (0)
+
 Store::~Store() { close(); }
-
-bool Store::exists(const std::string& data_dir) {
-  return fs::kind_of(path_in(data_dir) + "/data.mdb") != fs::Kind::Missing;
-}
-
-Store::Opened Store::open_existing(const std::string& data_dir, std::string& error) {
-  fs::FileId id;
-  bool known = fs::file_id(path_in(data_dir) + "/data.mdb", id);
-  if (!known && errno == ENOENT) return Opened::Missing;
-  return open(data_dir, false, error, known ? &id : nullptr) ? Opened::Yes : Opened::Failed;
-}
-
-bool Store::open(const std::string& data_dir, bool write, std::string& error,
-                 const fs::FileId* known) {
-  return open_env(path_in(data_dir), write, /*fresh=*/false, error, known);
-}
 
 namespace {
 
-// Removes a store folder made by a creation (never through a symlink).
-void remove_env_dir(const std::string& dir) { fs::remove_dir_files(dir, {"data.mdb", "lock.mdb"}); }
+constexpr const char* kStoreName = "hvym.lmdb";
+constexpr const char* kReimport = "; move it away and run hvym again (it re-imports db.json when there is one)";
 
-// Folders of creations whose process was killed: hvym.lmdb.new-PID-XXXXXX
-// (or an older hvym's hvym.lmdb.new-PID) with no such process any more.
-// A live process's folders, its other threads' included, stay.
-void remove_abandoned(const std::string& data_dir) {
-  const std::string_view prefix = "hvym.lmdb.new-";
-  fs::list_dir(data_dir, [&](std::string_view name) {
-    if (name.substr(0, prefix.size()) != prefix) return;
-    long pid = std::atol(std::string(name.substr(prefix.size())).c_str());
-    std::string path = data_dir + "/" + std::string(name);
-    if (pid > 0 && !process_exists(pid) && fs::kind_of(path, /*follow=*/false) == fs::Kind::Dir)
-      remove_env_dir(path);
-  });
+// DATA/hvym.lmdb (or a creation's folder), opened relative to the checked
+// data folder, never through a link, and checked as the data folder is
+// (ours or root's, nobody else may write it). False with errno ENOENT and
+// no error when there is none.
+bool open_store_dir(const fs::Dir& data, std::string_view name, fs::Dir& out, std::string& error) {
+  if (!data.is_open()) return errno = ENOENT, false;
+  if (!out.open_in(data, name)) {
+    int e = errno;
+    if (e != ENOENT)
+      error = "config store " + data.path() + "/" + std::string(name) + ": " +
+              (e == ELOOP || e == ENOTDIR ? "not a folder" : std::strerror(e));
+    return errno = e, false;
+  }
+  if (!fs::dir_is_ours(out, error)) {
+    out.close();
+    return errno = EACCES, false;
+  }
+  return true;
 }
 
 }  // namespace
 
-bool Store::create(const std::string& data_dir,
+bool Store::exists(const fs::Dir& data) {
+  fs::Dir store;
+  fs::Entry e;
+  return data.is_open() && store.open_in(data, kStoreName) && fs::entry_at(store, "data.mdb", e);
+}
+
+Store::Opened Store::open_existing(const fs::Dir& data, std::string& error) {
+  fs::Dir store;
+  if (!open_store_dir(data, kStoreName, store, error)) return error.empty() ? Opened::Missing : Opened::Failed;
+  fs::Entry e;
+  bool known = fs::entry_at(store, "data.mdb", e);
+  if (!known && errno == ENOENT) return Opened::Missing;
+  return open_env(store, false, /*fresh=*/false, error, known ? &e : nullptr) ? Opened::Yes : Opened::Failed;
+}
+
+bool Store::open(const fs::Dir& data, bool write, std::string& error) {
+  fs::Dir store;
+  if (!open_store_dir(data, kStoreName, store, error)) {
+    if (error.empty()) error = "config store " + path_in(data.path()) + ": " + std::strerror(ENOENT);
+    return false;
+  }
+  return open_env(store, write, /*fresh=*/false, error, nullptr);
+}
+
+namespace {
+
+// Folders of creations whose process was killed: hvym.lmdb.new-PID-XXXXXX
+// (or an older hvym's hvym.lmdb.new-PID) with no such process any more.
+// A live process's folders, its other threads' included, stay. Never
+// through a symlink: a link there is left alone.
+void remove_abandoned(const fs::Dir& data) {
+  const std::string_view prefix = "hvym.lmdb.new-";
+  fs::list_dir_at(data, [&](std::string_view name) {
+    if (name.substr(0, prefix.size()) != prefix) return;
+    long pid = std::atol(std::string(name.substr(prefix.size())).c_str());
+    fs::Entry e;
+    if (pid > 0 && !process_exists(pid) && fs::entry_at(data, name, e) && e.kind == fs::Kind::Dir)
+      fs::remove_dir_files_at(data, name, {"data.mdb", "lock.mdb"});
+  });
+}
+
+// Why a creation failed, said of the store's real place (the creation's
+// own folder is removed again): a full disk as such, never "damaged".
+std::string creation_error(const std::string& target, const std::string& where, std::string error,
+                           bool faulted, bool full) {
+  std::string cause;
+  if (full) {
+    cause = "no space left on the device";
+  } else if (faulted) {
+    cause = "writing its first pages failed";
+  } else {
+    if (error.compare(0, where.size(), where) == 0) error.erase(0, where.size());
+    if (error.compare(0, 2, ": ") == 0) error.erase(0, 2);
+    cause = error.empty() ? std::string(std::strerror(EIO)) : error;
+  }
+  return "cannot create config store " + target + ": " + cause;
+}
+
+}  // namespace
+
+bool Store::create(const fs::Dir& data,
                    const std::function<bool(Store&, std::string&)>& fill, std::string& error) {
   if (g_share) {  // batch and serve only read: a child process creates it
     g_wants_process = true;
     error = "the store is created by a child process";
     return false;
   }
-  if (!make_dirs(data_dir, 0700, error)) return false;
+  const std::string target = path_in(data.path());
+  if (!data.is_open()) {  // the caller makes the folder (make_data_dir)
+    error = "cannot create config store " + target + ": " + std::strerror(ENOENT);
+    return false;
+  }
   // Built aside and renamed into place: a data.mdb at the real path is
   // always complete, so a short one there can only be damage. The folder is
-  // new and unique for every creation (mkdtemp: never an existing path,
-  // never a symlink), so no two creators, threads or processes, share one.
-  remove_abandoned(data_dir);
-  std::string tmp = path_in(data_dir) + ".new-" + std::to_string(current_pid()) + "-XXXXXX";
-  if (!fs::make_temp_dir(tmp)) {
-    error = "cannot create a folder beside " + path_in(data_dir) + ": " + std::strerror(errno);
+  // new and unique for every creation (made exclusively: never an existing
+  // path, never a symlink), so no two creators, threads or processes, share
+  // one. Everything goes through the data folder's descriptor.
+  remove_abandoned(data);
+  std::string tmp = std::string(kStoreName) + ".new-" + std::to_string(current_pid()) + "-XXXXXX";
+  if (!fs::make_temp_dir_at(data, tmp)) {
+    int e = errno;
+    error = "cannot create a folder beside " + target + ": " +
+            (e == ENOSPC ? "no space left on the device" : std::strerror(e));
     return false;
   }
   bool ok;
   {
     Store fresh;
-    ok = fresh.open_env(tmp, true, /*fresh=*/true, error, nullptr) && fill(fresh, error) &&
+    fs::Dir made;
+    ok = open_store_dir(data, tmp, made, error) &&
+         fresh.open_env(made, true, /*fresh=*/true, error, nullptr) && fill(fresh, error) &&
          fresh.commit(error);
+    if (!ok)
+      error = creation_error(target, fresh.where_, error, fresh.abandoned_, fs::nearly_full(data));
   }
-  if (ok && !fs::move_dir(tmp, path_in(data_dir))) {
+  if (ok && !fs::move_dir_at(data, tmp, kStoreName)) {
     // Another process created it first (rename will not replace a non-empty
     // directory): theirs stands, ours goes.
-    ok = errno == ENOTEMPTY || errno == EEXIST || Store::exists(data_dir);
-    if (!ok) error = "cannot create " + path_in(data_dir) + ": " + std::strerror(errno);
+    int e = errno;
+    ok = e == ENOTEMPTY || e == EEXIST || Store::exists(data);
+    if (!ok) error = "cannot create config store " + target + ": " + std::strerror(e);
   }
-  remove_env_dir(tmp);  // gone already after a successful rename
+  fs::remove_dir_files_at(data, tmp, {"data.mdb", "lock.mdb"});  // gone already after a successful rename
   return ok;
 }
 
-bool Store::open_env(const std::string& dir, bool write, bool fresh, std::string& error,
-                     const fs::FileId* known) {
+bool Store::open_env(const fs::Dir& store, bool write, bool fresh, std::string& error,
+                     const fs::Entry* known) {
   close();
   write_ = write;
+  const std::string& dir = store.path();
   where_ = "config store " + dir;
   if (g_share && !fresh) {
     if (write) {  // in-process requests only read: a child process writes
@@ -210,7 +344,7 @@ bool Store::open_env(const std::string& dir, bool write, bool fresh, std::string
     }
     if (!sh.env) {
       install_guard();
-      if (!open_env_alone(dir, false, false, error, known, /*begin_txn=*/false)) {
+      if (!open_env_alone(store, false, false, error, known, /*begin_txn=*/false)) {
         if (env_) close_env_guarded(env_);
         env_ = nullptr;
         return false;
@@ -229,7 +363,7 @@ bool Store::open_env(const std::string& dir, bool write, bool fresh, std::string
     hold.unlock();  // a fault in begin() takes the lock to poison the environment
     return begin(error);
   }
-  return open_env_alone(dir, write, fresh, error, known);
+  return open_env_alone(store, write, fresh, error, known);
 }
 
 void Store::share_environments() { g_share = true; }
@@ -259,50 +393,65 @@ void Store::faulted() {
   if (g_shared && g_shared->env == env_) g_shared->poisoned = true;
 }
 
-bool Store::open_env_alone(const std::string& dir, bool write, bool fresh, std::string& error,
-                           const fs::FileId* known, bool begin_txn) {
+bool Store::open_env_alone(const fs::Dir& store, bool write, bool fresh, std::string& error,
+                           const fs::Entry* known, bool begin_txn) {
   close();
   write_ = write;
-  // An existing data.mdb shorter than its two meta pages (LMDB pages are at
-  // least 4 KiB) is damage (creation never leaves one there), which LMDB
-  // would otherwise take for a new store.
-  fs::FileId dst;
+  // data.mdb as seen in the opened folder (never through a link): a regular
+  // file of ours (or root's). One shorter than its two meta pages (LMDB
+  // pages are at least 4 KiB) is damage (creation never leaves one there),
+  // which LMDB would otherwise take for a new store.
+  fs::Entry dst;
   if (!fresh) {
     if (known) {
       dst = *known;
-    } else if (!fs::file_id(dir + "/data.mdb", dst)) {
+    } else if (!fs::entry_at(store, "data.mdb", dst)) {
       error = where_ + ": " + std::strerror(errno);
       return false;
     }
-    if (dst.size < 2 * 4096) {
+    if (dst.kind != fs::Kind::File) {
+      error = where_ + "/data.mdb is not a regular file" + kReimport;
+      return false;
+    }
+    if (!dst.ours) {
+      error = where_ + "/data.mdb belongs to another user (uid " + std::to_string(dst.owner) +
+              "); hvym will not use it";
+      return false;
+    }
+    if (dst.id.size < 2 * 4096) {
       error = where_ + " is damaged (data.mdb is truncated); move it away and run hvym again "
                        "(it re-imports db.json when there is one)";
       return false;
     }
   }
-  if (!g_share && g_open_stores++ == 0) arm_deadline();
-  counted_ = !g_share;
+  install_guard();
   auto make_env = [this] {
     int r = mdb_env_create(&env_);
     if (r == 0) r = mdb_env_set_mapsize(env_, kMapSize);
     if (r == 0) r = mdb_env_set_maxreaders(env_, kMaxReaders);
+    if (r == 0) r = mdb_env_set_assert(env_, on_lmdb_assert);
     return r;
   };
+  // LMDB opens by path: one that names the opened folder itself
+  // (/proc/self/fd/N), or, where there is none, its path and a check below
+  // that LMDB opened the file looked at.
+  bool check;
+  const std::string at = fs::fixed_path(store, check);
   int rc = make_env();
   const volatile unsigned flags = MDB_NOTLS | (write ? 0 : MDB_RDONLY);  // lives across sigsetjmp
   if (rc == 0) {
-    HVYM_GUARDED(rc = mdb_env_open(env_, dir.c_str(), flags, 0600), false);
+    HVYM_GUARDED_WAIT(rc = mdb_env_open(env_, at.c_str(), flags, 0600), false);
     // Windows: a process opening a store another process is opening at the
     // same moment can find the lock file set up but not yet its named
     // mutexes (ERROR_FILE_NOT_FOUND, seen under wine with three first
     // setters, 1 run in 5). The store is there: open again, briefly.
-    for (int tries = 0; !fresh && rc == ENOENT && tries < 50 && fs::file_id(dir + "/data.mdb", dst);
+    for (int tries = 0; !fresh && rc == ENOENT && tries < 50 && fs::entry_at(store, "data.mdb", dst);
          ++tries) {
       mdb_env_close(env_);
       env_ = nullptr;
       sleep_ms(10);
       rc = make_env();
-      if (rc == 0) HVYM_GUARDED(rc = mdb_env_open(env_, dir.c_str(), flags, 0600), false);
+      if (rc == 0) HVYM_GUARDED_WAIT(rc = mdb_env_open(env_, at.c_str(), flags, 0600), false);
     }
     // A read-only folder where the lock file cannot be opened: read without
     // the lock table (the one reader may then not see a concurrent commit).
@@ -310,12 +459,26 @@ bool Store::open_env_alone(const std::string& dir, bool write, bool fresh, std::
       mdb_env_close(env_);
       env_ = nullptr;
       rc = make_env();
-      if (rc == 0) HVYM_GUARDED(rc = mdb_env_open(env_, dir.c_str(), flags | MDB_NOLOCK, 0600), false);
+      if (rc == 0) HVYM_GUARDED_WAIT(rc = mdb_env_open(env_, at.c_str(), flags | MDB_NOLOCK, 0600), false);
     }
   }
   if (rc != 0) {
-    error = lmdb_message(where_, rc);
+    bool full = (rc == ENOSPC || rc == EIO) && fs::nearly_full(store);
+    error = full ? where_ + ": no space left on the device" : lmdb_message(where_, rc);
     return false;
+  }
+  // What LMDB's own descriptor of data.mdb (what it maps) is now.
+  auto mapped_now = [this](fs::Entry& e) {
+    mdb_filehandle_t handle;
+    return mdb_env_get_fd(env_, &handle) == 0 && fs::entry_of_handle(handle, e);
+  };
+  if (check) {  // opened by a path another user may have swapped meanwhile
+    fs::Entry seen = dst, mapped;
+    if (!mapped_now(mapped) || (fresh && !fs::entry_at(store, "data.mdb", seen)) ||
+        mapped.id.dev != seen.id.dev || mapped.id.ino != seen.id.ino || !mapped.ours) {
+      error = where_ + " changed while it was opened (another user's folder swapped in?); hvym will not use it";
+      return false;
+    }
   }
   // A data.mdb shorter than the pages its meta page claims would fault on
   // first touch: refuse it before reading any page. The size taken before the
@@ -325,8 +488,8 @@ bool Store::open_env_alone(const std::string& dir, bool write, bool fresh, std::
   MDB_stat st;
   if (!fresh && mdb_env_info(env_, &info) == 0 && mdb_env_stat(env_, &st) == 0) {
     uint64_t needed = (static_cast<uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
-    fs::FileId now;
-    if (dst.size < needed && fs::file_id(dir + "/data.mdb", now) && now.size < needed) {
+    fs::Entry now;
+    if (dst.id.size < needed && mapped_now(now) && now.id.size < needed) {
       error = where_ + " is damaged (data.mdb is truncated); move it away and run hvym again "
                        "(it re-imports db.json when there is one)";
       return false;
@@ -339,10 +502,10 @@ bool Store::open_env_alone(const std::string& dir, bool write, bool fresh, std::
 
 bool Store::begin(std::string& error) {
   int rc;
-  HVYM_GUARDED(rc = mdb_txn_begin(env_, nullptr, write_ ? 0 : MDB_RDONLY, &txn_), false);
+  HVYM_GUARDED_WAIT(rc = mdb_txn_begin(env_, nullptr, write_ ? 0 : MDB_RDONLY, &txn_), false);
   if (rc == MDB_READERS_FULL) {  // perhaps full of readers that died: clear them, once
     clear_dead_readers(env_);
-    HVYM_GUARDED(rc = mdb_txn_begin(env_, nullptr, write_ ? 0 : MDB_RDONLY, &txn_), false);
+    HVYM_GUARDED_WAIT(rc = mdb_txn_begin(env_, nullptr, write_ ? 0 : MDB_RDONLY, &txn_), false);
   }
   if (rc == 0) HVYM_GUARDED(rc = mdb_dbi_open(txn_, nullptr, 0, &dbi_), false);  // the main database
   if (rc != 0) {
@@ -350,6 +513,18 @@ bool Store::begin(std::string& error) {
     txn_ = nullptr;
     error = lmdb_message(where_, rc);
     return false;
+  }
+  // A writer checks every page before it changes one: LMDB takes pages from
+  // its free list on trust, and a damaged list made it abort (an assertion)
+  // or corrupt its heap. Holding the write lock, the file is still.
+  if (write_) {
+    pages::Damage damage = check_pages(env_, txn_, /*writer=*/true);
+    if (!damage.what.empty()) {
+      mdb_txn_abort(txn_);
+      txn_ = nullptr;
+      error = damaged_message(where_, damage.what);
+      return false;
+    }
   }
   return true;
 }
@@ -441,7 +616,7 @@ bool Store::commit(std::string& error) {
   int rc;
   HVYM_GUARDED(rc = mdb_txn_commit(txn_), false);
   txn_ = nullptr;
-  if (rc != 0) error = lmdb_message(where_, rc);
+  if (rc != 0) error = lmdb_message(where_, rc, env_);
   return rc == 0;
 }
 
@@ -464,8 +639,6 @@ void Store::leave_for_exit() {
   if (env_) __lsan_ignore_object(env_);  // left on purpose, not a leak
 #endif
   env_ = nullptr;  // the kernel unmaps, closes and unlocks at exit
-  if (counted_ && --g_open_stores == 0) fault::deadline(0);
-  counted_ = false;
 }
 
 void Store::close() {
@@ -475,8 +648,6 @@ void Store::close() {
   if (abandoned_) env_ = nullptr;      // faulted: left to the kernel (see faulted())
   abandoned_ = false;
   if (env_) mdb_env_close(env_);
-  if (env_ && counted_ && --g_open_stores == 0) fault::deadline(0);
-  counted_ = false;
   env_ = nullptr;
 }
 
@@ -509,13 +680,19 @@ bool Store::scrub_free_pages(std::string& error) {
   clear_dead_readers(env_);  // a dead reader's snapshot would keep old pages from reuse
   size_t free_count = 0;
   bool counted;
-  HVYM_GUARDED(counted = free_pages(env_, free_count), false);
+  HVYM_GUARDED_WAIT(counted = free_pages(env_, free_count), false);
   if (!counted) return error = where_ + ": cannot read its free list", false;
   volatile size_t rounds = 0, needed = 3;  // live across sigsetjmp
   while (rounds < needed) {
     int rc;
-    HVYM_GUARDED(rc = mdb_txn_begin(env_, nullptr, 0, &txn_), false);
+    HVYM_GUARDED_WAIT(rc = mdb_txn_begin(env_, nullptr, 0, &txn_), false);
     if (rc != 0) return error = lmdb_message(where_, rc), false;
+    pages::Damage damage = check_pages(env_, txn_, /*writer=*/true);  // as begin() does
+    if (!damage.what.empty()) {
+      mdb_txn_abort(txn_);
+      txn_ = nullptr;
+      return error = damaged_message(where_, damage.what), false;
+    }
     MDB_stat st;
     if (mdb_stat(txn_, dbi_, &st) != 0) {
       mdb_txn_abort(txn_);
@@ -552,6 +729,9 @@ std::string Store::verify(size_t& keys) {
   int rc;
   HVYM_GUARDED(rc = mdb_stat(txn_, dbi_, &st), error);
   if (rc != 0) return lmdb_message(where_, rc);
+  // Every page, the free list's included, as LMDB's own audit counts them.
+  pages::Damage damage = check_pages(env_, txn_, /*writer=*/false);
+  if (!damage.what.empty()) return damaged_message(where_, damage.what);
   size_t seen = 0;
   std::string previous;
   bool ordered = true;

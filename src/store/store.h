@@ -7,8 +7,10 @@
 //
 // A damaged file must never crash or hang hvym: a truncated data.mdb is found
 // before any page is touched, and every LMDB call runs under a guard that turns
-// SIGSEGV/SIGBUS from a garbage page, or a call stuck past a deadline, into an
-// error.
+// SIGSEGV/SIGBUS from a garbage page, or an assertion LMDB makes about one,
+// into an error; a wait for another process (LMDB's locks) is bounded by a
+// deadline that covers the wait alone. Writers check every page, the free
+// list's included, before they change one (store/pages.h).
 #pragma once
 #include <forward_list>
 #include <functional>
@@ -21,7 +23,8 @@ struct MDB_txn;
 
 namespace hvym {
 namespace fs {
-struct FileId;
+class Dir;
+struct Entry;
 }
 
 class Store {
@@ -32,28 +35,31 @@ class Store {
   ~Store();
 
   static std::string path_in(const std::string& data_dir) { return data_dir + "/hvym.lmdb"; }
-  // Whether DIR/hvym.lmdb/data.mdb exists (cheap; opens nothing).
-  static bool exists(const std::string& data_dir);
+  // The store is reached through `data`, the data folder as open_data_dir
+  // (store/paths.h) opened and checked it: hvym.lmdb and its files are
+  // opened relative to that descriptor, never by a path another user could
+  // swap (docs/architecture.md, "The config store").
+  //
+  // Whether DATA/hvym.lmdb/data.mdb exists (cheap; opens nothing).
+  static bool exists(const fs::Dir& data);
 
   // Opens the existing store and begins one transaction: read-only (a
-  // read-only folder works) or read-write. `known`: data.mdb's stat when the
-  // caller has it.
-  bool open(const std::string& data_dir, bool write, std::string& error,
-            const fs::FileId* known = nullptr);
+  // read-only folder works) or read-write.
+  bool open(const fs::Dir& data, bool write, std::string& error);
   // Makes a new store: fill() writes its first transaction in a private
   // folder, which is then renamed into place. When another process made one
   // first, theirs stands and this still returns true.
-  static bool create(const std::string& data_dir,
+  static bool create(const fs::Dir& data,
                      const std::function<bool(Store&, std::string&)>& fill, std::string& error);
-  // A read transaction when the store exists, with one stat for both.
+  // A read transaction when the store exists, with one look for both.
   enum class Opened { Yes, Missing, Failed };
-  Opened open_existing(const std::string& data_dir, std::string& error);
+  Opened open_existing(const fs::Dir& data, std::string& error);
   bool writable() const { return write_; }
   // Batch and serve: from now on every Store of this process shares one
   // read-only environment (opened at first use, kept open; closed and
   // reopened after a fault) and only begins its own read transaction, from
-  // any thread. The fault guard works per thread; no 10 s deadline (SIGALRM
-  // is process-wide). Writes and creation are refused there: they set a
+  // any thread. The fault guard works per thread, and so does the 10 s
+  // deadline of a wait on Linux (none there elsewhere). Writes and creation are refused there: they set a
   // per-thread flag, and batch/serve run such a request as a child process.
   static void share_environments();
   static bool sharing();
@@ -84,15 +90,18 @@ class Store {
   // transaction may be open on this Store.
   bool scrub_free_pages(std::string& error);
 
-  // Walks every page the store reaches and checks LMDB's own bookkeeping;
-  // a description of the first problem, or "" when consistent.
+  // Checks every page, the free list's included (store/pages.h), walks every
+  // key and compares with LMDB's own bookkeeping; a description of the first
+  // problem, or "" when consistent.
   std::string verify(size_t& keys);
 
  private:
-  bool open_env(const std::string& dir, bool write, bool fresh, std::string& error,
-                const fs::FileId* known);
-  bool open_env_alone(const std::string& dir, bool write, bool fresh, std::string& error,
-                      const fs::FileId* known, bool begin_txn = true);
+  // `store`: the opened hvym.lmdb folder (or a creation's); `known`: what
+  // data.mdb in it is, when the caller looked already.
+  bool open_env(const fs::Dir& store, bool write, bool fresh, std::string& error,
+                const fs::Entry* known);
+  bool open_env_alone(const fs::Dir& store, bool write, bool fresh, std::string& error,
+                      const fs::Entry* known, bool begin_txn = true);
   bool begin(std::string& error);  // the transaction on env_
   void faulted();                  // after the guard caught a fault
   void leave_shared();
@@ -101,7 +110,6 @@ class Store {
   bool abandoned_ = false;  // faulted: the environment is left to the kernel
   MDB_env* env_ = nullptr;
   bool shared_ = false;   // env_ is the process's shared environment
-  bool counted_ = false;  // counted in the deadline guard's open stores
   MDB_txn* txn_ = nullptr;
   unsigned dbi_ = 0;
   bool write_ = false;

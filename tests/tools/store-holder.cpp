@@ -7,6 +7,13 @@
 //                  "holding", sleeps (SIGKILL it: N dead slots)
 //   get KEY        prints KEY's value
 //   put KEY VALUE  writes it (a local user tampering with the store)
+//   handoff        (POSIX) begins a write transaction, prints "holding",
+//                  reads a pid from its input, commits (which wakes the
+//                  first waiter for the lock: that pid), kills that pid at
+//                  once and takes the lock again before it could, holds it
+//                  a second and commits: the wake-up the killed waiter took
+//                  along is lost to the others (the lock word no longer says
+//                  there are waiters)
 // Uses LMDB's C API directly, as another program sharing the store would.
 #include <lmdb.h>
 #ifdef _WIN32
@@ -14,6 +21,7 @@
 static void sleep_s(unsigned s) { Sleep(s * 1000); }
 static void pause_forever() { Sleep(INFINITE); }
 #else
+#include <signal.h>
 #include <unistd.h>
 static void sleep_s(unsigned s) { sleep(s); }
 static void pause_forever() { pause(); }
@@ -65,6 +73,24 @@ int main(int argc, char** argv) {
     mdb_env_close(env);
     return 0;
   }
+#ifndef _WIN32
+  if (std::strcmp(mode, "handoff") == 0) {
+    MDB_txn* txn;
+    if ((rc = mdb_txn_begin(env, nullptr, 0, &txn))) return fail("begin", rc);
+    std::printf("holding\n");
+    std::fflush(stdout);
+    char line[32] = "";
+    if (!std::fgets(line, sizeof line, stdin)) return 2;
+    pid_t woken = static_cast<pid_t>(std::atol(line));
+    if ((rc = mdb_txn_commit(txn))) return fail("commit", rc);  // wakes one waiter: the first
+    kill(woken, SIGKILL);
+    if ((rc = mdb_txn_begin(env, nullptr, 0, &txn))) return fail("begin again", rc);
+    sleep_s(1);
+    if ((rc = mdb_txn_commit(txn))) return fail("commit again", rc);
+    mdb_env_close(env);
+    return 0;
+  }
+#endif
   if (std::strcmp(mode, "write") == 0) {
     MDB_txn* txn;
     if ((rc = mdb_txn_begin(env, nullptr, 0, &txn))) return fail("begin", rc);
