@@ -125,7 +125,11 @@ bool Vault::load(Store& store, std::string& error) {
   bool damaged = false;
   if (!store.scan(kAccountPrefix, [&](std::string_view key, std::string_view value) {
         Account a;
-        if (!read_account(value, a)) {
+        // Without the passphrase a name cannot be authenticated (its box is,
+        // when unlocked): at least it is the name its key holds, and a name
+        // hvym would have taken (no control characters to print).
+        if (!read_account(value, a) || key.substr(kAccountPrefix.size()) != a.name ||
+            !check_name(a.name).empty()) {
           damaged = true;
           error = "the vault entry " + std::string(key) + " is damaged";
           return;

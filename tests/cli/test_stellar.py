@@ -368,6 +368,20 @@ class Tampered(Base):
         self.store("put", key, json.dumps(record))
         self.assertEqual(self.ok("stellar-load-keys").strip(), g)
 
+    def test_a_tampered_name_is_never_listed(self):
+        self.new("alice", "--show-mnemonic")
+        key = "vault/account/alice"
+        record = json.loads(self.store("get", key))
+        for name in ("mallory", "alice\u001b]0;pwned\u0007"):  # another name; a terminal escape
+            self.store("put", key, json.dumps(dict(record, name=name)))
+            for args in (("stellar-list", "--json"), ("stellar-list",)):
+                r = self.hvym(*args)
+                self.assertEqual((r.code, r.out), (1, b""), (name, r))
+                self.assertIn(b"is damaged", r.err)
+                self.assertNotIn(b"\x1b", r.err)
+        self.store("put", key, json.dumps(record))
+        self.assertEqual([a["name"] for a in self.listed()], ["alice"])
+
     def test_a_tampered_header_cannot_make_unlocking_run_forever(self):
         self.new("alice", "--show-mnemonic")
         header = json.loads(self.store("get", "vault/header"))
