@@ -8,6 +8,7 @@
 #include "store/config.h"
 #include "net/docker.h"
 #include "net/http.h"
+#include "platform/process.h"
 #include "json/json_writer.h"
 
 namespace hvym::commands {
@@ -77,7 +78,11 @@ int stats_run(Call& call) {
     if (docker) {
       has_image = image_exists(image, warn);
     } else {
-      std::thread engine([&] { has_image = image_exists(image, warn); });
+      const std::vector<std::string>* env = thread_env();  // a serve request's DOCKER_HOST, ...
+      std::thread engine([&] {
+        set_thread_env(env);
+        has_image = image_exists(image, warn);
+      });
       docker = probe_and_remember(call, cli);
       engine.join();
     }

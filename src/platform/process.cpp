@@ -13,6 +13,7 @@ thread_local const std::vector<std::string>* g_thread_env = nullptr;
 }  // namespace
 
 void set_thread_env(const std::vector<std::string>* overlay) { g_thread_env = overlay; }
+const std::vector<std::string>* thread_env() { return g_thread_env; }
 
 const char* env_get(const char* name) {
   if (g_thread_env) {

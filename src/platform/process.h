@@ -187,6 +187,8 @@ const char* env_get(const char* name);
 // unsets), or null for none: serve gives a request run inside it the
 // caller's DOCKER_HOST, PATH, ... The vector must outlive its use.
 void set_thread_env(const std::vector<std::string>* overlay);
+// The calling thread's overlay, for a thread it starts to carry on.
+const std::vector<std::string>* thread_env();
 
 // A connected pair of stream sockets, close-on-exec, both numbered 10 or
 // above (so either may become a child's descriptor 3: Talk::pass_fd).

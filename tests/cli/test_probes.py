@@ -76,6 +76,37 @@ class Engine(Base):
         self.assertTrue(stats["pintheon_image_exists"])
         self.assertEqual(stats["docker_installed"], bool(DOCKER))
 
+    def test_through_serve_the_callers_engine_answers(self):
+        # serve runs with this engine as its own; a request says its caller
+        # has none (DOCKER_HOST elsewhere): every probe answers for the caller,
+        # the engine question of installation-stats included (asked on a
+        # thread of its own while docker --version runs).
+        self.engine.import_image("docker.io/" + self.dapp_image())
+        bin_dir = os.path.join(self.home, "bin")
+        os.makedirs(bin_dir)
+        with open(os.path.join(bin_dir, "docker"), "w") as f:
+            f.write("#!/bin/sh\necho 'Docker version 27.0.1, build x'\n")
+        os.chmod(os.path.join(bin_dir, "docker"), 0o755)
+        sock = os.path.join(self.home, "serve.sock")
+        env = {"PATH": "/usr/bin:/bin", "HOME": self.home, "LANG": "C.UTF-8", **self.env}
+        server = subprocess.Popen([os.environ["HVYM_BIN"], "serve", "--socket", sock], env=env,
+                                  stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (server.terminate(), server.wait(20)))
+        self.assertTrue(wait_for_socket(sock))
+        caller = {"DOCKER_HOST": "unix://" + os.path.join(self.home, "none.sock"), "PATH": bin_dir + ":/usr/bin:/bin"}
+        with socket.socket(socket.AF_UNIX) as c:
+            c.connect(sock)
+            f = c.makefile("rwb")
+            for i, cmd in enumerate(("installation-stats", "pintheon-image-exists", "installation-stats")):
+                f.write(json.dumps({"jsonrpc": "2.0", "id": i, "method": "run",
+                                    "params": {"cmd": cmd, "env": caller, "output": False}}).encode() + b"\n")
+                f.flush()
+                msg = json.loads(f.readline())
+                self.assertIn("result", msg, msg)
+                got = msg["result"]
+                want = self.hvym(cmd, env=caller)
+                self.assertEqual((got["exit"], got["stdout"]), (want.code, want.out.decode()), (i, cmd))
+
     def test_stopped_engine_is_false_at_once(self):
         self.engine.import_image("docker.io/" + self.dapp_image())
         self.assertEqual(self.exists(), b"True\n")
