@@ -12,6 +12,7 @@
 #include "cli/dispatch.h"
 #include "cli/input.h"
 #include "platform/process.h"
+#include "platform/sys.h"
 #include "json/json_writer.h"
 #include "json/pyjson.h"
 #include "simdjson.h"
@@ -436,6 +437,7 @@ bool parse_requests(RequestParser& parser, std::string_view json, bool single, s
 }
 
 void enter_shared_mode() {
+  sys::lean_threads();
   Store::share_environments();
   // Requests carry passphrases on their stdin and answers may hold secret
   // keys or recovery words: no core dump, no reading by another process.

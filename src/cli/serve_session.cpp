@@ -31,6 +31,7 @@ constexpr size_t kMaxLine = 1 << 20;
 constexpr int kSpinUs = 200;          // how long a connection looks for a next line before sleeping
 constexpr int kIdleCheckMs = 1000;    // how often a silent connection looks at its silence
 constexpr size_t kMaxRunning = 64;    // requests of one connection running at once
+constexpr size_t kKeepIdle = 4;       // of its workers, how many stay for the next request
 constexpr size_t kMaxWaiting = 1000;  // more wait for a turn; past that: not run
 constexpr size_t kMaxWaitingBytes = size_t{64} << 20;  // and what they hold (args, stdin)
 
@@ -720,7 +721,7 @@ void Session::work() {
       --slot_.busy;
       continue;
     }
-    if (closing_) break;
+    if (closing_ || idle_ >= kKeepIdle) break;  // a few wait for the next request; the rest end
     ++idle_;
     cv_.wait(lock, [&] { return !waiting_.empty() || closing_; });
     --idle_;

@@ -24,6 +24,12 @@ char** program_args(int& argc, char** argv);
 // A batch child's standard output and error carry bytes as they are
 // (Windows: binary mode; its parent adds the line ends once).
 void raw_output();
+
+// A server's many threads (batch, serve): each thread's stack and malloc's
+// per-thread arenas reserve address space that an address-space limit
+// (prlimit --as) runs out of long before memory: smaller stacks (1 MiB,
+// what hvym's units need with room) and few arenas (glibc); elsewhere nothing.
+void lean_threads();
 // gmtime_r.
 bool utc_time(std::time_t t, std::tm& out);
 // Bytes from the system's random source; false when it failed.

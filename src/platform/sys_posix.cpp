@@ -2,6 +2,10 @@
 #include "platform/sys.h"
 
 #include <fcntl.h>
+#if defined(__linux__) && defined(__GLIBC__)
+#include <malloc.h>
+#include <pthread.h>
+#endif
 #include <sys/utsname.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -40,6 +44,18 @@ std::string executable_name(const char* name) { return name; }
 char** program_args(int&, char** argv) { return argv; }
 
 void raw_output() {}
+
+void lean_threads() {
+#if defined(__linux__) && defined(__GLIBC__)
+  mallopt(M_ARENA_MAX, 4);
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) == 0) {
+    pthread_attr_setstacksize(&attr, size_t{1} << 20);
+    pthread_setattr_default_np(&attr);
+    pthread_attr_destroy(&attr);
+  }
+#endif
+}
 
 bool utc_time(std::time_t t, std::tm& out) { return gmtime_r(&t, &out) != nullptr; }
 

@@ -55,6 +55,8 @@ void raw_output() {
   _setmode(2, _O_BINARY);
 }
 
+void lean_threads() {}  // std::thread's stacks are 1 MiB already; one heap
+
 bool utc_time(std::time_t t, std::tm& out) { return gmtime_s(&out, &t) == 0; }
 
 bool random_bytes(void* buf, size_t n) {
