@@ -1,5 +1,6 @@
 #include "cli/serve_session.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
@@ -29,7 +30,6 @@ using rpc::SecretStringSink;
 
 constexpr size_t kMaxLine = 1 << 20;
 constexpr int kSpinUs = 200;          // how long a connection looks for a next line before sleeping
-constexpr int kIdleCheckMs = 1000;    // how often a silent connection looks at its silence
 constexpr size_t kMaxRunning = 64;    // requests of one connection running at once
 constexpr size_t kKeepIdle = 4;       // of its workers, how many stay for the next request
 constexpr size_t kMaxWaiting = 1000;  // more wait for a turn; past that: not run
@@ -355,7 +355,11 @@ int Session::read_lines() {
     ~Wiped() { wipe(buf); }
   } wiped{buf};
   while (true) {
-    long long n = c_.receive(chunk, sizeof chunk, server_.stopping, spin_us, kIdleCheckMs);
+    // A silent connection wakes when it may have been silent kIdleMs (no
+    // timer ticks while it waits).
+    long long quiet_for = now_ms() - slot_.heard;
+    int wait_ms = static_cast<int>(std::max<long long>(kIdleMs - quiet_for, 1000));
+    long long n = c_.receive(chunk, sizeof chunk, server_.stopping, spin_us, wait_ms);
     if (n == -3) {  // silent: closed when it has been so too long with nothing in flight
       if (slot_.busy == 0 && now_ms() - slot_.heard > kIdleMs) break;
       spin_us = 0;
