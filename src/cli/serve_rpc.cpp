@@ -169,11 +169,12 @@ std::string request(std::string_view id_text, std::string_view method, std::stri
   });
 }
 
-std::string hello_result(const Id& id, const std::string& address, bool relays) {
+std::string hello_result(const Id& id, const std::string& address, bool relays, int connections) {
   std::string result = object([&](JsonWriter& w) {
     w.key("hvym"), w.string(kHvymVersion);
     w.key("protocol"), w.integer(kProtocol);
     w.key("pid"), w.integer(current_pid());
+    w.key("connections"), w.integer(connections);
     w.key("data_folder"), w.string(data_dir());
     w.key("address"), w.string(address);
     w.key("platform"), w.string(sys::system_name());

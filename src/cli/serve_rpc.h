@@ -75,7 +75,7 @@ std::string unknown_key(const Id* id, std::string_view key);
 std::string unsupported(const Id& id);
 std::string notification(std::string_view method, std::string_view params_json);
 std::string request(std::string_view id_text, std::string_view method, std::string_view params_json);
-std::string hello_result(const Id& id, const std::string& address, bool relays);
+std::string hello_result(const Id& id, const std::string& address, bool relays, int connections);
 
 // A line that is not JSON but was meant as the protocol (an object).
 bool looks_like_protocol(std::string_view line);

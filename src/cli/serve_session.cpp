@@ -141,6 +141,7 @@ class Session {
   void work();
   void execute(Job& job);
   void answer(const Running& r, batch::Result& res);
+  void finished(const Running& r);
   void stop_all(int why);
   std::string read_env(simdjson::dom::element e, std::vector<std::string>& out);
   std::string read_cwd(simdjson::dom::element e, std::string& out);
@@ -551,7 +552,7 @@ void Session::hello(const Id& id, simdjson::dom::object params) {
     if (has_env) env_ = std::move(env), has_env_ = true;
     if (!cwd.empty()) cwd_ = std::move(cwd);
   }
-  send(rpc::hello_result(id, server_.address, relays));
+  send(rpc::hello_result(id, server_.address, relays, server_.active.load()));
 }
 
 void Session::submit(const Id& id, simdjson::dom::object params, simdjson::dom::element whole, bool is_batch) {
@@ -720,8 +721,8 @@ void Session::work() {
         } catch (const std::bad_alloc&) {
         }
       }
+      finished(*job.running);  // answered already, unless it failed before its answer
       lock.lock();
-      running_.erase(job.running->id.key());
       --slot_.busy;
       continue;
     }
@@ -748,6 +749,7 @@ void Session::execute(Job& job) {
       SecretStringSink sink(out);
       batch::run(job.requests, sink, limits);
     }
+    finished(r);
     {  // the array as it is, between its head and its end: no second copy
       std::lock_guard lock(send_mu_);
       c_.send(rpc::result_head(r.id)) && c_.send(out) && c_.send("}\n");
@@ -783,7 +785,16 @@ void say_cancelled(batch::Result& res) {
   res.err += "hvym: " + res.cmd + ": cancelled; stopped.\n";
 }
 
+// The request is no longer in flight: a cancel after its answer finds
+// nothing, and its id may be used again. Only this very request is removed.
+void Session::finished(const Running& r) {
+  std::lock_guard lock(mu_);
+  auto it = running_.find(r.id.key());
+  if (it != running_.end() && it->second.get() == &r) running_.erase(it);
+}
+
 void Session::answer(const Running& r, batch::Result& res) {
+  finished(r);
   int code = 0;
   switch (res.ended) {
     case batch::Ended::Normally: break;

@@ -289,7 +289,9 @@ class Protocol(Served):
 
     def test_too_many_clients_is_the_answer_to_the_first_line(self):
         self.start()
-        held = [self.client() for _ in range(64)]
+        first = self.client()  # once the start's own probe connection is gone
+        self.assertTrue(wait_for(lambda: first.call("hello", {"protocol": 1})["result"]["connections"] == 1, 10))
+        held = [first] + [self.client() for _ in range(63)]
         for c in held:  # every one of them is being served
             self.assertEqual(c.call("run", {"cmd": "check"})["result"]["exit"], 0)
         extra = Client(self.sock)
@@ -301,8 +303,12 @@ class Protocol(Served):
 
     def test_silent_connections_make_room_for_a_new_client(self):
         self.start()
+        # One talking client, once the start's own probe connection is gone
+        # (hello counts the connections), then 63 that say nothing.
+        talker = self.client()
+        self.assertTrue(wait_for(lambda: talker.call("hello", {"protocol": 1})["result"]["connections"] == 1, 10))
         silent = []
-        for _ in range(64):  # every place taken by a client that says nothing
+        for _ in range(63):  # every place taken
             s = socket.socket(socket.AF_UNIX)
             s.connect(self.sock)
             self.addCleanup(s.close)
@@ -310,6 +316,7 @@ class Protocol(Served):
         busy = self.client()  # not one of the 64: turned away while they are fresh
         self.assertEqual(busy.call("run", {"cmd": "check"})["error"]["code"], -32002)
         time.sleep(5.5)  # the server's kRoomAfterMs: only a client silent that long gives way
+        self.assertEqual(talker.call("run", {"cmd": "check"})["result"]["exit"], 0)  # not silent
         fresh = self.client()
         self.assertEqual(fresh.call("run", {"cmd": "pintheon-port"})["result"]["value"], 9998)
         # One of the silent ones was closed for it: its end reads as ended.
