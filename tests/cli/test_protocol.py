@@ -453,6 +453,9 @@ class Bounds(Served):
         self.assertEqual(self.client().call("run", {"cmd": "pintheon-port"})["result"]["value"], 9998)
 
     @unittest.skipUnless(shutil.which("prlimit"), "prlimit (util-linux)")
+    # Under qemu-user the limit is the emulator's, whose own reservations
+    # for the guest take most of it: the native run tests this.
+    @unittest.skipIf(os.environ.get("HVYM_EMULATED"), "an address-space limit under an emulator limits the emulator")
     def test_no_memory_for_one_request_never_ends_the_server(self):
         self.proc = subprocess.Popen(["prlimit", "--as=900000000", BIN, "serve", "--socket", self.sock],
                                      env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
