@@ -119,7 +119,7 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
     res.ended = Ended::NotRun;
     return;
   }
-  if ((cmd->needs & kInProcess) && limits.env_in_process) {
+  if (runs_in_process(*cmd, limits.env)) {
     std::vector<const char*> args;
     for (size_t i = 1; i < r.argv.size(); ++i) args.push_back(r.argv[i].c_str());
     std::string prog = (r.prog.empty() ? "hvym" : r.prog) + " " + res.cmd;
@@ -559,6 +559,10 @@ bool env_fits_in_process(const std::vector<std::string>& env) {
     if (unset ? own != nullptr : (!own || v.compare(name.size() + 1, std::string::npos, own) != 0)) return false;
   }
   return true;
+}
+
+bool runs_in_process(const Command& cmd, const std::vector<std::string>* env) {
+  return (cmd.needs & kInProcess) && (!env || env_fits_in_process(*env));
 }
 
 bool known_request_key(std::string_view key) {

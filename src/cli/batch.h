@@ -16,6 +16,7 @@ class element;
 
 namespace hvym {
 class JsonWriter;
+struct Command;
 }
 
 namespace hvym::batch {
@@ -40,9 +41,8 @@ struct Limits {
   int cancel_fd = -1;  // readable: kill the children now (serve is stopping, or the request is cancelled)
   int timeout_s = kDefaultTimeoutS;
   // The caller's variables ("NAME=value"; a bare "NAME": unset), honoured
-  // in-process when env_fits_in_process() says they can be, else by a child.
+  // in-process when runs_in_process() says they can be, else by a child.
   const std::vector<std::string>* env = nullptr;
-  bool env_in_process = true;
   std::string cwd;                 // a child's working folder, when not empty
   OutputFn on_output = nullptr;    // a child's output as it comes (serve's `output`)
   void* output_ctx = nullptr;
@@ -68,6 +68,9 @@ struct Result {
 // this process's own.
 inline constexpr const char* kEnvInProcess[] = {"DOCKER_CONFIG", "DOCKER_CONTEXT", "DOCKER_HOST", "PATH"};
 bool env_fits_in_process(const std::vector<std::string>& env);
+// Whether a request of `cmd` with these variables (null: none) runs in
+// this process rather than as a child.
+bool runs_in_process(const Command& cmd, const std::vector<std::string>* env);
 
 // Splits a command line as a POSIX shell splits words (blanks, '...',
 // "...", backslashes; no expansion). False with the reason.

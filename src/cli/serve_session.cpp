@@ -59,8 +59,7 @@ struct Job {
   bool is_batch = false;
   batch::Request request;                // run
   std::vector<batch::Request> requests;  // batch
-  std::vector<std::string> env;          // the connection's and the request's variables
-  bool has_env = false;
+  std::vector<std::string> env;          // the connection's and the request's variables (none: empty)
   std::string cwd;
   bool output = true;
   bool ask = false;
@@ -165,7 +164,6 @@ class Session {
   // From hello.
   bool can_ask_ = false;
   std::vector<std::string> env_;
-  bool has_env_ = false;
   std::string cwd_;
   Slot slot_;  // what make_room() sees of this connection
 };
@@ -183,12 +181,12 @@ struct Output {
     }
   }
   void add(int stream, std::string_view data) {
-    Output* o = this;
-    std::string& p = o->pending[stream == 2 ? 1 : 0];
+    int k = stream == 2 ? 1 : 0;
+    std::string& p = pending[k];
     p.append(data);
     size_t nl = p.rfind('\n');
-    if (nl != std::string::npos) o->emit(stream == 2 ? 1 : 0, nl + 1);
-    else if (p.size() >= 65536) o->emit(stream == 2 ? 1 : 0, p.size());
+    if (nl != std::string::npos) emit(k, nl + 1);
+    else if (p.size() >= 65536) emit(k, p.size());
   }
   void emit(int k, size_t n) {
     std::string params = rpc::object([&](JsonWriter& w) {
@@ -549,7 +547,7 @@ void Session::hello(const Id& id, simdjson::dom::object params) {
   {
     std::lock_guard lock(mu_);
     can_ask_ = ask && relays;
-    if (has_env) env_ = std::move(env), has_env_ = true;
+    if (has_env) env_ = std::move(env);
     if (!cwd.empty()) cwd_ = std::move(cwd);
   }
   send(rpc::hello_result(id, server_.address, relays, server_.active.load()));
@@ -560,7 +558,6 @@ void Session::submit(const Id& id, simdjson::dom::object params, simdjson::dom::
   job.is_batch = is_batch;
   std::string why;
   std::vector<std::string> env;
-  bool has_env = false;
   simdjson::dom::element e;
   if (is_batch) {
     for (auto field : params)
@@ -595,15 +592,12 @@ void Session::submit(const Id& id, simdjson::dom::object params, simdjson::dom::
       job.request.prog.assign(prog);
     }
   }
-  if (!params["env"].get(e)) {
-    has_env = true;
-    if (!(why = read_env(e, env)).empty()) return void(send(rpc::error(&id, rpc::kInvalidParams, why)));
-  }
+  if (!params["env"].get(e) && !(why = read_env(e, env)).empty())
+    return void(send(rpc::error(&id, rpc::kInvalidParams, why)));
   if (!params["cwd"].get(e) && !(why = read_cwd(e, job.cwd)).empty()) return void(send(rpc::error(&id, rpc::kInvalidParams, why)));
   {
     std::lock_guard lock(mu_);
     if (job.cwd.empty()) job.cwd = cwd_;
-    job.has_env = has_env || has_env_;
     job.env = std::move(env);
     for (const std::string& v : env_) {  // the connection's, where the request says nothing
       std::string_view name = std::string_view(v).substr(0, v.find('='));
@@ -621,8 +615,7 @@ void Session::submit(const Id& id, simdjson::dom::object params, simdjson::dom::
   // wake-up costs more than the answer). Probes (bounded in seconds) and
   // children go to workers, so nothing waits behind them.
   const Command* cmd = is_batch || job.request.argv.empty() ? nullptr : find_command(job.request.argv[0]);
-  if (cmd && (cmd->needs & kInProcess) && !(cmd->needs & kProbe) &&
-      (!job.has_env || batch::env_fits_in_process(job.env))) {
+  if (cmd && !(cmd->needs & kProbe) && batch::runs_in_process(*cmd, job.env.empty() ? nullptr : &job.env)) {
     ++slot_.busy;
     try {
       execute(job);
@@ -740,8 +733,7 @@ void Session::execute(Job& job) {
   batch::Limits limits;
   limits.cancel_fd = r.cancel[0];
   limits.budget = &server_.budget;
-  limits.env = job.has_env ? &job.env : nullptr;
-  limits.env_in_process = !job.has_env || batch::env_fits_in_process(job.env);
+  limits.env = job.env.empty() ? nullptr : &job.env;
   limits.cwd = job.cwd;
   if (job.is_batch) {
     std::string out;
