@@ -15,6 +15,7 @@
 #include "platform/endpoint.h"
 #include "platform/process.h"
 #include "cli/serve_ensure.h"
+#include "cli/serve_rpc.h"
 #include "cli/serve_session.h"
 #include "cli/sink.h"
 #include "store/store.h"
@@ -116,8 +117,8 @@ int run_serve(Call& call) {
         --server.active;
       }).detach();
     } catch (const std::system_error&) {  // no thread for it (a process limit): told so
-      c->send("{\"jsonrpc\": \"2.0\", \"id\": null, \"error\": {\"code\": -32002, \"message\": "
-              "\"the server cannot start a thread for this connection now; try again\"}}\n");
+      c->send(serve::rpc::error(nullptr, serve::rpc::kTooManyClients,
+                                "the server cannot start a thread for this connection now; try again"));
       delete c;
       --server.active;
     }
