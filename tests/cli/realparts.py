@@ -38,6 +38,31 @@ def connects(path):
         return False
 
 
+def children(pid):
+    """The pids whose parent is pid (from /proc)."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(name))
+    return out
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 class Podman:
     """A podman API service on a unix (or TCP) address, with its own storage.
     Registries listed in `insecure` are reached over plain HTTP."""

@@ -18,35 +18,10 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import BIN, run  # noqa: E402
-from realparts import wait_for  # noqa: E402
+from realparts import alive, children, wait_for  # noqa: E402
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5e2a84f0000000049454e44ae426082")
-
-
-def children(pid):
-    """The pids whose parent is pid (from /proc)."""
-    out = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            out.append(int(name))
-    return out
-
-
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 class Client:
