@@ -1,6 +1,6 @@
 // about: three lines describing the CLI, as the original prints them
 // (its indentation and the trailing line of four spaces included).
-#include "cli/command.h"
+#include "unit/command.h"
 
 namespace hvym::commands {
 

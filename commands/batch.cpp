@@ -1,8 +1,8 @@
 // hvym batch: many commands, one process, one JSON array of results.
-#include "cli/args.h"
+#include "unit/args.h"
 #include "cli/batch.h"
-#include "cli/command.h"
-#include "cli/input.h"
+#include "unit/command.h"
+#include "unit/input.h"
 
 namespace hvym::commands {
 namespace {

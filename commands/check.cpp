@@ -1,5 +1,5 @@
 // check: tells a caller that hvym is on the PATH and answering.
-#include "cli/command.h"
+#include "unit/command.h"
 
 namespace hvym::commands {
 

@@ -1,9 +1,9 @@
 // config: the whole configuration for scripts — list, get, set, verify.
 #include <cmath>
 
-#include "cli/args.h"
-#include "cli/command.h"
-#include "cli/config_access.h"
+#include "unit/args.h"
+#include "unit/command.h"
+#include "unit/config_access.h"
 #include "store/config.h"
 #include "json/json_writer.h"
 #include "json/pyconv.h"

@@ -1,6 +1,6 @@
 // The config queries the GUI asks many times a minute: one value each, read
 // in the call's one read transaction and printed as the original prints it.
-#include "cli/command.h"
+#include "unit/command.h"
 #include "store/config.h"
 
 namespace hvym::commands {

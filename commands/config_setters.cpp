@@ -8,16 +8,15 @@
 // asked (a person may take minutes, and no transaction may stay open
 // meanwhile); a value given reads nothing. The answer is written by
 // write_config() in a write transaction of its own, checked again there.
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 
-#include "cli/args.h"
-#include "cli/command.h"
-#include "cli/config_access.h"
+#include "unit/args.h"
+#include "unit/command.h"
+#include "unit/config_access.h"
 #include "store/config.h"
-#include "cli/input.h"
+#include "unit/input.h"
 #include "platform/process.h"
 #include "prompt/prompt.h"
 #include "json/pyconv.h"

@@ -1,8 +1,8 @@
 // Material data for the Blender add-on: basic, lambert, phong, standard, pbr,
 // and a material property (mat-prop-data) with the fields it saves.
-#include "cli/args.h"
+#include "unit/args.h"
 #include "data/blender.h"
-#include "cli/command.h"
+#include "unit/command.h"
 #include "data/data_fields.h"
 
 namespace hvym::commands {

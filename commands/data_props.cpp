@@ -2,7 +2,7 @@
 // the original (fields in declaration order) as json.dumps does. Several were
 // broken in the original (wrong field order, missing fields, list/dict
 // arguments); here each fills its class's fields from its arguments by name.
-#include "cli/command.h"
+#include "unit/command.h"
 #include "data/data_fields.h"
 
 namespace hvym::commands {

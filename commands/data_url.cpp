@@ -6,9 +6,9 @@
 #include <cstring>
 #include <memory>
 
-#include "cli/args.h"
+#include "unit/args.h"
 #include "json/base64.h"
-#include "cli/command.h"
+#include "unit/command.h"
 #include "store/paths.h"
 #include "platform/fs.h"
 #include "platform/process.h"

@@ -3,8 +3,8 @@
 // Candid tool, run from ~/.local/share/didc/didc or PATH.
 #include <cstdlib>
 
-#include "cli/args.h"
-#include "cli/command.h"
+#include "unit/args.h"
+#include "unit/command.h"
 #include "store/paths.h"
 #include "platform/process.h"
 #include "prompt/prompt.h"

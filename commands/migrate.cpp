@@ -1,8 +1,8 @@
 // migrate: the import of a Python CLI install (db.json / fast_config.json).
 // hvym imports by itself the first time it finds no store; this command shows
 // what was imported, or imports a file explicitly.
-#include "cli/args.h"
-#include "cli/command.h"
+#include "unit/args.h"
+#include "unit/command.h"
 #include "platform/fs.h"
 #include "store/config.h"
 #include "store/legacy_import.h"

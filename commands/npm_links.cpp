@@ -9,9 +9,9 @@
 #include <cstring>
 #include <set>
 
-#include "cli/args.h"
-#include "cli/command.h"
-#include "cli/config_access.h"
+#include "unit/args.h"
+#include "unit/command.h"
+#include "unit/config_access.h"
 #include "store/config.h"
 #include "store/paths.h"
 #include "platform/fs.h"

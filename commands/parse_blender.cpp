@@ -10,9 +10,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cli/args.h"
+#include "unit/args.h"
 #include "data/blender.h"
-#include "cli/command.h"
+#include "unit/command.h"
 #include "json/json_writer.h"
 #include "json/pyconv.h"
 #include "json/pyjson.h"

@@ -1,6 +1,6 @@
 // pinggy-install: the Pinggy client for this OS and architecture.
-#include "cli/args.h"
-#include "cli/command.h"
+#include "unit/args.h"
+#include "unit/command.h"
 #include "store/config.h"
 #include "net/pinggy.h"
 

@@ -3,14 +3,15 @@
 // make one container.
 #include <cstdlib>
 
-#include "cli/args.h"
-#include "cli/command.h"
+#include "unit/args.h"
+#include "unit/command.h"
 #include "store/config.h"
 #include "net/engine.h"
 #include "net/gateway.h"
 #include "store/paths.h"
 #include "net/pinggy.h"
 #include "platform/process.h"
+#include "platform/sys.h"
 
 namespace hvym::commands {
 namespace {
@@ -128,11 +129,7 @@ int open_run(Call& call) {
                   : launch({"/bin/sh", "-c", browser + " \"$1\"", "sh", url});
     if (ok) return kOk;
   }
-#ifdef __APPLE__
-  std::string opener = find_in_path("open");
-#else
-  std::string opener = find_in_path("xdg-open");
-#endif
+  std::string opener = find_in_path(sys::desktop() == sys::Desktop::MacOS ? "open" : "xdg-open");
   if (!opener.empty() && launch({opener, url})) return kOk;
   return failure(call, "no way to open a browser: set BROWSER or install xdg-utils");
 }

@@ -1,7 +1,7 @@
 // print-hvym-data: the Heavymeta NFT data a glTF asset carries in its
 // top-level extensions (HVYM_nft_data), with indent 2.
-#include "cli/args.h"
-#include "cli/command.h"
+#include "unit/args.h"
+#include "unit/command.h"
 #include "data/glb.h"
 #include "json/json_writer.h"
 #include "json/pyjson.h"

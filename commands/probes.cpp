@@ -3,8 +3,8 @@
 // None runs `docker` to learn what a cache or one socket round trip can tell.
 #include <thread>
 
-#include "cli/command.h"
-#include "cli/config_access.h"
+#include "unit/command.h"
+#include "unit/config_access.h"
 #include "store/config.h"
 #include "net/docker.h"
 #include "net/http.h"

@@ -1,8 +1,8 @@
 // The popup commands of the original, through the prompt layer: splash,
 // custom-prompt, custom-choice-prompt, custom-copy-line-prompt,
 // custom-copy-text-prompt, custom-loading-msg.
-#include "cli/args.h"
-#include "cli/command.h"
+#include "unit/args.h"
+#include "unit/command.h"
 #include "prompt/prompt.h"
 
 namespace hvym::commands {

@@ -8,16 +8,17 @@
 #include <thread>
 #include <vector>
 
-#include "cli/args.h"
+#include "unit/args.h"
 #include "cli/batch.h"
-#include "cli/command.h"
+#include "unit/command.h"
 #include "json/json_writer.h"
 #include "platform/endpoint.h"
 #include "platform/process.h"
 #include "cli/serve_ensure.h"
 #include "cli/serve_rpc.h"
 #include "cli/serve_session.h"
-#include "cli/sink.h"
+#include "io/sink.h"
+#include "store/paths.h"
 #include "store/store.h"
 #include "platform/wipe.h"
 
@@ -64,7 +65,7 @@ constexpr long long kEnsureIdleS = 600;
 int run_serve(Call& call) {
   std::string error;
   std::string address =
-      call[kSocket].given ? endpoint::full_address(call[kSocket].text, error) : endpoint::default_address();
+      call[kSocket].given ? endpoint::full_address(call[kSocket].text, error) : endpoint::default_address(data_dir());
   if (call[kSocket].given && address.empty()) return usage_error(call, "Invalid value for '--socket': " + error + ".");
   if (address.empty()) return failure(call, "no place for the socket: set XDG_RUNTIME_DIR, HOME or HVYM_HOME, or give --socket.");
   long long idle_ms = 0;

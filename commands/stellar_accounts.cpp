@@ -5,9 +5,9 @@
 #include <time.h>
 
 #include "stellar/accounts.h"
-#include "cli/args.h"
-#include "cli/command.h"
-#include "cli/config_access.h"
+#include "unit/args.h"
+#include "unit/command.h"
+#include "unit/config_access.h"
 #include "net/friendbot.h"
 #include "json/json_writer.h"
 #include "prompt/prompt.h"

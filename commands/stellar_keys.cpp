@@ -2,8 +2,8 @@
 // the secret only with --show-secret and the passphrase),
 // stellar-load-shared-pub / stellar-select-shared-pub (the 25519_pub).
 #include "stellar/accounts.h"
-#include "cli/args.h"
-#include "cli/command.h"
+#include "unit/args.h"
+#include "unit/command.h"
 #include "stellar/keys.h"
 
 namespace hvym::commands {

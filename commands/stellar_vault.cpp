@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "cli/args.h"
-#include "cli/command.h"
+#include "unit/args.h"
+#include "unit/command.h"
 #include "stellar/legacy_vault.h"
 #include "store/paths.h"
 #include "prompt/prompt.h"

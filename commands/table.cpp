@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "cli/command.h"
+#include "unit/command.h"
 
 #define HVYM_COMMANDS(X) \
   X(about) \

@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "cli/args.h"
-#include "cli/command.h"
-#include "cli/config_access.h"
+#include "unit/args.h"
+#include "unit/command.h"
+#include "unit/config_access.h"
 #include "store/config.h"
 #include "net/http.h"
 #include "store/paths.h"

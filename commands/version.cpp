@@ -1,5 +1,5 @@
 // version: the original CLI's version line, which callers compare against.
-#include "cli/command.h"
+#include "unit/command.h"
 
 namespace hvym::commands {
 

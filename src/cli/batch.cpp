@@ -10,7 +10,7 @@
 
 #include "store/config.h"
 #include "cli/dispatch.h"
-#include "cli/input.h"
+#include "unit/input.h"
 #include "platform/process.h"
 #include "platform/sys.h"
 #include "json/json_writer.h"

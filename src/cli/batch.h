@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cli/sink.h"
+#include "io/sink.h"
 #include "platform/process.h"
 
 namespace simdjson::dom {

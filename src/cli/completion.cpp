@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "cli/command.h"
+#include "unit/command.h"
 #include "store/config.h"
 
 namespace hvym {

@@ -2,7 +2,7 @@
 #pragma once
 #include <string_view>
 
-#include "cli/sink.h"
+#include "io/sink.h"
 
 namespace hvym {
 // False when the shell is not bash, zsh or fish.

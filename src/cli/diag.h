@@ -1,6 +1,6 @@
 // HVYM_DIAG=1: one JSON line of diagnostics on stderr before the command runs.
 #pragma once
-#include "cli/sink.h"
+#include "io/sink.h"
 
 namespace hvym {
 void write_diag(Sink& err);

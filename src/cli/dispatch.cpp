@@ -4,10 +4,10 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "cli/args.h"
+#include "unit/args.h"
 #include "store/config.h"
 #include "cli/diag.h"
-#include "cli/input.h"
+#include "unit/input.h"
 #include "platform/lock.h"
 #include "platform/relay.h"
 #include "store/paths.h"
@@ -43,7 +43,7 @@ int run_unit(const Command& cmd, std::string_view prog, std::span<const char* co
   if (cmd.needs & kExclusive) {
     std::string dir = data_dir(), error;
     if (dir.empty()) error = "no data folder: set HOME or HVYM_HOME";
-    if (!error.empty() || !lock.acquire(dir, err, error)) {
+    if (!error.empty() || !lock_data_dir(lock, dir, err, error)) {
       err.line("Error: " + error);
       return kFailed;
     }

@@ -2,7 +2,7 @@
 #pragma once
 #include <cstdint>
 
-#include "cli/sink.h"
+#include "io/sink.h"
 
 namespace hvym {
 

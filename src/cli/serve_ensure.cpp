@@ -1,6 +1,6 @@
 #include "cli/serve_ensure.h"
 
-#include "cli/args.h"
+#include "unit/args.h"
 #include "cli/serve_session.h"
 #include "json/json_writer.h"
 #include "platform/endpoint.h"
@@ -103,7 +103,7 @@ int ensure(Call& call, const std::string& address, long long idle_s) {
   if (dir.empty()) return failure(call, "no data folder: set HOME or HVYM_HOME.");
   StringSink quiet(ignored);
   ExclusiveLock lock;
-  if (!lock.acquire(dir, quiet, error, "serve.lock")) return failure(call, error + ".");
+  if (!lock_data_dir(lock, dir, quiet, error, "serve.lock")) return failure(call, error + ".");
   {
     net::Stream s;
     Found f = hello(s, address, now_ms() + kAnswerMs);

@@ -4,7 +4,7 @@
 #pragma once
 #include <string>
 
-#include "cli/command.h"
+#include "unit/command.h"
 
 namespace hvym::serve {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "cli/batch.h"
-#include "cli/sink.h"
+#include "io/sink.h"
 #include "json/json_writer.h"
 
 namespace hvym::serve::rpc {

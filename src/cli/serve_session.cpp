@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "cli/batch.h"
-#include "cli/command.h"
+#include "unit/command.h"
 #include "cli/serve_rpc.h"
 #include "json/json_writer.h"
 #include "platform/fs.h"

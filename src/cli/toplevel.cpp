@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/args.h"
-#include "cli/command.h"
+#include "unit/args.h"
+#include "unit/command.h"
 #include "cli/completion.h"
 #include "prompt/prompt.h"
 #include "store/paths.h"

@@ -4,7 +4,7 @@
 #include <span>
 #include <string_view>
 
-#include "cli/sink.h"
+#include "io/sink.h"
 
 namespace hvym {
 

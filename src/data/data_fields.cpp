@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "cli/args.h"
+#include "unit/args.h"
 #include "json/json_writer.h"
 #include "json/pyjson.h"
 

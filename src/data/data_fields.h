@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <span>
 
-#include "cli/command.h"
+#include "unit/command.h"
 
 namespace hvym {
 
@@ -39,7 +39,7 @@ struct ResolvedField {
 inline constexpr size_t kFixed = static_cast<size_t>(-1);
 
 // Each field's parameter looked up by name in params: a name that is not
-// there does not compile (param(), cli/command.h).
+// there does not compile (param(), unit/command.h).
 template <size_t N>
 consteval std::array<ResolvedField, N> resolve_fields(std::span<const Param> params, const Field (&fields)[N]) {
   std::array<ResolvedField, N> out{};

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "cli/sink.h"
+#include "io/sink.h"
 
 namespace hvym {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cli/sink.h"
+#include "io/sink.h"
 
 namespace hvym {
 

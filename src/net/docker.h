@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "cli/sink.h"
+#include "io/sink.h"
 
 namespace hvym {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "cli/progress.h"
+#include "io/progress.h"
 
 namespace hvym {
 

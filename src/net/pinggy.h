@@ -3,7 +3,7 @@
 #include <string>
 
 #include "store/config.h"
-#include "cli/sink.h"
+#include "io/sink.h"
 
 namespace hvym {
 

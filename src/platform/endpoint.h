@@ -35,8 +35,9 @@ void stop_on_request(Stop& stop);
 
 // Where serve listens when not told: $XDG_RUNTIME_DIR/hvym.sock, else
 // hvym.sock in the data folder (POSIX); \\.\pipe\hvym-USER (Windows).
-// "" when there is no such place.
-std::string default_address();
+// `data_dir` is the data folder (store/paths.h). "" when there is no such
+// place.
+std::string default_address(const std::string& data_dir);
 // 12 hex digits of a hash of the text (FNV-1a): a short, stable name for a
 // data folder or a path (endpoint.cpp).
 std::string short_hash(std::string_view text);

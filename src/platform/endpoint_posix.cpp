@@ -17,9 +17,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "store/paths.h"
+#include "platform/files.h"
 #include "platform/process.h"
-#include "cli/sink.h"
 
 namespace hvym::endpoint {
 namespace {
@@ -101,8 +100,7 @@ void stop_on_request(Stop& stop) {
   sigaction(SIGINT, &sa, nullptr);
 }
 
-std::string default_address() {
-  std::string dir = data_dir();
+std::string default_address(const std::string& dir) {
   std::string path;
   if (const char* run = std::getenv("XDG_RUNTIME_DIR"); run && *run) {
     // One server per data folder: the default one is hvym.sock, another
@@ -166,7 +164,7 @@ long long Connection::receive(char* buf, size_t n, const Stop& stop, int spin_us
 
 void Connection::interrupt() { ::shutdown(static_cast<int>(h_), SHUT_RDWR); }
 
-bool Connection::send(std::string_view data) { return write_all(static_cast<int>(h_), data.data(), data.size()); }
+bool Connection::send(std::string_view data) { return write_fd(static_cast<int>(h_), data); }
 
 Listener::~Listener() { close(); }
 

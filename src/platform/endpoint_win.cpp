@@ -14,7 +14,7 @@
 
 #include "platform/win_text.h"
 #include "platform/process.h"
-#include "store/paths.h"
+#include "platform/files.h"
 
 namespace hvym::endpoint {
 namespace {
@@ -107,14 +107,14 @@ void stop_on_request(Stop& stop) {
   SetConsoleCtrlHandler(on_control, TRUE);
 }
 
-std::string default_address() {
+std::string default_address(const std::string& data_dir) {
   wchar_t user[257];
   DWORD n = 257;
   std::string who = GetUserNameW(user, &n) && n > 1 ? narrow({user, n - 1}) : std::string("user");
   for (char& c : who)
     if (c == '\\' || c == '/' || c == ' ') c = '_';
   std::string name = std::string(kPipePrefix) + "hvym-" + who;
-  if (const char* home = std::getenv("HVYM_HOME"); home && *home) name += "-" + short_hash(data_dir());  // one per data folder
+  if (const char* home = std::getenv("HVYM_HOME"); home && *home) name += "-" + short_hash(data_dir);  // one per data folder
   return name;
 }
 

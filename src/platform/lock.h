@@ -5,9 +5,10 @@
 #pragma once
 #include <string>
 
-#include "cli/sink.h"
-
 namespace hvym {
+namespace fs {
+class Dir;
+}
 
 class ExclusiveLock {
  public:
@@ -16,9 +17,13 @@ class ExclusiveLock {
   ExclusiveLock& operator=(const ExclusiveLock&) = delete;
   ~ExclusiveLock();
 
-  // Takes the lock, waiting (and saying so on err) while another holds it.
-  // `name`: the lock file in the data folder (serve's starters use their own).
-  bool acquire(const std::string& data_dir, Sink& err, std::string& error, const char* name = "hvym.lock");
+  // Called once before waiting, with the holder's pid as it wrote it.
+  using WaitingFn = void (*)(void* ctx, const std::string& holder);
+  // Takes the lock `name` in the data folder `folder` (opened and checked by
+  // the caller: store/paths.h's lock_data_dir; `data_dir` is its path),
+  // waiting while another holds it.
+  bool acquire(const fs::Dir& folder, const std::string& data_dir, const char* name, WaitingFn waiting, void* ctx,
+               std::string& error);
 
  private:
   int fd_ = -1;  // Windows: a CRT fd of the file's handle

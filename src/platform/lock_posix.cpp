@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "store/paths.h"
+#include "platform/files.h"
 #include "platform/fs.h"
 #include "platform/process.h"
 
@@ -23,11 +23,10 @@ ExclusiveLock::~ExclusiveLock() {
   if (fd_ >= 0) close(fd_);
 }
 
-bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string& error, const char* name) {
-  // The folder is opened once and checked on that descriptor, and the lock
+bool ExclusiveLock::acquire(const fs::Dir& folder, const std::string& data_dir, const char* name, WaitingFn waiting,
+                            void* ctx, std::string& error) {
+  // The folder was opened once and checked on that descriptor, and the lock
   // is opened relative to it: no folder swapped in under the same path.
-  fs::Dir folder;
-  if (!make_data_dir(data_dir, folder, error)) return false;
   std::string path = data_dir + "/" + name;
   // Never through a symlink, never a FIFO or device (its open could block).
   fd_ = openat(folder.fd(), name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
@@ -50,8 +49,7 @@ bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string&
     ssize_t n = pread(fd_, holder, sizeof holder - 1, 0);
     std::string who = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "?";
     while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
-    err.line("hvym: waiting for another hvym command (pid " + who + ") to finish...");
-    err.flush();
+    waiting(ctx, who);
     // Waiting is bounded: the longest holder (a pull) ends within 30
     // minutes itself (the pull's own bound).
     long long give_up = now_ms() + kMaxWaitMs;

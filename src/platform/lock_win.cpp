@@ -9,7 +9,7 @@
 
 #include <fcntl.h>
 
-#include "store/paths.h"
+#include "platform/files.h"
 #include "platform/process.h"
 #include "platform/win_text.h"
 
@@ -35,9 +35,9 @@ ExclusiveLock::~ExclusiveLock() {
   _close(fd_);
 }
 
-bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string& error, const char* name) {
-  if (!data_dir_trusted(data_dir, error)) return false;
-  if (!make_dirs(data_dir, 0700, error)) return false;
+bool ExclusiveLock::acquire(const fs::Dir&, const std::string& data_dir, const char* name, WaitingFn waiting,
+                            void* ctx, std::string& error) {
+  // The caller made and checked the folder (Windows locks by path).
   std::string path = data_dir + "\\" + name;
   // Never through a symbolic link or junction (the reparse point itself is
   // opened, then refused), never a device.
@@ -72,8 +72,7 @@ bool ExclusiveLock::acquire(const std::string& data_dir, Sink& err, std::string&
     OVERLAPPED at{};
     std::string who = ReadFile(h, holder, sizeof holder - 1, &n, &at) && n > 0 ? std::string(holder, n) : "?";
     while (!who.empty() && (who.back() == '\n' || who.back() == '\r' || who.back() == ' ')) who.pop_back();
-    err.line("hvym: waiting for another hvym command (pid " + who + ") to finish...");
-    err.flush();
+    waiting(ctx, who);
     // Waiting is bounded: the longest holder (a pull) ends within 30
     // minutes itself (the pull's own bound).
     long long give_up = now_ms() + kMaxWaitMs;

@@ -20,7 +20,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "store/paths.h"
+#include "platform/files.h"
 
 extern char** environ;
 

@@ -30,7 +30,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "store/paths.h"
+#include "platform/files.h"
 #include "platform/win_text.h"
 
 namespace hvym {

@@ -12,6 +12,10 @@ std::string machine();
 // The system as Python's platform.system().lower(): "linux", "darwin",
 // "windows".
 const char* system_name();
+// The desktop questions and links go to: its dialog programs and its URL
+// opener follow from it (the prompt layer, pintheon-open).
+enum class Desktop { X11, MacOS, Windows };
+Desktop desktop();
 // Where per-user programs and data live: ~/.local/share on Linux and macOS
 // (the original's choice on both), %USERPROFILE%\AppData\Local on Windows;
 // "" without a home folder.

@@ -26,6 +26,14 @@ std::string machine() {
   return m;
 }
 
+Desktop desktop() {
+#ifdef __APPLE__
+  return Desktop::MacOS;
+#else
+  return Desktop::X11;  // Linux and the other POSIX systems: X11 or Wayland
+#endif
+}
+
 const char* system_name() {
 #ifdef __APPLE__
   return "darwin";

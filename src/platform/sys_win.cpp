@@ -25,6 +25,8 @@ std::string machine() {
   }
 }
 
+Desktop desktop() { return Desktop::Windows; }
+
 const char* system_name() { return "windows"; }
 
 std::string local_share_dir() {

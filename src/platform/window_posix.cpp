@@ -1,276 +1,57 @@
-// Asking on a desktop that has no dialog program: a terminal emulator window
-// runs hvym itself (`hvym --ask-on-terminal DIR`), which asks with the
-// terminal prompts of prompt_tty.cpp. The question and the answer travel
-// through two FIFOs in a private folder (0700, made for this question), so
-// neither is an argument of any program nor a file on disk.
-// xmessage, where there is one, answers messages, yes/no and short choices.
+// POSIX side of asking in a terminal window: the FIFO pair (platform/window.h).
+#include "platform/window.h"
+
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <string>
-#include <vector>
 
-#include "store/paths.h"
-#include "platform/fs.h"
 #include "platform/process.h"
-#include "prompt/impl.h"
-#include "platform/wipe.h"
 
-namespace hvym::prompting {
-namespace {
+namespace hvym::window {
 
-constexpr long long kStartMs = 30000;  // for the window to open and hvym in it to start
-
-// --- the question as bytes: "LEN:BYTES" fields --------------------------------
-void field(std::string& out, std::string_view s) {
-  out += std::to_string(s.size());
-  out += ':';
-  out += s;
+Fifos::~Fifos() {
+  if (dir_.empty()) return;
+  unlink((dir_ + "/q").c_str());
+  unlink((dir_ + "/a").c_str());
+  rmdir(dir_.c_str());
 }
 
-bool take(std::string_view& in, std::string& out) {
-  size_t colon = in.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon > 9) return false;
-  size_t n = 0;
-  for (size_t i = 0; i < colon; ++i) {
-    if (in[i] < '0' || in[i] > '9') return false;
-    n = n * 10 + static_cast<size_t>(in[i] - '0');
-  }
-  if (in.size() - colon - 1 < n) return false;
-  out.assign(in.substr(colon + 1, n));
-  in.remove_prefix(colon + 1 + n);
+bool Fifos::make(std::string& error) {
+  const char* run = std::getenv("XDG_RUNTIME_DIR");
+  std::string base = run && *run ? run : "/tmp";
+  std::string t = base + "/hvym-ask-XXXXXX";
+  if (!mkdtemp(t.data())) return error = "cannot make a folder in " + base + ": " + std::strerror(errno), false;
+  dir_ = t;
+  if (mkfifo((dir_ + "/q").c_str(), 0600) != 0 || mkfifo((dir_ + "/a").c_str(), 0600) != 0)
+    return error = "cannot make a FIFO in " + dir_ + ": " + std::strerror(errno), false;
   return true;
 }
 
-std::string encode(const Question& q) {
-  std::string out;
-  field(out, std::to_string(static_cast<int>(q.kind)));
-  field(out, q.what);
-  field(out, q.message);
-  field(out, q.initial);
-  field(out, q.filter_name);
-  field(out, q.one_line ? "1" : "0");
-  field(out, q.secret_text ? "1" : "0");
-  field(out, std::to_string(q.choices.size()));
-  for (std::string_view c : q.choices) field(out, c);
-  field(out, std::to_string(q.patterns.size()));
-  for (std::string_view p : q.patterns) field(out, p);
-  return out;
-}
-
-// A question decoded, owning its texts.
-struct Owned {
-  std::string kind, what, message, initial, filter_name, one_line, secret_text;
-  std::vector<std::string> choices, patterns;
-  std::vector<std::string_view> choice_views, pattern_views;
-  Question q{Ask::Message, {}, {}};
-  ~Owned() { wipe(initial); }
-};
-
-bool list(std::string_view& in, std::vector<std::string>& items) {
-  std::string count;
-  if (!take(in, count) || count.empty() || count.size() > 4) return false;
-  for (int n = std::atoi(count.c_str()); n > 0; --n) {
-    items.emplace_back();
-    if (!take(in, items.back())) return false;
-  }
-  return true;
-}
-
-bool decode(std::string_view in, Owned& o) {
-  if (!take(in, o.kind) || !take(in, o.what) || !take(in, o.message) || !take(in, o.initial) ||
-      !take(in, o.filter_name) || !take(in, o.one_line) || !take(in, o.secret_text) || !list(in, o.choices) ||
-      !list(in, o.patterns) || !in.empty())
-    return false;
-  int k = std::atoi(o.kind.c_str());
-  if (k < 0 || k > static_cast<int>(Ask::Copy)) return false;
-  for (const std::string& c : o.choices) o.choice_views.push_back(c);
-  for (const std::string& p : o.patterns) o.pattern_views.push_back(p);
-  o.q = {.kind = static_cast<Ask>(k), .what = o.what, .message = o.message, .initial = o.initial,
-         .choices = o.choice_views, .patterns = o.pattern_views, .filter_name = o.filter_name,
-         .one_line = o.one_line == "1", .secret_text = o.secret_text == "1"};
-  return true;
-}
-
-// --- a private folder with the two FIFOs ---------------------------------------
-struct Relay {
-  std::string dir;
-  ~Relay() {
-    if (dir.empty()) return;
-    unlink((dir + "/q").c_str());
-    unlink((dir + "/a").c_str());
-    rmdir(dir.c_str());
-  }
-  bool make(std::string& error) {
-    const char* run = std::getenv("XDG_RUNTIME_DIR");
-    std::string base = run && *run ? run : "/tmp";
-    std::string t = base + "/hvym-ask-XXXXXX";
-    if (!mkdtemp(t.data())) return error = "cannot make a folder in " + base + ": " + std::strerror(errno), false;
-    dir = t;
-    if (mkfifo((dir + "/q").c_str(), 0600) != 0 || mkfifo((dir + "/a").c_str(), 0600) != 0)
-      return error = "cannot make a FIFO in " + dir + ": " + std::strerror(errno), false;
-    return true;
-  }
-};
-
-bool write_all_fd(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = write(fd, s.data(), s.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    s.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-// --- xmessage: messages, yes/no, choices whose labels it can show ---------------
-bool xmessage_fits(const Question& q) {
-  if (q.kind == Ask::Message || q.kind == Ask::YesNo) return true;
-  if (q.kind != Ask::Choice || q.choices.empty() || q.choices.size() > 8) return false;
-  for (std::string_view c : q.choices)
-    if (c.empty() || c.find_first_of(",:\\\n") != std::string_view::npos) return false;
-  return true;
-}
-
-Answer ask_xmessage(const Dialog& d, const Question& q) {
-  // Exit status 10+i for the i-th button; anything else (closed) is cancel.
-  std::vector<std::string> labels;
-  if (q.kind == Ask::Message) labels = {"OK"};
-  else if (q.kind == Ask::YesNo) labels = {"OK", "Cancel"};
-  else
-    for (std::string_view c : q.choices) labels.emplace_back(c);
-  std::string buttons;
-  for (size_t i = 0; i < labels.size(); ++i)
-    buttons += (i ? "," : "") + labels[i] + ":" + std::to_string(10 + i);
-  std::string def = q.kind == Ask::Choice && !q.initial.empty() ? std::string(q.initial) : labels[0];
-  std::vector<std::string> argv = {d.path, "-center", "-title", std::string(kBrand), "-buttons", buttons,
-                                   "-default", def, "-file", "-"};
-  Conversation c = converse(argv, q.message);
-  Answer a;
-  if (!c.started) return a.error = "cannot run xmessage: " + c.error, a;
-  int i = c.status - 10;
-  if (i < 0 || i >= static_cast<int>(labels.size())) {
-    if (c.status == 1 && c.err.find("Can't open display") == std::string::npos) return a.outcome = Outcome::Cancelled, a;
-    if (c.status > 1 || c.status < 0 || !c.err.empty())
-      return a.error = "xmessage failed: " + last_line(c.err.empty() ? "exit status " + std::to_string(c.status) : c.err), a;
-    return a.outcome = Outcome::Cancelled, a;
-  }
-  if (q.kind == Ask::YesNo && i == 1) return a.outcome = Outcome::Cancelled, a;
-  a.outcome = Outcome::Answered;
-  a.text = q.kind == Ask::Choice ? labels[static_cast<size_t>(i)] : q.kind == Ask::YesNo ? "yes" : "";
-  return a;
-}
-
-// --- a terminal window running hvym -------------------------------------------
-Answer ask_window(const Question& q) {
-  Answer a;
-  Relay relay;
-  if (!relay.make(a.error)) return a;
-  std::string self = self_exe();
-  if (self.empty()) return a.error = "cannot find hvym's own executable", a;
-  std::vector<std::string> argv = terminal_window("HEAVYMETA", {self, "--ask-on-terminal", relay.dir});
-  if (argv.empty()) return a.error = "no terminal emulator", a;
-  std::string error;
-  long pid = spawn_process(argv, {.out = SpawnSpec::Null, .quiet = true}, error);
-  if (pid < 0) return a.error = error, a;
-  // The window's hvym opens the question FIFO for reading once it runs.
-  int qfd = -1;
-  long long give_up = now_ms() + kStartMs;
-  while ((qfd = open((relay.dir + "/q").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
-    int st;
-    if (waitpid(static_cast<pid_t>(pid), &st, WNOHANG) == pid)  // closed before hvym in it asked
-      return a.outcome = Outcome::Cancelled, a;
-    if (errno != ENXIO || now_ms() > give_up) {
-      kill(static_cast<pid_t>(pid), SIGTERM);
-      wait_process(pid);
-      return a.error = "the terminal window " + argv[0] + " did not start hvym", a;
-    }
+int Fifos::open_question(long pid, long long give_up, bool& gone) const {
+  gone = false;
+  int fd;
+  // The reader (hvym in the window) opens it once it runs; until then a
+  // non-blocking open for writing fails with ENXIO.
+  while ((fd = open((dir_ + "/q").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+    int status;
+    if (process_ended(pid, status)) return gone = true, -1;
+    if (errno != ENXIO || now_ms() > give_up) return -1;
     poll(nullptr, 0, 50);
   }
-  fcntl(qfd, F_SETFL, 0);
-  std::string question = encode(q);
-  bool sent = write_all_fd(qfd, question);
-  close(qfd);
-  wipe(question);
-  int afd = sent ? open((relay.dir + "/a").c_str(), O_RDONLY | O_CLOEXEC) : -1;  // its writer comes next
-  std::string reply;
-  bool got = afd >= 0 && fs::read_fd(afd, reply, 1 << 20);
-  if (afd >= 0) close(afd);
-  wait_process(pid);  // the window closes when hvym in it ends
-  if (!got || reply.empty()) return a.outcome = Outcome::Cancelled, a;  // the window was closed
-  if (reply[0] == 'A') {
-    a.outcome = Outcome::Answered;
-    a.text = reply.substr(1);
-  } else if (reply[0] == 'C') {
-    a.outcome = Outcome::Cancelled;
-  } else {
-    a.error = reply.substr(1);
-  }
-  wipe(reply);
-  return a;
+  fcntl(fd, F_SETFL, 0);
+  return fd;
 }
 
-}  // namespace
+int Fifos::open_answer() const { return open((dir_ + "/a").c_str(), O_RDONLY | O_CLOEXEC); }
 
-bool window_fallback(Dialog& d) {
-  if (std::string path = find_in_path("xmessage"); !path.empty()) {
-    d = {Dialog::Window, path};  // xmessage where it fits, else a terminal window
-    return true;
-  }
-  if (!terminal_window("HEAVYMETA", {"x"}).empty()) {
-    d = {Dialog::Window, ""};
-    return true;
-  }
-  return false;
-}
+int open_question_to_read(const std::string& dir) { return open((dir + "/q").c_str(), O_RDONLY | O_CLOEXEC); }
+int open_answer_to_write(const std::string& dir) { return open((dir + "/a").c_str(), O_WRONLY | O_CLOEXEC); }
 
-Answer ask_in_window(const Dialog& d, const Question& q) {
-  if (!d.path.empty() && xmessage_fits(q)) return ask_xmessage(d, q);
-  return ask_window(q);
-}
+std::string own_dialog_program() { return {}; }
 
-bool show_in_window(const Dialog& d, std::string_view text, unsigned seconds, std::string& error) {
-  if (d.path.empty()) return error = "cannot show it: no dialog program (xmessage) for a display without answer", false;
-  Conversation c = converse({d.path, "-center", "-title", std::string(kBrand), "-buttons", "OK:0", "-timeout",
-                             std::to_string(seconds ? seconds : 1), "-file", "-"},
-                            text);
-  if (!c.started) return error = "cannot run xmessage: " + c.error, false;
-  if (c.status == 0 || (c.status == 1 && c.err.empty())) return true;
-  return error = "xmessage failed: " + last_line(c.err), false;
-}
-
-int answer_on_terminal(const char* dir) {
-  std::string folder(dir);
-  std::string text;
-  int qfd = open((folder + "/q").c_str(), O_RDONLY | O_CLOEXEC);
-  int afd = -1;
-  Owned o;
-  bool ok = qfd >= 0 && fs::read_fd(qfd, text, 1 << 20) && decode(text, o);
-  if (qfd >= 0) close(qfd);
-  wipe(text);
-  afd = open((folder + "/a").c_str(), O_WRONLY | O_CLOEXEC);
-  if (afd < 0) return kFailed;
-  std::string reply;
-  if (!ok) {
-    reply = "Ethe question could not be read";
-  } else {
-    FdSink err(2);
-    Answer a = ask_terminal(err, o.q);
-    err.flush();
-    reply = a.outcome == Outcome::Answered ? "A" + a.text : a.outcome == Outcome::Cancelled ? "C" : "E" + a.error;
-    wipe(a.text);
-  }
-  bool sent = write_all_fd(afd, reply);
-  close(afd);
-  wipe(reply);
-  return sent ? kOk : kFailed;
-}
-
-}  // namespace hvym::prompting
+}  // namespace hvym::window

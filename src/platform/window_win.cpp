@@ -1,35 +1,30 @@
-// A desktop without a dialog program named in $HVYM_DIALOG, on Windows:
-// hvym-dialog.exe (src/platform/dialog_program_win.cpp), a program of its
-// own beside hvym.exe (or on PATH), which speaks the $HVYM_DIALOG protocol
-// with Windows' own windows. The X11 fallbacks (xmessage, a terminal window
-// over FIFOs) do not exist here.
-#include "cli/command.h"
-#include "store/paths.h"
+// Windows side of platform/window.h: no FIFOs and no terminal emulator to
+// run hvym in; the desktop's questions go to hvym-dialog.exe
+// (src/platform/dialog_program_win.cpp), a program of its own beside
+// hvym.exe (or on PATH) that speaks the $HVYM_DIALOG protocol with Windows'
+// own windows.
+#include "platform/window.h"
+
+#include "platform/files.h"
 #include "platform/process.h"
-#include "prompt/impl.h"
 
-namespace hvym::prompting {
+namespace hvym::window {
 
-bool window_fallback(Dialog& d) {
-  std::string own = beside(self_program(), "hvym-dialog.exe");
-  std::string path = can_execute(own) ? own : find_in_path("hvym-dialog.exe");
-  if (path.empty()) return false;
-  d = {Dialog::Custom, path};
-  return true;
-}
+Fifos::~Fifos() = default;
 
-// Never reached: window_fallback gives a Custom program.
-Answer ask_in_window(const Dialog&, const Question&) {
-  Answer a;
-  a.error = "no window fallback on Windows";
-  return a;
-}
-
-bool show_in_window(const Dialog&, std::string_view, unsigned, std::string& error) {
+bool Fifos::make(std::string& error) {
   error = "no window fallback on Windows";
   return false;
 }
 
-int answer_on_terminal(const char*) { return kFailed; }
+int Fifos::open_question(long, long long, bool& gone) const { return gone = false, -1; }
+int Fifos::open_answer() const { return -1; }
+int open_question_to_read(const std::string&) { return -1; }
+int open_answer_to_write(const std::string&) { return -1; }
 
-}  // namespace hvym::prompting
+std::string own_dialog_program() {
+  std::string own = beside(self_program(), "hvym-dialog.exe");
+  return can_execute(own) ? own : find_in_path("hvym-dialog.exe");
+}
+
+}  // namespace hvym::window

@@ -1,5 +1,4 @@
-// The prompt layer's ways of asking; only the prompt layer (src/prompt/,
-// src/platform/window_*.cpp) includes this.
+// The prompt layer's ways of asking; only src/prompt/ includes this.
 #pragma once
 #include <string>
 
@@ -42,8 +41,9 @@ bool show_relay(std::string_view kind, std::string_view text, unsigned seconds, 
 // "message", "yesno", "choice", "line", "text", "secret", "file", "copy".
 const char* kind_word(Ask k);
 
-// A desktop without a dialog program: xmessage or a terminal window
-// (src/prompt_window.cpp). False when neither is there.
+// A desktop without a dialog program: the one hvym ships (Windows),
+// xmessage or a terminal window (src/prompt/window.cpp). False when none
+// is there.
 bool window_fallback(Dialog& d);
 Answer ask_in_window(const Dialog& d, const Question& q);
 bool show_in_window(const Dialog& d, std::string_view text, unsigned seconds, std::string& error);

@@ -5,10 +5,11 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "cli/args.h"
+#include "unit/args.h"
 #include "platform/fs.h"
 #include "platform/term.h"
-#include "store/paths.h"
+#include "platform/files.h"
+#include "platform/sys.h"
 #include "platform/process.h"
 #include "prompt/impl.h"
 
@@ -109,7 +110,7 @@ struct Channel {
   std::string error;  // Nowhere: why
 };
 
-[[maybe_unused]] bool set(const char* name) {  // (not on Windows or macOS)
+bool set(const char* name) {
   const char* v = std::getenv(name);
   return v && *v;
 }
@@ -129,32 +130,35 @@ Channel find_channel() {
     c.dialog = {Dialog::Custom, path};
     return c;
   }
-#ifdef __APPLE__
-  if (can_execute("/usr/bin/osascript")) {
-    c.via = Via::Dialog;
-    c.dialog = {Dialog::Osascript, "/usr/bin/osascript"};
-    return c;
+  switch (sys::desktop()) {
+    case sys::Desktop::MacOS:
+      if (can_execute("/usr/bin/osascript")) {
+        c.via = Via::Dialog;
+        c.dialog = {Dialog::Osascript, "/usr/bin/osascript"};
+        return c;
+      }
+      break;
+    case sys::Desktop::X11:
+      if (!set("DISPLAY") && !set("WAYLAND_DISPLAY")) break;
+      for (auto [program, name] : {std::pair{Dialog::Zenity, "zenity"}, {Dialog::Kdialog, "kdialog"}}) {
+        std::string path = find_in_path(name);
+        if (path.empty()) continue;
+        c.via = Via::Dialog;
+        c.dialog = {program, path};
+        return c;
+      }
+      if (prompting::window_fallback(c.dialog)) {  // no dialog program: xmessage, a terminal window
+        c.via = Via::Dialog;
+        return c;
+      }
+      break;
+    case sys::Desktop::Windows:
+      if (prompting::window_fallback(c.dialog)) {  // hvym-dialog.exe beside hvym.exe
+        c.via = Via::Dialog;
+        return c;
+      }
+      break;
   }
-#elif !defined(_WIN32)
-  if (set("DISPLAY") || set("WAYLAND_DISPLAY")) {
-    for (auto [program, name] : {std::pair{Dialog::Zenity, "zenity"}, {Dialog::Kdialog, "kdialog"}}) {
-      std::string path = find_in_path(name);
-      if (path.empty()) continue;
-      c.via = Via::Dialog;
-      c.dialog = {program, path};
-      return c;
-    }
-    if (prompting::window_fallback(c.dialog)) {  // no dialog program: xmessage, a terminal window
-      c.via = Via::Dialog;
-      return c;
-    }
-  }
-#else
-  if (prompting::window_fallback(c.dialog)) {  // hvym-dialog.exe beside hvym.exe
-    c.via = Via::Dialog;
-    return c;
-  }
-#endif
   c.error = "no terminal and no dialog program";
   return c;
 }

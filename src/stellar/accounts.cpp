@@ -5,8 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "cli/args.h"
-#include "cli/input.h"
+#include "unit/args.h"
+#include "unit/input.h"
 #include "platform/fs.h"
 #include "platform/process.h"
 #include "prompt/prompt.h"

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "cli/command.h"
+#include "unit/command.h"
 #include "store/config.h"
 #include "prompt/prompt.h"
 #include "stellar/vault.h"

@@ -10,7 +10,7 @@
 #include <deque>
 #include <vector>
 
-#include "cli/sink.h"
+#include "io/sink.h"
 #include "platform/fs.h"
 #include "store/store.h"
 

@@ -5,6 +5,9 @@
 #include <string_view>
 #include <utility>
 
+#include "platform/files.h"
+#include "platform/lock.h"
+
 namespace hvym {
 namespace fs {
 class Dir;  // platform/fs.h (not included here: it brings <functional>)
@@ -47,9 +50,6 @@ DataFile find_data_file(const std::string& data_dir, const fs::Dir& data,
 // The same for the data folder at `data_dir`, opened and checked here.
 DataFile find_data_file(const std::string& data_dir, std::initializer_list<const char*> names);
 
-// The first executable named `name` on $PATH, or "" when there is none.
-std::string find_in_path(std::string_view name);
-
 // The data folder may be used: it is ours (owned by this user, or by root)
 // and nobody else may write it; a folder not there yet is fine (hvym makes
 // it 0700). Otherwise false, with the reason: another user could replace
@@ -66,24 +66,12 @@ bool open_data_dir(const std::string& dir, fs::Dir& out, std::string& error);
 // The same, making the folder first (mkdir -p, 0700) when it is missing.
 bool make_data_dir(const std::string& dir, fs::Dir& out, std::string& error);
 
-// mkdir -p: makes dir and any missing parents (new ones with mode); false
-// with a message naming the folder that could not be made.
-bool make_dirs(const std::string& dir, unsigned mode, std::string& error);
 
-// The running executable's absolute path (for --install), or "".
-std::string self_exe();
-
-// A file named `name` in the folder of the program at `program` (an
-// absolute path): what is installed beside hvym.
-std::string beside(std::string_view program, std::string_view name);
-
-// Opens a regular file for reading; -1 with a message otherwise. A FIFO
-// or device is refused without blocking (its open or read could wait, or
-// never end).
-int open_regular_file(const std::string& path, std::string& error);
-// The same for `name` in an open folder, never through a link, and only a
-// file this user or root owns (another user's could have been planted).
-// `shown` names the file in messages.
-int open_regular_at(const fs::Dir& dir, const char* name, const std::string& shown, std::string& error);
+class Sink;
+// Takes `lock` (DATA/`name`) in the data folder at `dir`, made (0700) and
+// checked as make_data_dir does; while another command holds it, says so
+// on `err` once and waits.
+bool lock_data_dir(ExclusiveLock& lock, const std::string& dir, Sink& err, std::string& error,
+                   const char* name = "hvym.lock");
 
 }  // namespace hvym

@@ -1,4 +1,4 @@
-#include "cli/config_access.h"
+#include "unit/config_access.h"
 
 #include "store/config.h"
 

@@ -6,7 +6,7 @@
 #include <span>
 #include <string_view>
 
-#include "cli/command.h"
+#include "unit/command.h"
 
 namespace hvym {
 

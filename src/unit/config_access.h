@@ -10,7 +10,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include "cli/command.h"
+#include "unit/command.h"
 
 namespace hvym {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cli/sink.h"
+#include "io/sink.h"
 
 namespace hvym {
 
@@ -22,7 +22,7 @@ inline constexpr size_t kGroupCount = 9;
 enum Needs : uint32_t {
   kNeedsNothing = 0,
   kReadsConfig = 1u << 0,   // call.config: one read transaction on the store (with kMayPrompt: read_config())
-  kWritesConfig = 1u << 1,  // may write config values, through write_config() (cli/config_access.h)
+  kWritesConfig = 1u << 1,  // may write config values, through write_config() (unit/config_access.h)
   kMayPrompt = 1u << 2,     // may ask through the prompt layer
   kWritesCache = 1u << 3,   // may remember answers about the machine: cached()/remember()
   kExclusive = 1u << 5,     // one at a time per data folder (DATA/hvym.lock held while it runs)
@@ -114,12 +114,12 @@ struct Call {
   // snapshot, which probe threads share): cached() reads through it.
   ConfigSession* session = nullptr;
   // kReadsConfig | kMayPrompt: the session read_config() opens when the unit
-  // first needs the values (cli/config_access.h); not opened before.
+  // first needs the values (unit/config_access.h); not opened before.
   ConfigSession* deferred = nullptr;
   // Why asking is forbidden ("--no-input", "batch never asks"), or empty.
   std::string_view no_input_why;
   std::vector<std::string_view> rest;  // a Kind::Rest parameter's arguments
-  // Standard input (src/cli/input.h): the only way a unit reads it.
+  // Standard input (src/unit/input.h): the only way a unit reads it.
   Input* input = nullptr;
 
   const Value& operator[](size_t i) const { return values[i]; }

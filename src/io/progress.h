@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "cli/sink.h"
+#include "io/sink.h"
 
 namespace hvym {
 

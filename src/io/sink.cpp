@@ -1,4 +1,4 @@
-#include "cli/sink.h"
+#include "io/sink.h"
 
 #include <cstdint>
 #include <cstring>

@@ -1,9 +1,8 @@
-#include "cli/progress.h"
-
-#include <unistd.h>
+#include "io/progress.h"
 
 #include <cstdio>
 
+#include "platform/fs.h"
 #include "platform/process.h"
 
 namespace hvym {
@@ -19,7 +18,7 @@ std::string human_bytes(uint64_t n) {
 }
 
 Progress::Progress(Sink& err, std::string label)
-    : err_(err), label_(std::move(label)), tty_(isatty(2) == 1) {}
+    : err_(err), label_(std::move(label)), tty_(fs::is_terminal(2)) {}
 
 void Progress::clear_bar() {
   if (!bar_shown_) return;

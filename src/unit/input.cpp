@@ -1,4 +1,4 @@
-#include "cli/input.h"
+#include "unit/input.h"
 
 #include <cerrno>
 #include <cstring>

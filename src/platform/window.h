@@ -1,0 +1,39 @@
+// What asking in a terminal window needs from the system: a private folder
+// with two FIFOs that carry the question to the hvym running in the window
+// and its answer back (POSIX), and the dialog program hvym ships itself
+// (Windows: hvym-dialog.exe). The asking is src/prompt/window.cpp.
+#pragma once
+#include <string>
+
+namespace hvym::window {
+
+// A private folder (0700, in $XDG_RUNTIME_DIR or /tmp) holding the FIFOs
+// "q" and "a"; removed with them when destroyed. Windows: make() fails.
+class Fifos {
+ public:
+  Fifos() = default;
+  Fifos(const Fifos&) = delete;
+  Fifos& operator=(const Fifos&) = delete;
+  ~Fifos();
+  bool make(std::string& error);
+  const std::string& dir() const { return dir_; }
+  // Opens q for writing once the reader has opened it, polling: -1 with
+  // gone when the process `pid` ended first, -1 when `give_up` (now_ms())
+  // passed; the descriptor (blocking again) otherwise.
+  int open_question(long pid, long long give_up, bool& gone) const;
+  // Opens a for reading (waits for its writer).
+  int open_answer() const;
+
+ private:
+  std::string dir_;
+};
+
+// Inside the window: the FIFOs of the folder `dir` (another hvym's Fifos).
+int open_question_to_read(const std::string& dir);
+int open_answer_to_write(const std::string& dir);
+
+// The dialog program that ships with hvym (Windows: hvym-dialog.exe beside
+// hvym.exe, else on PATH), or "" (POSIX: there is none).
+std::string own_dialog_program();
+
+}  // namespace hvym::window
