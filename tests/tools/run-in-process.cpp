@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/command.h"
+#include "unit/command.h"
 #include "cli/dispatch.h"
 
 int main(int argc, char** argv) {

@@ -1,4 +1,4 @@
-#include "cli/args.h"
+#include "unit/args.h"
 
 #include <doctest/doctest.h>
 

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "cli/command.h"
-#include "cli/config_access.h"
+#include "unit/command.h"
+#include "unit/config_access.h"
 #include "cli/toplevel.h"
 
 using namespace hvym;
