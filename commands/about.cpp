@@ -13,8 +13,7 @@ static int run(Call& call) {
   return kOk;
 }
 
-extern const Command about;
-constinit const Command about{
+extern constinit const Command about{
     .name = "about",
     .group = Group::Other,
     .summary = "Print a short description of the CLI.",

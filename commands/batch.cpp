@@ -55,9 +55,7 @@ int run_batch(Call& call) {
 
 }  // namespace
 
-extern const Command batch;
-
-constinit const Command batch{
+extern constinit const Command batch{
     .name = "batch",
     .group = Group::Tools,
     .summary = "Run many commands in one process; print one JSON array of their results.",

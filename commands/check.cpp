@@ -8,8 +8,7 @@ static int run(Call& call) {
   return kOk;
 }
 
-extern const Command check;
-constinit const Command check{
+extern constinit const Command check{
     .name = "check",
     .group = Group::Other,
     .summary = "Print ONE-TWO: shows that hvym is on the PATH and answering.",

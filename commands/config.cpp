@@ -130,8 +130,7 @@ int run(Call& call) {
 
 }  // namespace
 
-extern const Command config;
-constinit const Command config{
+extern constinit const Command config{
     .name = "config",
     .group = Group::Tools,
     .summary = "List, get, set or verify configuration values (for scripts).",

@@ -1,74 +1,39 @@
 // The config queries the GUI asks many times a minute: one value each, read
 // in the call's one read transaction and printed as the original prints it.
-#include "unit/command.h"
+// A query of a new key is its key (HVYM_CONFIG_KEYS, store/config.h) and one
+// declaration here.
 #include "store/config.h"
+#include "unit/command.h"
 
 namespace hvym::commands {
 namespace {
 
-int print(Call& call, std::string_view value) {
-  call.out.line(value);
+enum class Shown { Value, First };  // the whole value, or a list's first element
+
+template <Key K, Shown S>
+int print(Call& c) {
+  std::string_view v = c.config->get(K);
+  c.out.line(S == Shown::First ? first_of(v) : v);
   return kOk;
 }
 
-int port(Call& c) { return print(c, c.config->get(Key::PintheonPort)); }
-int dapp(Call& c) { return print(c, c.config->get(Key::PintheonDapp)); }
-int network(Call& c) { return print(c, first_of(c.config->get(Key::PintheonNetworks))); }
-int tier(Call& c) { return print(c, first_of(c.config->get(Key::PinggyTiers))); }
-int token(Call& c) { return print(c, c.config->get(Key::PinggyToken)); }
+template <Key K, Shown S = Shown::Value>
+consteval Command query(const char* name, const char* summary) {
+  return {.name = name, .group = Group::Config, .summary = summary, .help = nullptr, .params = {},
+          .needs = kReadsConfig | kInProcess, .run = print<K, S>};
+}
 
 }  // namespace
 
-extern const Command pintheon_port, pintheon_dapp, pintheon_network, pinggy_tier, pinggy_token;
-
-constinit const Command pintheon_port{
-    .name = "pintheon-port",
-    .group = Group::Config,
-    .summary = "Print the Pintheon gateway port (default 9998).",
-    .help = nullptr,
-    .params = {},
-    .needs = kReadsConfig | kInProcess,
-    .run = port,
-};
-
-constinit const Command pintheon_dapp{
-    .name = "pintheon-dapp",
-    .group = Group::Config,
-    .summary = "Print the Pintheon image name for the current network and this machine.",
-    .help = nullptr,
-    .params = {},
-    .needs = kReadsConfig | kInProcess,
-    .run = dapp,
-};
-
-constinit const Command pintheon_network{
-    .name = "pintheon-network",
-    .group = Group::Config,
-    .summary = "Print the Stellar network Pintheon uses (default testnet).",
-    .help = nullptr,
-    .params = {},
-    .needs = kReadsConfig | kInProcess,
-    .run = network,
-};
-
-constinit const Command pinggy_tier{
-    .name = "pinggy-tier",
-    .group = Group::Config,
-    .summary = "Print the Pinggy tier in use (default pro).",
-    .help = nullptr,
-    .params = {},
-    .needs = kReadsConfig | kInProcess,
-    .run = tier,
-};
-
-constinit const Command pinggy_token{
-    .name = "pinggy-token",
-    .group = Group::Config,
-    .summary = "Print the Pinggy token (an empty line when none is set).",
-    .help = nullptr,
-    .params = {},
-    .needs = kReadsConfig | kInProcess,
-    .run = token,
-};
+extern constinit const Command pintheon_port =
+    query<Key::PintheonPort>("pintheon-port", "Print the Pintheon gateway port (default 9998).");
+extern constinit const Command pintheon_dapp = query<Key::PintheonDapp>(
+    "pintheon-dapp", "Print the Pintheon image name for the current network and this machine.");
+extern constinit const Command pintheon_network = query<Key::PintheonNetworks, Shown::First>(
+    "pintheon-network", "Print the Stellar network Pintheon uses (default testnet).");
+extern constinit const Command pinggy_tier =
+    query<Key::PinggyTiers, Shown::First>("pinggy-tier", "Print the Pinggy tier in use (default pro).");
+extern constinit const Command pinggy_token =
+    query<Key::PinggyToken>("pinggy-token", "Print the Pinggy token (an empty line when none is set).");
 
 }  // namespace hvym::commands

@@ -183,9 +183,7 @@ int set_port(Call& call) {
 
 }  // namespace
 
-extern const Command pinggy_set_token, pinggy_set_tier, pintheon_set_network, pintheon_set_port;
-
-constinit const Command pinggy_set_token{
+extern constinit const Command pinggy_set_token{
     .name = "pinggy-set-token",
     .group = Group::Config,
     .summary = "Set the Pinggy token (from the argument or standard input).",
@@ -197,7 +195,7 @@ constinit const Command pinggy_set_token{
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
-constinit const Command pinggy_set_tier{
+extern constinit const Command pinggy_set_tier{
     .name = "pinggy-set-tier",
     .group = Group::Config,
     .summary = "Choose the Pinggy tier (moves it to the front of the tier list).",
@@ -208,7 +206,7 @@ constinit const Command pinggy_set_tier{
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
-constinit const Command pintheon_set_network{
+extern constinit const Command pintheon_set_network{
     .name = "pintheon-set-network",
     .group = Group::Config,
     .summary = "Choose the Stellar network; the Pintheon image name follows it.",
@@ -220,7 +218,7 @@ constinit const Command pintheon_set_network{
     .on_cancel = "",  // the original's answer to a closed popup
 };
 
-constinit const Command pintheon_set_port{
+extern constinit const Command pintheon_set_port{
     .name = "pintheon-set-port",
     .group = Group::Config,
     .summary = "Set the Pintheon gateway port (1..65535).",

@@ -108,24 +108,21 @@ int mat_prop(Call& call) {
 
 }  // namespace
 
-extern const Command basic_material_data, lambert_material_data, phong_material_data,
-    standard_material_data, pbr_material_data, mat_prop_data;
-
-constinit const Command basic_material_data = data_command(
+extern constinit const Command basic_material_data = data_command(
     "basic-material-data", "Print basic material data as JSON.", kBasicParams,
     emit<kBasicParams, kBasicFields>);
-constinit const Command lambert_material_data = data_command(
+extern constinit const Command lambert_material_data = data_command(
     "lambert-material-data", "Print Lambert material data as JSON.", kBasicParams,
     emit<kBasicParams, kBasicFields>);
-constinit const Command phong_material_data = data_command(
+extern constinit const Command phong_material_data = data_command(
     "phong-material-data", "Print Phong material data as JSON.", kPhongParams,
     emit<kPhongParams, kPhongFields>);
-constinit const Command standard_material_data = data_command(
+extern constinit const Command standard_material_data = data_command(
     "standard-material-data", "Print standard material data as JSON.", kStandardParams,
     emit<kStandardParams, kStandardFields>);
-constinit const Command pbr_material_data = data_command(
+extern constinit const Command pbr_material_data = data_command(
     "pbr-material-data", "Print PBR material data as JSON.", kPbrParams, pbr);
-constinit const Command mat_prop_data = data_command(
+extern constinit const Command mat_prop_data = data_command(
     "mat-prop-data", "Print a material property with the fields it saves as JSON.",
     kMatPropParams, mat_prop);
 

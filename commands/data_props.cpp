@@ -119,47 +119,43 @@ constexpr Field kCollectionFields[] = {
 
 }  // namespace
 
-extern const Command single_node_data, single_mesh_data, mesh_data, single_float_data,
-    single_int_data, slider_data, slider_float_data, slider_int_data, menu_data, contract_data,
-    mesh_set_data, anim_prop_data, collection_data;
-
-constinit const Command single_node_data = data_command(
+extern constinit const Command single_node_data = data_command(
     "single-node-data", "Print a node reference (name, type) as JSON.", kNodeParams,
     emit<kNodeParams, kNodeFields>);
-constinit const Command single_mesh_data = data_command(
+extern constinit const Command single_mesh_data = data_command(
     "single-mesh-data", "Print a mesh reference (name, visible) as JSON.", kSingleMeshParams,
     emit<kSingleMeshParams, kSingleMeshFields>);
-constinit const Command mesh_data = data_command(
+extern constinit const Command mesh_data = data_command(
     "mesh-data", "Print a mesh property with its widget as JSON.", kMeshParams,
     emit<kMeshParams, kMeshFields>);
-constinit const Command single_float_data = data_command(
+extern constinit const Command single_float_data = data_command(
     "single-float-data", "Print a float property (default, min, max) as JSON.",
     kSingleFloatParams, emit<kSingleFloatParams, kSingleNumberFields>);
-constinit const Command single_int_data = data_command(
+extern constinit const Command single_int_data = data_command(
     "single-int-data", "Print an integer property (default, min, max) as JSON.",
     kSingleIntParams, emit<kSingleIntParams, kSingleNumberFields>);
-constinit const Command slider_data = data_command(
+extern constinit const Command slider_data = data_command(
     "slider-data", "Print a slider widget as JSON.", kSliderParams,
     emit<kSliderParams, kSliderFields>);
-constinit const Command slider_float_data = data_command(
+extern constinit const Command slider_float_data = data_command(
     "slider-float-data", "Print a float slider property as JSON.", kSliderFloatParams,
     emit<kSliderFloatParams, kSliderNumberFields>);
-constinit const Command slider_int_data = data_command(
+extern constinit const Command slider_int_data = data_command(
     "slider-int-data", "Print an integer slider property as JSON.", kSliderIntParams,
     emit<kSliderIntParams, kSliderNumberFields>);
-constinit const Command menu_data = data_command(
+extern constinit const Command menu_data = data_command(
     "menu-data", "Print a Heavymeta menu element as JSON.", kMenuParams,
     emit<kMenuParams, kMenuFields>);
-constinit const Command contract_data = data_command(
+extern constinit const Command contract_data = data_command(
     "contract-data", "Print NFT contract data as JSON.", kContractParams,
     emit<kContractParams, kContractFields>);
-constinit const Command mesh_set_data = data_command(
+extern constinit const Command mesh_set_data = data_command(
     "mesh-set-data", "Print a mesh set property (SET as a JSON array) as JSON.", kMeshSetParams,
     emit<kMeshSetParams, kMeshSetFields>);
-constinit const Command anim_prop_data = data_command(
+extern constinit const Command anim_prop_data = data_command(
     "anim-prop-data", "Print an animation property (MODEL_REF as a JSON object) as JSON.",
     kAnimParams, emit<kAnimParams, kAnimFields>);
-constinit const Command collection_data = data_command(
+extern constinit const Command collection_data = data_command(
     "collection-data", "Print collection data (its parts as JSON objects) as JSON.",
     kCollectionParams, emit<kCollectionParams, kCollectionFields>);
 

@@ -98,9 +98,7 @@ int img(Call& call) {
 
 }  // namespace
 
-extern const Command img_to_url, png_to_data_url, svg_to_data_url;
-
-constinit const Command img_to_url{
+extern constinit const Command img_to_url{
     .name = "img-to-url",
     .group = Group::Assets,
     .summary = "Pick a .png or .svg file and print it as a data URL.",
@@ -111,7 +109,7 @@ constinit const Command img_to_url{
     .run = img,
 };
 
-constinit const Command png_to_data_url{
+extern constinit const Command png_to_data_url{
     .name = "png-to-data-url",
     .group = Group::Assets,
     .summary = "Print a PNG file as a data:image/png;base64 URL.",
@@ -121,7 +119,7 @@ constinit const Command png_to_data_url{
     .run = png,
 };
 
-constinit const Command svg_to_data_url{
+extern constinit const Command svg_to_data_url{
     .name = "svg-to-data-url",
     .group = Group::Assets,
     .summary = "Print an SVG file as a data:image/svg+xml;base64 URL (XML declaration dropped).",

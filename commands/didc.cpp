@@ -101,9 +101,7 @@ int run_install(Call& call) {
 
 }  // namespace
 
-extern const Command didc_install, didc_bind_js, didc_bind_ts, didc_bind_js_popup, didc_bind_ts_popup;
-
-constinit const Command didc_install{
+extern constinit const Command didc_install{
     .name = "didc-install",
     .group = Group::Tools,
     .summary = "Install DFINITY's didc with an install script.",
@@ -113,7 +111,7 @@ constinit const Command didc_install{
     .run = run_install,
 };
 
-constinit const Command didc_bind_js{
+extern constinit const Command didc_bind_js{
     .name = "didc-bind-js",
     .group = Group::Tools,
     .summary = "Print the JavaScript interface of a Candid .did file (didc bind -t js).",
@@ -123,7 +121,7 @@ constinit const Command didc_bind_js{
     .run = run_bind_js,
 };
 
-constinit const Command didc_bind_ts{
+extern constinit const Command didc_bind_ts{
     .name = "didc-bind-ts",
     .group = Group::Tools,
     .summary = "Print the TypeScript interface of a Candid .did file (didc bind -t ts).",
@@ -133,7 +131,7 @@ constinit const Command didc_bind_ts{
     .run = run_bind_ts,
 };
 
-constinit const Command didc_bind_js_popup{
+extern constinit const Command didc_bind_js_popup{
     .name = "didc-bind-js-popup",
     .group = Group::Tools,
     .summary = "Pick a .did file and show its JavaScript interface.",
@@ -143,7 +141,7 @@ constinit const Command didc_bind_js_popup{
     .run = run_bind_js_popup,
 };
 
-constinit const Command didc_bind_ts_popup{
+extern constinit const Command didc_bind_ts_popup{
     .name = "didc-bind-ts-popup",
     .group = Group::Tools,
     .summary = "Pick a .did file and show its TypeScript interface.",

@@ -90,8 +90,7 @@ int run(Call& call) {
 
 }  // namespace
 
-extern const Command migrate;
-constinit const Command migrate{
+extern constinit const Command migrate{
     .name = "migrate",
     .group = Group::Tools,
     .summary = "Show or redo the import of a Python CLI install (db.json).",

@@ -199,9 +199,7 @@ int run_update_proprium(Call& call) {
 
 }  // namespace
 
-extern const Command up, update_npm_modules, update_proprium_js_file;
-
-constinit const Command up{
+extern constinit const Command up{
     .name = "up",
     .group = Group::Tools,
     .summary = "Set up the CLI: link the npm modules, then show the splash.",
@@ -214,7 +212,7 @@ constinit const Command up{
     .run = run_up,
 };
 
-constinit const Command update_npm_modules{
+extern constinit const Command update_npm_modules{
     .name = "update-npm-modules",
     .group = Group::Tools,
     .summary = "Unlink the npm modules, copy them afresh and link them again.",
@@ -224,7 +222,7 @@ constinit const Command update_npm_modules{
     .run = run_update_modules,
 };
 
-constinit const Command update_proprium_js_file{
+extern constinit const Command update_proprium_js_file{
     .name = "update-proprium-js-file",
     .group = Group::Tools,
     .summary = "Copy proprium's index.js from the modules folder into the linked copy.",

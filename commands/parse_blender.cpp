@@ -467,9 +467,7 @@ int interactables(Call& call) {
 
 }  // namespace
 
-extern const Command parse_blender_hvym_collection, parse_blender_hvym_interactables;
-
-constinit const Command parse_blender_hvym_collection{
+extern constinit const Command parse_blender_hvym_collection{
     .name = "parse-blender-hvym-collection",
     .group = Group::Data,
     .summary = "Print a Blender collection's Heavymeta data as one JSON object.",
@@ -479,7 +477,7 @@ constinit const Command parse_blender_hvym_collection{
     .run = collection,
 };
 
-constinit const Command parse_blender_hvym_interactables{
+extern constinit const Command parse_blender_hvym_interactables{
     .name = "parse-blender-hvym-interactables",
     .group = Group::Data,
     .summary = "Print the interactable objects of a Blender scene as JSON.",

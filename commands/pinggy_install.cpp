@@ -17,8 +17,7 @@ int run(Call& call) {
 
 }  // namespace
 
-extern const Command pinggy_install;
-constinit const Command pinggy_install{
+extern constinit const Command pinggy_install{
     .name = "pinggy-install",
     .group = Group::Pintheon,
     .summary = "Download the Pinggy client into ~/.local/share/pinggy/.",

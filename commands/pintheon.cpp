@@ -136,9 +136,7 @@ int open_run(Call& call) {
 
 }  // namespace
 
-extern const Command pintheon_setup, pintheon_start, pintheon_stop, pintheon_open;
-
-constinit const Command pintheon_setup{
+extern constinit const Command pintheon_setup{
     .name = "pintheon-setup",
     .group = Group::Pintheon,
     .summary = "Install Pinggy if missing, pull the Pintheon image, create the container.",
@@ -151,7 +149,7 @@ constinit const Command pintheon_setup{
     .run = setup_run,
 };
 
-constinit const Command pintheon_start{
+extern constinit const Command pintheon_start{
     .name = "pintheon-start",
     .group = Group::Pintheon,
     .summary = "Start the Pintheon container (creating it first when there is none).",
@@ -161,7 +159,7 @@ constinit const Command pintheon_start{
     .run = start_run,
 };
 
-constinit const Command pintheon_stop{
+extern constinit const Command pintheon_stop{
     .name = "pintheon-stop",
     .group = Group::Pintheon,
     .summary = "Stop the Pintheon container.",
@@ -171,7 +169,7 @@ constinit const Command pintheon_stop{
     .run = stop_run,
 };
 
-constinit const Command pintheon_open{
+extern constinit const Command pintheon_open{
     .name = "pintheon-open",
     .group = Group::Pintheon,
     .summary = "Open the gateway's admin page in a browser and print its URL.",

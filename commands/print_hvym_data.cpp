@@ -32,8 +32,7 @@ int run(Call& call) {
 
 }  // namespace
 
-extern const Command print_hvym_data;
-constinit const Command print_hvym_data{
+extern constinit const Command print_hvym_data{
     .name = "print-hvym-data",
     .group = Group::Assets,
     .summary = "Print the Heavymeta NFT data of a .glb or .gltf file.",

@@ -108,10 +108,7 @@ int stats_run(Call& call) {
 
 }  // namespace
 
-extern const Command docker_installed, pintheon_image_exists, is_pintheon_tunnel_open,
-    installation_stats;
-
-constinit const Command docker_installed{
+extern constinit const Command docker_installed{
     .name = "docker-installed",
     .group = Group::Probes,
     .summary = "Print True when a docker on the PATH says it is Docker (answer cached).",
@@ -123,7 +120,7 @@ constinit const Command docker_installed{
     .run = docker_installed_run,
 };
 
-constinit const Command pintheon_image_exists{
+extern constinit const Command pintheon_image_exists{
     .name = "pintheon-image-exists",
     .group = Group::Probes,
     .summary = "Print True when the Docker engine has the Pintheon image for the current network.",
@@ -136,7 +133,7 @@ constinit const Command pintheon_image_exists{
     .run = image_exists_run,
 };
 
-constinit const Command is_pintheon_tunnel_open{
+extern constinit const Command is_pintheon_tunnel_open{
     .name = "is-pintheon-tunnel-open",
     .group = Group::Probes,
     .summary = "Print true when the Pinggy web debugger answers 200 on this machine.",
@@ -147,7 +144,7 @@ constinit const Command is_pintheon_tunnel_open{
     .run = tunnel_open_run,
 };
 
-constinit const Command installation_stats{
+extern constinit const Command installation_stats{
     .name = "installation-stats",
     .group = Group::Probes,
     .summary = "Print Docker, image and Pinggy status as one JSON object.",

@@ -81,10 +81,7 @@ int run_custom_loading_msg(Call& call) {
 
 }  // namespace
 
-extern const Command splash, custom_prompt, custom_choice_prompt, custom_copy_line_prompt,
-    custom_copy_text_prompt, custom_loading_msg;
-
-constinit const Command splash{
+extern constinit const Command splash{
     .name = "splash",
     .group = Group::Prompts,
     .summary = "Show the HEAVYMETA splash for a few seconds.",
@@ -95,7 +92,7 @@ constinit const Command splash{
     .run = run_splash,
 };
 
-constinit const Command custom_prompt{
+extern constinit const Command custom_prompt{
     .name = "custom-prompt",
     .group = Group::Prompts,
     .summary = "Show a message and wait until it is acknowledged.",
@@ -105,7 +102,7 @@ constinit const Command custom_prompt{
     .run = run_custom_prompt,
 };
 
-constinit const Command custom_choice_prompt{
+extern constinit const Command custom_choice_prompt{
     .name = "custom-choice-prompt",
     .group = Group::Prompts,
     .summary = "Ask an OK/Cancel question; print OK or CANCEL.",
@@ -116,7 +113,7 @@ constinit const Command custom_choice_prompt{
     .run = run_custom_choice_prompt,
 };
 
-constinit const Command custom_copy_line_prompt{
+extern constinit const Command custom_copy_line_prompt{
     .name = "custom-copy-line-prompt",
     .group = Group::Prompts,
     .summary = "Show a line of text to copy (or edit); print the final text.",
@@ -126,7 +123,7 @@ constinit const Command custom_copy_line_prompt{
     .run = run_custom_copy_line_prompt,
 };
 
-constinit const Command custom_copy_text_prompt{
+extern constinit const Command custom_copy_text_prompt{
     .name = "custom-copy-text-prompt",
     .group = Group::Prompts,
     .summary = "Show a text to copy (or edit); print the final text.",
@@ -136,7 +133,7 @@ constinit const Command custom_copy_text_prompt{
     .run = run_custom_copy_text_prompt,
 };
 
-constinit const Command custom_loading_msg{
+extern constinit const Command custom_loading_msg{
     .name = "custom-loading-msg",
     .group = Group::Prompts,
     .summary = "Show a pulsating loading message for a while.",

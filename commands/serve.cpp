@@ -142,9 +142,7 @@ int run_serve(Call& call) {
 
 }  // namespace
 
-extern const Command serve;
-
-constinit const Command serve{
+extern constinit const Command serve{
     .name = "serve",
     .group = Group::Tools,
     .summary = "Answer batch requests on a local socket, a line each (docs/batch.md).",

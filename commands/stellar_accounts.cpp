@@ -316,10 +316,7 @@ int run_list(Call& call) {
 
 }  // namespace
 
-extern const Command stellar_new_account, stellar_new_testnet_account, stellar_set_account,
-    stellar_remove_account, stellar_list;
-
-constinit const Command stellar_new_account{
+extern constinit const Command stellar_new_account{
     .name = "stellar-new-account",
     .group = Group::Stellar,
     .summary = "Create a Stellar account from 24 new words (or recover one); print its public key.",
@@ -334,7 +331,7 @@ constinit const Command stellar_new_account{
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
-constinit const Command stellar_new_testnet_account{
+extern constinit const Command stellar_new_testnet_account{
     .name = "stellar-new-testnet-account",
     .group = Group::Stellar,
     .summary = "Create a testnet account and fund it through Friendbot; print its public key.",
@@ -347,7 +344,7 @@ constinit const Command stellar_new_testnet_account{
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
-constinit const Command stellar_set_account{
+extern constinit const Command stellar_set_account{
     .name = "stellar-set-account",
     .group = Group::Stellar,
     .summary = "Choose the active Stellar account; print its name.",
@@ -357,7 +354,7 @@ constinit const Command stellar_set_account{
     .run = run_set,
 };
 
-constinit const Command stellar_remove_account{
+extern constinit const Command stellar_remove_account{
     .name = "stellar-remove-account",
     .group = Group::Stellar,
     .summary = "Remove a Stellar account from the vault (asks for confirmation).",
@@ -369,7 +366,7 @@ constinit const Command stellar_remove_account{
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
-constinit const Command stellar_list{
+extern constinit const Command stellar_list{
     .name = "stellar-list",
     .group = Group::Stellar,
     .summary = "List the Stellar accounts (public parts; * marks the active one).",

@@ -82,9 +82,7 @@ int run_select_shared(Call& call) {
 
 }  // namespace
 
-extern const Command stellar_load_keys, stellar_select_keys, stellar_load_shared_pub, stellar_select_shared_pub;
-
-constinit const Command stellar_load_keys{
+extern constinit const Command stellar_load_keys{
     .name = "stellar-load-keys",
     .group = Group::Stellar,
     .summary = "Print the active account's public key (and secret key with --show-secret).",
@@ -94,7 +92,7 @@ constinit const Command stellar_load_keys{
     .run = run_load_keys,
 };
 
-constinit const Command stellar_select_keys{
+extern constinit const Command stellar_select_keys{
     .name = "stellar-select-keys",
     .group = Group::Stellar,
     .summary = "Print an account's public key (and secret key with --show-secret).",
@@ -105,7 +103,7 @@ constinit const Command stellar_select_keys{
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
-constinit const Command stellar_load_shared_pub{
+extern constinit const Command stellar_load_shared_pub{
     .name = "stellar-load-shared-pub",
     .group = Group::Stellar,
     .summary = "Print the active account's X25519 public key (25519_pub).",
@@ -115,7 +113,7 @@ constinit const Command stellar_load_shared_pub{
     .run = run_load_shared,
 };
 
-constinit const Command stellar_select_shared_pub{
+extern constinit const Command stellar_select_shared_pub{
     .name = "stellar-select-shared-pub",
     .group = Group::Stellar,
     .summary = "Print an account's X25519 public key (25519_pub).",

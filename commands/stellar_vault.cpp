@@ -166,9 +166,7 @@ int run_import(Call& call) {
 
 }  // namespace
 
-extern const Command stellar_update_db_pw, stellar_import_legacy;
-
-constinit const Command stellar_update_db_pw{
+extern constinit const Command stellar_update_db_pw{
     .name = "stellar-update-db-pw",
     .group = Group::Stellar,
     .summary = "Change the vault's passphrase (every account sealed again, one transaction).",
@@ -179,7 +177,7 @@ constinit const Command stellar_update_db_pw{
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
 
-constinit const Command stellar_import_legacy{
+extern constinit const Command stellar_import_legacy{
     .name = "stellar-import-legacy",
     .group = Group::Stellar,
     .summary = "Import the Python CLI's accounts (enc_db.json) into the vault.",

@@ -213,9 +213,7 @@ int close_run(Call& call) {
 
 }  // namespace
 
-extern const Command pintheon_tunnel_open, pintheon_tunnel_status, pintheon_tunnel_close;
-
-constinit const Command pintheon_tunnel_open{
+extern constinit const Command pintheon_tunnel_open{
     .name = "pintheon-tunnel-open",
     .group = Group::Pintheon,
     .summary = "Open the Pinggy tunnel to the gateway (a terminal window, or detached).",
@@ -228,7 +226,7 @@ constinit const Command pintheon_tunnel_open{
     .run = open_run,
 };
 
-constinit const Command pintheon_tunnel_status{
+extern constinit const Command pintheon_tunnel_status{
     .name = "pintheon-tunnel-status",
     .group = Group::Pintheon,
     .summary = "Print running or stopped, from the recorded process and the debugger port.",
@@ -238,7 +236,7 @@ constinit const Command pintheon_tunnel_status{
     .run = status_run,
 };
 
-constinit const Command pintheon_tunnel_close{
+extern constinit const Command pintheon_tunnel_close{
     .name = "pintheon-tunnel-close",
     .group = Group::Pintheon,
     .summary = "Stop the Pinggy tunnel hvym started.",

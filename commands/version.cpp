@@ -8,8 +8,7 @@ static int run(Call& call) {
   return kOk;
 }
 
-extern const Command version;
-constinit const Command version{
+extern constinit const Command version{
     .name = "version",
     .group = Group::Other,
     .summary = "Print the Heavymeta CLI version line.",

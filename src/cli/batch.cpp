@@ -10,6 +10,7 @@
 
 #include "store/config.h"
 #include "cli/dispatch.h"
+#include "cli/table.h"
 #include "unit/input.h"
 #include "platform/process.h"
 #include "platform/sys.h"

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "cli/table.h"
 #include "unit/command.h"
 #include "store/config.h"
 

@@ -7,6 +7,7 @@
 #include "unit/args.h"
 #include "store/config.h"
 #include "cli/diag.h"
+#include "cli/table.h"
 #include "unit/input.h"
 #include "platform/lock.h"
 #include "platform/relay.h"

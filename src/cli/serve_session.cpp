@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/batch.h"
+#include "cli/table.h"
 #include "unit/command.h"
 #include "cli/serve_rpc.h"
 #include "json/json_writer.h"

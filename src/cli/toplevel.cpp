@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "unit/args.h"
+#include "cli/table.h"
 #include "unit/command.h"
 #include "cli/completion.h"
 #include "prompt/prompt.h"

@@ -15,38 +15,10 @@
 namespace hvym {
 namespace {
 
-constexpr KeySpec kSpecs[] = {
-    {Key::NpmLinksSource, "npm_links_source", ValueKind::Text, "",
-     "The npm modules folder up links (default: share/hvym/npm_links beside the hvym executable)"},
-    {Key::PinggyBaseUrl, "pinggy_base_url", ValueKind::Url,
-     "https://s3.ap-south-1.amazonaws.com/public.pinggy.binaries/cli/v0.2.2",
-     "Where pinggy-install downloads from (then /OS/ARCH/pinggy)"},
-    {Key::PinggyDebuggerPort, "pinggy_debugger_port", ValueKind::Port, "4300",
-     "Port of the Pinggy web debugger on this machine (is-pintheon-tunnel-open)"},
-    {Key::PinggyTiers, "pinggy_tiers", ValueKind::List, "pro\nfree", "Pinggy tiers, the one in use first"},
-    {Key::PinggyToken, "pinggy_token", ValueKind::Text, "", "Pinggy access token"},
-    {Key::PintheonDapp, "pintheon_dapp", ValueKind::Text, nullptr,
-     "Pintheon image name (default: from the first network and this machine)"},
-    {Key::PintheonNetworks, "pintheon_networks", ValueKind::List, "testnet\nmainnet",
-     "Stellar networks, the one in use first"},
-    {Key::PintheonPort, "pintheon_port", ValueKind::Port, "9998", "Pintheon gateway port (1..65535)"},
-    {Key::PintheonRegistry, "pintheon_registry", ValueKind::Text, "metavinci",
-     "Registry and namespace of the Pintheon image (default metavinci on Docker Hub)"},
-    {Key::PintheonSifPath, "pintheon_sif_path", ValueKind::Text, "", "Pintheon SIF file path"},
-    {Key::StellarFriendbotUrl, "stellar_friendbot_url", ValueKind::Url, "https://friendbot.stellar.org",
-     "Stellar testnet Friendbot (stellar-new-testnet-account funds through URL?addr=G...)"},
-    {Key::TunnelPid, "tunnel_pid", ValueKind::Count, "", "Process id of the running Pinggy tunnel"},
-    {Key::TunnelStatus, "tunnel_status", ValueKind::Status, "stopped",
-     "Pinggy tunnel state: stopped, starting, running or error"},
-    {Key::TunnelTimestamp, "tunnel_timestamp", ValueKind::Number, "", "When the tunnel state last changed (Unix time)"},
-};
+#define HVYM_KEY_SPEC(key, name, kind, fallback, help) {Key::key, name, ValueKind::kind, fallback, help},
+constexpr KeySpec kSpecs[] = {HVYM_CONFIG_KEYS(HVYM_KEY_SPEC)};
+#undef HVYM_KEY_SPEC
 static_assert(std::size(kSpecs) == kKeyCount, "one KeySpec per Key");
-constexpr bool in_key_order() {
-  for (size_t i = 0; i < kKeyCount; ++i)
-    if (kSpecs[i].key != static_cast<Key>(i)) return false;
-  return true;
-}
-static_assert(in_key_order(), "kSpecs lists the keys in enum Key's order");
 
 
 bool has_control(std::string_view s) {

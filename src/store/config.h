@@ -20,23 +20,46 @@ struct ImportPlan;
 
 namespace hvym {
 
-enum class Key : uint8_t {
-  NpmLinksSource,
-  PinggyBaseUrl,
-  PinggyDebuggerPort,
-  PinggyTiers,
-  PinggyToken,
-  PintheonDapp,
-  PintheonNetworks,
-  PintheonPort,
-  PintheonRegistry,
-  PintheonSifPath,
-  StellarFriendbotUrl,
-  TunnelPid,
-  TunnelStatus,
-  TunnelTimestamp,
-};
-inline constexpr size_t kKeyCount = size_t(Key::TunnelTimestamp) + 1;
+// Every key, in one list: its name in the store and for `config`, how its
+// value is kept, its default encoding (the dapp name's is derived instead:
+// nullptr) and its help. Adding a key is one line here; enum Key and the
+// specs follow from it.
+#define HVYM_CONFIG_KEYS(X) \
+  X(NpmLinksSource, "npm_links_source", Text, "", \
+    "The npm modules folder up links (default: share/hvym/npm_links beside the hvym executable)") \
+  X(PinggyBaseUrl, "pinggy_base_url", Url, "https://s3.ap-south-1.amazonaws.com/public.pinggy.binaries/cli/v0.2.2", \
+    "Where pinggy-install downloads from (then /OS/ARCH/pinggy)") \
+  X(PinggyDebuggerPort, "pinggy_debugger_port", Port, "4300", \
+    "Port of the Pinggy web debugger on this machine (is-pintheon-tunnel-open)") \
+  X(PinggyTiers, "pinggy_tiers", List, "pro\nfree", \
+    "Pinggy tiers, the one in use first") \
+  X(PinggyToken, "pinggy_token", Text, "", \
+    "Pinggy access token") \
+  X(PintheonDapp, "pintheon_dapp", Text, nullptr, \
+    "Pintheon image name (default: from the first network and this machine)") \
+  X(PintheonNetworks, "pintheon_networks", List, "testnet\nmainnet", \
+    "Stellar networks, the one in use first") \
+  X(PintheonPort, "pintheon_port", Port, "9998", \
+    "Pintheon gateway port (1..65535)") \
+  X(PintheonRegistry, "pintheon_registry", Text, "metavinci", \
+    "Registry and namespace of the Pintheon image (default metavinci on Docker Hub)") \
+  X(PintheonSifPath, "pintheon_sif_path", Text, "", \
+    "Pintheon SIF file path") \
+  X(StellarFriendbotUrl, "stellar_friendbot_url", Url, "https://friendbot.stellar.org", \
+    "Stellar testnet Friendbot (stellar-new-testnet-account funds through URL?addr=G...)") \
+  X(TunnelPid, "tunnel_pid", Count, "", \
+    "Process id of the running Pinggy tunnel") \
+  X(TunnelStatus, "tunnel_status", Status, "stopped", \
+    "Pinggy tunnel state: stopped, starting, running or error") \
+  X(TunnelTimestamp, "tunnel_timestamp", Number, "", \
+    "When the tunnel state last changed (Unix time)")
+
+#define HVYM_KEY_ENUM(key, ...) key,
+enum class Key : uint8_t { HVYM_CONFIG_KEYS(HVYM_KEY_ENUM) };
+#undef HVYM_KEY_ENUM
+#define HVYM_KEY_ONE(...) +1
+inline constexpr size_t kKeyCount = 0 HVYM_CONFIG_KEYS(HVYM_KEY_ONE);
+#undef HVYM_KEY_ONE
 inline constexpr int kSchemaVersion = 1;
 
 // How a value is kept in the store (and printed by `config get`):

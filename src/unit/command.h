@@ -134,8 +134,4 @@ inline constexpr int kUsage = 2;
 // for a failure; run_command turns it into exit status 0.
 inline constexpr int kClosed = 0x100;
 
-// The table, sorted by name (commands/table.cpp).
-std::span<const Command* const> command_table();
-const Command* find_command(std::string_view name);
-
 }  // namespace hvym

@@ -8,10 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "unit/command.h"
 #include "cli/dispatch.h"
+#include "cli/table.h"
+#include "commands/all.h"
+#include "unit/command.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  hvym::use_commands(hvym::commands::all());
   const hvym::Command* cmd = hvym::find_command(HVYM_FUZZ_COMMAND);
   if (!cmd) __builtin_trap();
   std::vector<std::string> args;

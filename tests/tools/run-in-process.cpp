@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "unit/command.h"
 #include "cli/dispatch.h"
+#include "cli/table.h"
+#include "commands/all.h"
+#include "unit/command.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
     if (nul == std::string::npos) break;
     start = nul + 1;
   }
+  hvym::use_commands(hvym::commands::all());
   const hvym::Command* cmd = parts.empty() ? nullptr : hvym::find_command(parts[0]);
   if (!cmd) {
     std::fprintf(stderr, "run-in-process: no command in %s\n", argv[1]);

@@ -5,6 +5,7 @@
 
 #include "unit/command.h"
 #include "unit/config_access.h"
+#include "cli/table.h"
 #include "cli/toplevel.h"
 
 using namespace hvym;
