@@ -66,7 +66,7 @@ extern constinit const Command batch{
             "commands that write or run long run as child processes (--timeout bounds each); "
             "nothing asks. Exit status 0 unless the requests are malformed (2).",
     .params = kBatchParams,
-    .needs = kNeedsNothing,
+    .needs = kServer,
     .run = run_batch,
 };
 

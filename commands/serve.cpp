@@ -153,7 +153,7 @@ extern constinit const Command serve{
             "answers on the socket; a stale one is replaced. On Windows, Ctrl-C, Ctrl-Break or closing "
             "the console stop it the same way.",
     .params = kServeParams,
-    .needs = kNeedsNothing,
+    .needs = kServer,
     .run = run_serve,
 };
 

@@ -88,7 +88,7 @@ extern constinit const Command stellar_load_keys{
     .summary = "Print the active account's public key (and secret key with --show-secret).",
     .help = nullptr,
     .params = kLoadParams,
-    .needs = kMayPrompt | kOwnWrites,
+    .needs = kMayPrompt | kOwnReads,
     .run = run_load_keys,
 };
 
@@ -98,7 +98,7 @@ extern constinit const Command stellar_select_keys{
     .summary = "Print an account's public key (and secret key with --show-secret).",
     .help = nullptr,
     .params = kSelectParams,
-    .needs = kMayPrompt | kOwnWrites,
+    .needs = kMayPrompt | kOwnReads,
     .run = run_select_keys,
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
@@ -119,7 +119,7 @@ extern constinit const Command stellar_select_shared_pub{
     .summary = "Print an account's X25519 public key (25519_pub).",
     .help = nullptr,
     .params = kSharedParams,
-    .needs = kMayPrompt | kOwnWrites,
+    .needs = kMayPrompt | kOwnReads,
     .run = run_select_shared,
     .on_cancel = "\n",  // the original's answer to a closed popup
 };

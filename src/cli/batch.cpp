@@ -100,7 +100,7 @@ void run_one(const Request& r, const Command* cmd, Result& res, Config* snapshot
     res.exit = unknown_command(r.prog.empty() ? "hvym" : r.prog, r.argv[0], err);
     return;
   }
-  if (res.cmd == "batch" || res.cmd == "serve") {
+  if (cmd->needs & kServer) {
     err.line("Error: '" + res.cmd + "' cannot run inside a batch.");
     res.exit = kUsage;
     return;

@@ -78,7 +78,7 @@ int show_busy(Call& call, std::string_view message, unsigned seconds);
 void relay_questions(int fd);
 
 // `hvym --ask-on-terminal DIR`: the hvym inside a terminal window that asks
-// for a desktop with no dialog program (src/prompt_window.cpp).
+// for a desktop with no dialog program (src/prompt/window.cpp).
 int ask_on_terminal(const char* dir);
 
 // The brand shown in titles and the splash.

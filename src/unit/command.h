@@ -27,15 +27,24 @@ enum Needs : uint32_t {
   kWritesCache = 1u << 3,   // may remember answers about the machine: cached()/remember()
   kExclusive = 1u << 5,     // one at a time per data folder (DATA/hvym.lock held while it runs)
   kProbe = 1u << 6,         // a question about the machine, bounded in time: batch runs these concurrently
-  // Opens the store itself and may write it: the Stellar commands (their
-  // accounts layer, src/stellar/accounts.h) and migrate.
+  // Opens the store itself and may write it: the Stellar commands that
+  // change accounts or the vault (their accounts layer,
+  // src/stellar/accounts.h) and migrate.
   kOwnWrites = 1u << 7,
-  // Safe to run inside batch/serve's own process (BusyBox's NOFORK): only
-  // reads the store, every wait bounded, no fd 0, no process-wide state,
-  // every child reaped. Every other command runs there as a child process.
+  // Safe to run inside batch/serve's own process (BusyBox's NOFORK): reads
+  // the store (and, with kWritesCache, remembers in its cache), every wait
+  // bounded, no fd 0, no process-wide state, every child reaped. Every
+  // other command runs there as a child process.
   kInProcess = 1u << 8,
+  // Opens the store itself, only to read it: the Stellar commands that
+  // read the vault (stellar-load-keys, -select-keys, -select-shared-pub).
+  kOwnReads = 1u << 9,
+  // Serves requests itself (batch, serve): never a request inside one.
+  kServer = 1u << 10,
 };
-// What may change the store: later requests of a batch must see it.
+// What runs alone, in order, inside a batch: what may change the config a
+// later request reads (the cache is not the config: a probe that remembers
+// runs beside others), and what may ask (one question at a time).
 inline constexpr uint32_t kMayWrite = kExclusive | kMayPrompt | kWritesConfig | kOwnWrites;
 
 // Rest: every remaining positional argument (call.rest), the last parameter.
