@@ -11,9 +11,15 @@
 namespace hvym::commands {
 namespace {
 
+// The keys' names, for the shells' completion of the second argument.
+#define HVYM_KEY_WORD(key, name, ...) " " name
+constexpr const char* kKeyNames = "printf '%s\\n'" HVYM_CONFIG_KEYS(HVYM_KEY_WORD);
+#undef HVYM_KEY_WORD
+
 constexpr Param kParams[] = {
-    {Kind::Argument, Type::String, "action", nullptr, "list, get, set or verify", false},
-    {Kind::Argument, Type::String, "key", nullptr, "a key (get, set); config list shows them", true},
+    {Kind::Argument, Type::String, "action", nullptr, "list, get, set or verify", false,
+     "printf '%s\\n' list get set"},
+    {Kind::Argument, Type::String, "key", nullptr, "a key (get, set); config list shows them", true, kKeyNames},
     {Kind::Argument, Type::String, "value", nullptr, "the new value (set)", true},
     {Kind::Flag, Type::Bool, "--json", nullptr, "list: one JSON object", false},
 };

@@ -119,7 +119,8 @@ int set_token(Call& call) {
 
 // --- pinggy-set-tier ------------------------------------------------------
 constexpr Param kTierParams[] = {
-    {Kind::Argument, Type::String, "tier", nullptr, "one of the tiers (pro, free)", true},
+    {Kind::Argument, Type::String, "tier", nullptr, "one of the tiers (pro, free)", true,
+     "command hvym config get pinggy_tiers 2>/dev/null | tr , '\\n'"},
 };
 
 int set_tier(Call& call) {
@@ -132,7 +133,8 @@ int set_tier(Call& call) {
 
 // --- pintheon-set-network -------------------------------------------------
 constexpr Param kNetworkParams[] = {
-    {Kind::Argument, Type::String, "network", nullptr, "one of the networks (testnet, mainnet)", true},
+    {Kind::Argument, Type::String, "network", nullptr, "one of the networks (testnet, mainnet)", true,
+     "command hvym config get pintheon_networks 2>/dev/null | tr , '\\n'"},
 };
 
 int set_network(Call& call) {

@@ -208,7 +208,7 @@ int run_new_testnet(Call& call) { return new_account(call, true); }
 
 // --- stellar-set-account ---------------------------------------------------
 constexpr Param kSetParams[] = {
-    {Kind::Argument, Type::String, "name", nullptr, "the account (asked when not given)", true},
+    {Kind::Argument, Type::String, "name", nullptr, "the account (asked when not given)", true, accounts::kAccountNames},
     {Kind::Flag, Type::Bool, "--quiet", "-q", "No confirmation.", true},
 };
 
@@ -235,7 +235,7 @@ int run_set(Call& call) {
 
 // --- stellar-remove-account --------------------------------------------------
 constexpr Param kRemoveParams[] = {
-    {Kind::Argument, Type::String, "name", nullptr, "the account (asked when not given)", true},
+    {Kind::Argument, Type::String, "name", nullptr, "the account (asked when not given)", true, accounts::kAccountNames},
     {Kind::Flag, Type::Bool, "--yes", "-y", "Do not ask for confirmation.", true},
 };
 

@@ -15,12 +15,12 @@ constexpr Param kLoadParams[] = {
      "With --show-secret: read the passphrase from the first line of FILE ('-': standard input).", true},
 };
 constexpr Param kSelectParams[] = {
-    {Kind::Argument, Type::String, "name", nullptr, "the account (asked when not given)", true},
+    {Kind::Argument, Type::String, "name", nullptr, "the account (asked when not given)", true, accounts::kAccountNames},
     kLoadParams[0],
     kLoadParams[1],
 };
 constexpr Param kSharedParams[] = {
-    {Kind::Argument, Type::String, "name", nullptr, "the account (asked when not given)", true},
+    {Kind::Argument, Type::String, "name", nullptr, "the account (asked when not given)", true, accounts::kAccountNames},
 };
 
 // Prints the account's public key, and with --show-secret its secret key,

@@ -4,7 +4,6 @@
 
 #include "cli/table.h"
 #include "unit/command.h"
-#include "store/config.h"
 
 namespace hvym {
 namespace {
@@ -36,34 +35,18 @@ std::string option_words(const Command& c) {
 
 constexpr const char* kTopOptions = "--help --list --version --install --completion";
 
-// Values a command's arguments take: the config keys (fixed) and what the
-// store holds (networks, tiers, account names), asked of hvym while
-// completing. One shell pipeline per kind, printing one value a line; the
-// same text runs in bash, zsh and fish. Any other argument is a file.
-struct ArgValues {
-  const char* command;
-  int arg;  // 1: the first argument
-  const char* pipeline;  // null: the config keys
-};
-
-constexpr const char* kAccounts =
-    "command hvym stellar-list 2>/dev/null | cut -c61- | sed 's/  (testnet, [a-z ]*)$//'";
-constexpr ArgValues kArgValues[] = {
-    {"config", 1, "printf '%s\\n' list get set"},
-    {"config", 2, nullptr},
-    {"pintheon-set-network", 1, "command hvym config get pintheon_networks 2>/dev/null | tr , '\\n'"},
-    {"pinggy-set-tier", 1, "command hvym config get pinggy_tiers 2>/dev/null | tr , '\\n'"},
-    {"stellar-set-account", 1, kAccounts},
-    {"stellar-remove-account", 1, kAccounts},
-    {"stellar-select-keys", 1, kAccounts},
-    {"stellar-select-shared-pub", 1, kAccounts},
-};
-
-std::string pipeline(const ArgValues& v) {
-  if (v.pipeline) return v.pipeline;
-  std::string keys = "printf '%s\\n'";
-  for (size_t i = 0; i < kKeyCount; ++i) keys += std::string(" ") + spec(static_cast<Key>(i)).name;
-  return keys;
+// Calls fn(command, argument number (1: the first), pipeline) for every
+// argument that declares its values (Param::values); any other is a file.
+template <class Fn>
+void for_each_values(Fn fn) {
+  for (const Command* c : command_table()) {
+    int n = 0;
+    for (const Param& p : c->params) {
+      if (p.kind != Kind::Argument) continue;
+      ++n;
+      if (p.values) fn(c->name, n, p.values);
+    }
+  }
 }
 
 // _hvym_values CMD N: the values of argument N of CMD, one a line; status 1
@@ -72,15 +55,15 @@ void sh_values(Sink& out) {
   out.write(
       "_hvym_values() {\n"
       "  case $1:$2 in\n");
-  for (const ArgValues& v : kArgValues) {
+  for_each_values([&](const char* command, int arg, const char* pipeline) {
     out.write("    ");
-    out.write(v.command);
+    out.write(command);
     out.put(':');
-    out.write(std::to_string(v.arg));
+    out.write(std::to_string(arg));
     out.write(") ");
-    out.write(pipeline(v));
+    out.write(pipeline);
     out.write(" ;;\n");
-  }
+  });
   out.write(
       "    *) return 1 ;;\n"
       "  esac\n"
@@ -213,16 +196,16 @@ void fish(Sink& out) {
       "    test (basename -- $words[1]) = hvym; and set n (math $n - 1)\n"
       "    echo $n\n"
       "end\n");
-  for (const ArgValues& v : kArgValues) {
-    std::string p = pipeline(v), escaped;  // for fish's double quotes
-    for (char ch : p) {
-      if (ch == '$' || ch == '"' || ch == '\\') escaped += '\\';
-      escaped += ch;
+  for_each_values([&](const char* command, int arg, const char* pipeline) {
+    std::string escaped;  // for fish's double quotes
+    for (const char* ch = pipeline; *ch; ++ch) {
+      if (*ch == '$' || *ch == '"' || *ch == '\\') escaped += '\\';
+      escaped += *ch;
     }
-    std::string n = std::to_string(v.arg);
+    std::string n = std::to_string(arg);
     std::string conditions[2] = {
-        std::string("-c hvym -n '__fish_seen_subcommand_from ") + v.command + "; and test (__hvym_argn) -eq " + n + "'",
-        std::string("-c ") + v.command + " -n 'test (__hvym_argn) -eq " + n + "'"};
+        std::string("-c hvym -n '__fish_seen_subcommand_from ") + command + "; and test (__hvym_argn) -eq " + n + "'",
+        std::string("-c ") + command + " -n 'test (__hvym_argn) -eq " + n + "'"};
     for (const std::string& where : conditions) {
       out.write("complete ");
       out.write(where);
@@ -230,7 +213,7 @@ void fish(Sink& out) {
       out.write(escaped);
       out.write(")\"\n");
     }
-  }
+  });
   // Each command's options, under hvym and under its own linked name.
   for (const Command* c : command_table()) {
     std::string conditions[2] = {std::string("-c hvym -n '__fish_seen_subcommand_from ") + c->name + "'",

@@ -17,6 +17,11 @@
 
 namespace hvym::accounts {
 
+// The account names, for the shells' completion of an account argument
+// (Param::values): the name column of stellar-list, its testnet mark taken off.
+inline constexpr const char* kAccountNames =
+    "command hvym stellar-list 2>/dev/null | cut -c61- | sed 's/  (testnet, [a-z ]*)$//'";
+
 // The vault as it is now: read through the call's own read session
 // (call.session) when the dispatcher left one open, else in a read
 // transaction closed again. False with a message on call.err.

@@ -59,6 +59,10 @@ struct Param {
   const char* alias;  // option/flag: other spelling ("-e", "-ei") or nullptr
   const char* help;
   bool optional;      // an argument that may be left out
+  // An argument's values for the shells' completion: a shell pipeline that
+  // prints one a line (the same text runs in bash, zsh and fish); null: a
+  // file name.
+  const char* values = nullptr;
 };
 
 // A positional argument, as most commands declare them.
