@@ -355,38 +355,44 @@ class Completion(unittest.TestCase):
         with open(os.path.join(home, "_hvym"), "w") as f:
             f.write(self.script("zsh"))
 
-        def tab(line):
+        def tab(line, *expected):
+            # Each wait is for what the step is expected to print (the
+            # marker's output, then the prompt; after the Tab, the completed
+            # text): over as soon as it shows, 20 s only when it never does.
             pid, fd = pty.fork()
             if pid == 0:
                 os.chdir(home)
                 os.execve(shutil.which("zsh"), ["zsh", "-f", "-i"], {**env, "TERM": "dumb"})
             self.addCleanup(lambda: (os.close(fd), os.waitpid(pid, 0)))
+            out = b""
 
-            def read_until(marker, timeout=20):
-                out, end = b"", time.time() + timeout
-                while marker not in out and time.time() < end:
+            def read_until(done, timeout=20):
+                nonlocal out
+                end = time.time() + timeout
+                while not done(out) and time.time() < end:
                     if select.select([fd], [], [], 0.1)[0]:
                         try:
                             out += os.read(fd, 4096)
                         except OSError:
                             break
-                return out
+            # The marker as printed ("READY-2"), not as echoed ("READY-$((1+1))"),
+            # then the prompt zsh draws after it (after its PROMPT_SP padding).
             os.write(fd, b"PS1='> '; fpath=(. $fpath); autoload -Uz compinit; compinit -u -D; "
-                         b"source ./_hvym; print READY\n")
-            read_until(b"READY\r\n> ")
+                         b"source ./_hvym; print READY-$((1+1))\n")
+            read_until(lambda o: b"READY-2\r\n" in o and b"> " in o.split(b"READY-2\r\n", 1)[1])
+            out = b""
             os.write(fd, line.encode() + b"\t")
-            time.sleep(1.0)
-            out = read_until(b"\x00", timeout=1.0)
+            read_until(lambda o: all(e.encode() in o for e in expected))
             os.kill(pid, 9)
             return out.decode(errors="replace")
-        self.assertIn("hvym config get pintheon_port", tab("hvym config get pintheon_p"))
-        self.assertIn("pinggy-set-tier free", tab("pinggy-set-tier f"))
-        listed = tab("hvym pintheon-set-network ")
+        self.assertIn("hvym config get pintheon_port", tab("hvym config get pintheon_p", "hvym config get pintheon_port"))
+        self.assertIn("pinggy-set-tier free", tab("pinggy-set-tier f", "pinggy-set-tier free"))
+        listed = tab("hvym pintheon-set-network ", "mainnet", "testnet")
         self.assertIn("mainnet", listed)
         self.assertIn("testnet", listed)
-        accounts = tab("hvym stellar-set-account my")
+        accounts = tab("hvym stellar-set-account my", "stellar-set-account my\\ acct")
         self.assertIn("stellar-set-account my\\ acct", accounts)
-        self.assertIn("png-to-data-url a\\ file.png", tab("hvym png-to-data-url a\\ fi"))
+        self.assertIn("png-to-data-url a\\ file.png", tab("hvym png-to-data-url a\\ fi", "png-to-data-url a\\ file.png"))
 
     def test_zsh_and_fish_scripts_parse(self):
         for shell in ("zsh", "fish"):
