@@ -106,20 +106,21 @@ int run(Call& call) {
       return usage_error(call, std::string("Invalid value for ") + spec(*key).name + ": " + why + ".");
   }
 
-  if (action == "list") return list(call, *call.config);
+  if (action == "list") return list(call, call.config());
   if (action == "get") {
-    call.out.line(plain(*key, call.config->get(*key)));
+    call.out.line(plain(*key, call.config().get(*key)));
     return kOk;
   }
   if (action == "set") {
     return write_config(call, [&] {
       std::string error;
-      return call.config->set(*key, encoded, error) ? kOk : failure(call, error);
+      return call.config().set(*key, encoded, error) ? kOk : failure(call, error);
     });
   }
   // verify: the call's own read session (kReadsConfig, not a batch snapshot)
-  if (!call.session) return failure(call, "verify needs the store itself, not a snapshot of it.");
-  ConfigSession& session = *call.session;
+  ConfigSession* own = call.store->open_session();
+  if (!own) return failure(call, "verify needs the store itself, not a snapshot of it.");
+  ConfigSession& session = *own;
   if (!session.has_store()) {
     call.out.line(session.data_dir().empty()
                       ? "no data folder (HOME and HVYM_HOME unset): defaults in use"

@@ -12,7 +12,7 @@ enum class Shown { Value, First };  // the whole value, or a list's first elemen
 
 template <Key K, Shown S>
 int print(Call& c) {
-  std::string_view v = c.config->get(K);
+  std::string_view v = c.config().get(K);
   c.out.line(S == Shown::First ? first_of(v) : v);
   return kOk;
 }

@@ -26,12 +26,12 @@ namespace {
 
 int set_or_fail(Call& call, Key k, std::string_view value) {
   std::string error;
-  return call.config->set(k, value, error) ? kOk : failure(call, error);
+  return call.config().set(k, value, error) ? kOk : failure(call, error);
 }
 
 // Puts `choice` in front of the list `k`; it must be listed.
 int put_first(Call& call, Key k, const char* name, std::string_view choice) {
-  std::string_view list = call.config->get(k);
+  std::string_view list = call.config().get(k);
   auto items = list_elements(list);
   if (std::find(items.begin(), items.end(), choice) == items.end()) {
     std::string listed;
@@ -64,7 +64,7 @@ int choose(Call& call, const Value& arg, Key k, const char* name, const Asked& q
     return write_config(call, write);
   }
   if (!read_config(call)) return kFailed;
-  std::string list(call.config->get(k));
+  std::string list(call.config().get(k));
   auto items = list_elements(list);
   Answer a = ask(call, {.kind = Ask::Choice,
                         .what = q.what,
@@ -157,7 +157,7 @@ bool port_in_range(const std::string& digits) {
 // keeps answering badly must not loop forever).
 int ask_port(Call& call) {
   if (!read_config(call)) return kFailed;
-  std::string current(call.config->get(Key::PintheonPort));
+  std::string current(call.config().get(Key::PintheonPort));
   std::string problem;  // what was wrong with the last answer
   for (int attempt = 0; attempt < 5; ++attempt) {
     std::string message = problem.empty() ? "Enter Pintheon Port:" : problem + " Enter Pintheon Port:";

@@ -34,7 +34,7 @@ int prepare(Call& call, Npm& n) {
   n.npm = find_in_path("npm");
   if (n.npm.empty()) return failure(call, "npm is not installed (Debian: apt install npm); nothing done.");
   if (!read_config(call)) return kFailed;
-  n.source = call.config->get(Key::NpmLinksSource);
+  n.source = call.config().get(Key::NpmLinksSource);
   if (n.source.empty()) {
     std::string exe = self_exe();
     n.source = beside(exe, "../share/hvym/npm_links");

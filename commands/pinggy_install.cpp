@@ -9,7 +9,7 @@ namespace {
 
 int run(Call& call) {
   std::string error;
-  std::string path = install_pinggy(*call.config, call.err, error);
+  std::string path = install_pinggy(call.config(), call.err, error);
   if (path.empty()) return failure(call, error);
   call.out.line("installed pinggy to " + path);
   return kOk;

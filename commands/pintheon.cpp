@@ -24,7 +24,7 @@ bool open_engine(Call& call, Engine& engine) {
 }
 
 int setup_run(Call& call) {
-  const Config& cfg = *call.config;
+  const Config& cfg = call.config();
   int status = kOk;
   std::string error;
   if (find_pinggy().empty()) {
@@ -70,7 +70,7 @@ int start_run(Call& call) {
       call.out.line(std::string("container ") + kContainer + " is already running");
       return kOk;
     case ContainerState::Missing:
-      if (!create_container(engine, *call.config, error))
+      if (!create_container(engine, call.config(), error))
         return failure(call, std::string("cannot create container ") + kContainer + ": " + error);
       call.out.line(std::string("created container ") + kContainer);
       break;
@@ -117,7 +117,7 @@ bool launch(const std::vector<std::string>& args) {
 }
 
 int open_run(Call& call) {
-  std::string url = "https://127.0.0.1:" + std::string(call.config->get(Key::PintheonPort)) + "/admin";
+  std::string url = "https://127.0.0.1:" + std::string(call.config().get(Key::PintheonPort)) + "/admin";
   call.out.line(url);
   // $BROWSER first (the URL as its last argument, or in place of %s), then
   // the desktop's opener.

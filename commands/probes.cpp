@@ -47,12 +47,12 @@ int docker_installed_run(Call& call) {
 }
 
 int image_exists_run(Call& call) {
-  call.out.line(image_exists(image_ref(*call.config), call.err) ? "True" : "False");
+  call.out.line(image_exists(image_ref(call.config()), call.err) ? "True" : "False");
   return kOk;
 }
 
 int tunnel_open_run(Call& call) {
-  auto port = static_cast<uint16_t>(std::stoi(std::string(call.config->get(Key::PinggyDebuggerPort))));
+  auto port = static_cast<uint16_t>(std::stoi(std::string(call.config().get(Key::PinggyDebuggerPort))));
   HttpAnswer a = http_get_loopback(port, "/", kTunnelBoundMs);
   call.out.line(a.state == HttpAnswer::Answered && a.status == 200 ? "true" : "false");
   return kOk;
@@ -61,7 +61,7 @@ int tunnel_open_run(Call& call) {
 int stats_run(Call& call) {
   // Config values and the cache from the call's one read, ended before the
   // probes run (a miss writes the cache in a session of its own).
-  const Config& cfg = *call.config;
+  const Config& cfg = call.config();
   std::string network(first_of(cfg.get(Key::PintheonNetworks))), token(cfg.get(Key::PinggyToken)),
       tier(first_of(cfg.get(Key::PinggyTiers))), image = image_ref(cfg);
   DockerCli cli = find_docker_cli();

@@ -140,7 +140,7 @@ int store_account(Call& call, const Vault& seen, std::string& passphrase, VaultK
 // talks to the network: only after the account is safely stored.
 int fund_account(Call& call, const std::string& name, const std::string& public_key) {
   call.out.flush();
-  std::string base = read_config(call) ? std::string(call.config->get(Key::StellarFriendbotUrl)) : "";
+  std::string base = read_config(call) ? std::string(call.config().get(Key::StellarFriendbotUrl)) : "";
   Funding f = fund_testnet(base, public_key);
   if (!f.funded) {
     call.err.line("Warning: the account was not funded: " + f.why + ". Fund it later at " + base +

@@ -58,7 +58,7 @@ bool record(Call& call, std::string_view status, long pid) {
   size_t n = py::float_repr(std::chrono::duration<double>(since_epoch).count(), now);
   return write_config(call, [&] {
     std::string error;
-    Config& cfg = *call.config;
+    Config& cfg = call.config();
     if (!cfg.set(Key::TunnelStatus, status, error) ||
         !cfg.set(Key::TunnelPid, pid > 0 ? std::to_string(pid) : "", error) ||
         !cfg.set(Key::TunnelTimestamp, std::string_view(now, n), error))
@@ -136,10 +136,10 @@ int open_in_console(Call& call, const std::string& pinggy, const std::string& to
 int open_run(Call& call) {
   Tunnel t;
   std::string token, tier, port;
-  look(t, *call.config);
-  token = std::string(call.config->get(Key::PinggyToken));
-  tier = std::string(first_of(call.config->get(Key::PinggyTiers)));
-  port = std::string(call.config->get(Key::PintheonPort));
+  look(t, call.config());
+  token = std::string(call.config().get(Key::PinggyToken));
+  tier = std::string(first_of(call.config().get(Key::PinggyTiers)));
+  port = std::string(call.config().get(Key::PintheonPort));
   if (t.running()) {
     call.out.line(t.process ? "the tunnel is already running (pid " + std::to_string(t.pid) + ")"
                             : "the tunnel is already running (its debugger answers on port " +
@@ -183,7 +183,7 @@ int open_run(Call& call) {
 
 int status_run(Call& call) {
   Tunnel t;
-  look(t, *call.config);
+  look(t, call.config());
   // Never a stale "running": what the store says yields to what is seen.
   if (!t.running() && (t.status == "running" || t.status == "starting") && !record(call, "stopped", 0))
     return kFailed;
@@ -193,7 +193,7 @@ int status_run(Call& call) {
 
 int close_run(Call& call) {
   Tunnel t;
-  look(t, *call.config);
+  look(t, call.config());
   if (!t.process) {
     if (t.debugger)
       return failure(call, "a tunnel hvym did not start answers on port " + std::to_string(t.dport) +

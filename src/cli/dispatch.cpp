@@ -8,6 +8,7 @@
 #include "store/config.h"
 #include "cli/diag.h"
 #include "cli/table.h"
+#include "unit/config_access.h"
 #include "unit/input.h"
 #include "platform/lock.h"
 #include "platform/relay.h"
@@ -37,7 +38,8 @@ int run_unit(const Command& cmd, std::string_view prog, std::span<const char* co
   if (!options.no_input_why.empty()) call.no_input_why = options.no_input_why;
   // A snapshot serves commands that only read the config (probes included).
   if (options.snapshot && (cmd.needs & kReadsConfig) && !(cmd.needs & kMayWrite)) {
-    call.config = options.snapshot;
+    StoreHandle snapshot(*options.snapshot);
+    call.store = &snapshot;
     return cmd.run(call);
   }
   ExclusiveLock lock;
@@ -59,15 +61,16 @@ int run_unit(const Command& cmd, std::string_view prog, std::span<const char* co
   if (cmd.needs & kMayPrompt) {
     // Read when the unit needs the values (read_config): a call that asks
     // nothing (a value given, a bad one) reads nothing it does not use.
-    call.deferred = &session;
+    StoreHandle deferred(StoreHandle::Kind::Deferred, session);
+    call.store = &deferred;
     status = cmd.run(call);
   } else {
     if (!session.open(false, err)) return kFailed;
-    call.config = &session.config();
+    StoreHandle own(StoreHandle::Kind::Session, session);
     // A read pins the pages of its snapshot: long work (pulls, downloads)
     // must not hold it.
-    if (cmd.needs & kExclusive) session.release();
-    else call.session = &session;
+    own.session_opened(!(cmd.needs & kExclusive));
+    call.store = &own;
     status = cmd.run(call);
   }
   if (options.one_shot) session.end_for_exit();

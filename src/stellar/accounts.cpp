@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "unit/args.h"
+#include "unit/config_access.h"
 #include "unit/input.h"
 #include "platform/fs.h"
 #include "platform/process.h"
@@ -37,9 +38,10 @@ bool nth_line(std::string_view text, size_t line, std::string& out) {
 bool snapshot(Call& call, Vault& v) {
   if (!stellar::crypto_ready()) return failure(call, "libsodium cannot start"), false;
   // The call's own read session when the dispatcher left it open.
+  ConfigSession* open = call.store ? call.store->open_session() : nullptr;
   ConfigSession own;
-  if (!call.session && !own.open(false, call.err)) return false;
-  ConfigSession& session = call.session ? *call.session : own;
+  if (!open && !own.open(false, call.err)) return false;
+  ConfigSession& session = open ? *open : own;
   if (!session.has_store()) return true;  // an empty vault
   std::string error;
   if (!v.load(session.store(), error)) return failure(call, error), false;

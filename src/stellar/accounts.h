@@ -23,7 +23,7 @@ inline constexpr const char* kAccountNames =
     "command hvym stellar-list 2>/dev/null | cut -c61- | sed 's/  (testnet, [a-z ]*)$//'";
 
 // The vault as it is now: read through the call's own read session
-// (call.session) when the dispatcher left one open, else in a read
+// (call.store's open_session()) when the dispatcher left one open, else in a read
 // transaction closed again. False with a message on call.err.
 bool snapshot(Call& call, Vault& v);
 

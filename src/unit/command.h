@@ -21,7 +21,7 @@ inline constexpr size_t kGroupCount = 9;
 // idea): nothing is opened for a command that does not ask for it.
 enum Needs : uint32_t {
   kNeedsNothing = 0,
-  kReadsConfig = 1u << 0,   // call.config: one read transaction on the store (with kMayPrompt: read_config())
+  kReadsConfig = 1u << 0,   // call.config(): one read transaction on the store (with kMayPrompt: read_config())
   kWritesConfig = 1u << 1,  // may write config values, through write_config() (unit/config_access.h)
   kMayPrompt = 1u << 2,     // may ask through the prompt layer
   kWritesCache = 1u << 3,   // may remember answers about the machine: cached()/remember()
@@ -82,8 +82,8 @@ consteval size_t param(std::span<const Param> params, std::string_view name) {
 
 struct Call;
 class Config;
-class ConfigSession;
 class Input;
+class StoreHandle;
 using RunFn = int (*)(Call&);
 
 struct Command {
@@ -122,13 +122,9 @@ struct Call {
   Sink& out;
   Sink& err;
   std::array<Value, kMaxParams> values;
-  Config* config = nullptr;  // set when needs has kReadsConfig
-  // The dispatcher's own read session while it stays open (not a batch
-  // snapshot, which probe threads share): cached() reads through it.
-  ConfigSession* session = nullptr;
-  // kReadsConfig | kMayPrompt: the session read_config() opens when the unit
-  // first needs the values (unit/config_access.h); not opened before.
-  ConfigSession* deferred = nullptr;
+  // The store as the unit's flags asked for it (unit/config_access.h):
+  // null when they asked for nothing of the dispatcher.
+  StoreHandle* store = nullptr;
   // Why asking is forbidden ("--no-input", "batch never asks"), or empty.
   std::string_view no_input_why;
   std::vector<std::string_view> rest;  // a Kind::Rest parameter's arguments
@@ -136,6 +132,9 @@ struct Call {
   Input* input = nullptr;
 
   const Value& operator[](size_t i) const { return values[i]; }
+  // The config values the call read (kReadsConfig; with kMayPrompt once
+  // read_config() said yes). Inside write_config(): the values being written.
+  Config& config() const;
 };
 
 // Exit statuses used everywhere.

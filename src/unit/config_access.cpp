@@ -1,5 +1,7 @@
 #include "unit/config_access.h"
 
+#include <utility>
+
 #include "store/config.h"
 
 namespace hvym {
@@ -15,22 +17,39 @@ bool declared(const Call& call, uint32_t need, const char* what) {
 
 }  // namespace
 
+Config& Call::config() const { return *store->values(); }
+
+void StoreHandle::session_opened(bool keep_open) {
+  values_ = &session_->config();
+  open_ = keep_open;
+  if (!keep_open) session_->release();
+}
+
+bool StoreHandle::read(Sink& err) {
+  if (values_) return true;
+  if (kind_ != Kind::Deferred || !session_->open(false, err)) return false;
+  session_->release();
+  values_ = &session_->config();
+  return true;
+}
+
+void StoreHandle::end_read() {
+  if (!open_) return;
+  session_->release();
+  open_ = false;
+}
+
 void end_read(Call& call) {
-  if (!call.session) return;
-  call.session->release();
-  call.session = nullptr;
+  if (call.store) call.store->end_read();
 }
 
 bool read_config(Call& call) {
-  if (call.config) return true;
-  if (!call.deferred) {
+  if (call.store && call.store->values()) return true;
+  if (!call.store || call.store->kind() != StoreHandle::Kind::Deferred) {
     call.err.line(std::string("hvym: internal error: ") + call.cmd.name + " reads the configuration without declaring it");
     return false;
   }
-  if (!call.deferred->open(false, call.err)) return false;
-  call.deferred->release();
-  call.config = &call.deferred->config();
-  return true;
+  return call.store->read(call.err);
 }
 
 int detail::write_config(Call& call, int (*change)(void*), void* context) {
@@ -38,18 +57,21 @@ int detail::write_config(Call& call, int (*change)(void*), void* context) {
   end_read(call);
   ConfigSession session;
   if (!session.open(true, call.err)) return kFailed;
-  Config* before = call.config;
-  call.config = &session.config();
+  StoreHandle writing(session.config());  // a unit that read nothing before
+  StoreHandle* handle = call.store ? call.store : &writing;
+  StoreHandle* had = std::exchange(call.store, handle);
+  Config* before = handle->swap_values(&session.config());
   int status = change(context);
-  call.config = before;
+  handle->swap_values(before);
+  call.store = had;
   if (status == kOk && !session.commit(call.err)) status = kFailed;
   return status;
 }
 
 std::optional<std::string> cached(const Call& call, std::string_view name) {
   if (!declared(call, kWritesCache, "uses the cache")) return std::nullopt;
-  if (call.session) {  // the call's own read session: no second one
-    auto v = call.session->cached(name);
+  if (ConfigSession* own = call.store ? call.store->open_session() : nullptr) {  // no second session
+    auto v = own->cached(name);
     return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
   }
   std::string ignored;
