@@ -241,7 +241,7 @@ int run_toplevel(std::string_view prog, std::span<const char* const> args, Sink&
     out.line(kHvymVersion);
     return kOk;
   }
-  if (opt == "--ask-on-terminal") {  // internal: the terminal window of src/prompt/window.cpp
+  if (opt == "--ask-on-terminal") {  // internal: the terminal window of src/prompt/window_fallback.cpp
     if (!expect(2)) return usage(prog, err, "--ask-on-terminal takes one folder");
     return ask_on_terminal(args[1]);
   }

@@ -1,5 +1,5 @@
 // The socket `hvym serve` may pass a command it runs as a child process, for
-// its questions (src/prompt/relay.cpp; docs/protocol.md): relay_posix.cpp
+// its questions (src/prompt/client.cpp; docs/protocol.md): relay_posix.cpp
 // on Linux and macOS; relay_win.cpp on Windows, where serve passes none.
 #pragma once
 #include <cstddef>

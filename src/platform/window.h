@@ -1,7 +1,7 @@
 // What asking in a terminal window needs from the system: a private folder
 // with two FIFOs that carry the question to the hvym running in the window
 // and its answer back (POSIX), and the dialog program hvym ships itself
-// (Windows: hvym-dialog.exe). The asking is src/prompt/window.cpp.
+// (Windows: hvym-dialog.exe). The asking is src/prompt/window_fallback.cpp.
 #pragma once
 #include <string>
 

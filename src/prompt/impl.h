@@ -27,7 +27,7 @@ Answer ask_dialog(const Dialog& d, const Question& q);
 bool show_dialog(const Dialog& d, std::string_view text, unsigned seconds, std::string& error);
 int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sink& err);
 
-// Through the client of `hvym serve` (src/prompt/relay.cpp), once
+// Through the client of `hvym serve` (src/prompt/client.cpp), once
 // relay_questions() named the socket: whether it did.
 bool relaying();
 // The answer as the client gave it (settled, not yet checked), or Refused
@@ -42,7 +42,7 @@ bool show_relay(std::string_view kind, std::string_view text, unsigned seconds, 
 const char* kind_word(Ask k);
 
 // A desktop without a dialog program: the one hvym ships (Windows),
-// xmessage or a terminal window (src/prompt/window.cpp). False when none
+// xmessage or a terminal window (src/prompt/window_fallback.cpp). False when none
 // is there.
 bool window_fallback(Dialog& d);
 Answer ask_in_window(const Dialog& d, const Question& q);

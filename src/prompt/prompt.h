@@ -73,12 +73,12 @@ int show_busy(Call& call, std::string_view message, unsigned seconds);
 
 // From now on every question, splash and loading message of this process
 // goes to the client of `hvym serve` through fd, the connected socket serve
-// gave this child (src/prompt/relay.cpp, docs/protocol.md). The dispatcher
+// gave this child (src/prompt/client.cpp, docs/protocol.md). The dispatcher
 // calls it once, before the command runs.
 void relay_questions(int fd);
 
 // `hvym --ask-on-terminal DIR`: the hvym inside a terminal window that asks
-// for a desktop with no dialog program (src/prompt/window.cpp).
+// for a desktop with no dialog program (src/prompt/window_fallback.cpp).
 int ask_on_terminal(const char* dir);
 
 // The brand shown in titles and the splash.
