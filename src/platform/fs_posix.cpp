@@ -51,6 +51,10 @@ int open_write(const std::string& path, unsigned mode) {
   return open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
 }
 
+int open_append(const std::string& path) {
+  return open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+}
+
 bool read_fd(int fd, std::string& out, size_t max) {
   char buf[65536];
   while (true) {

@@ -77,6 +77,11 @@ int open_write(const std::string& path, unsigned mode) {
                 (mode & 0200) ? _S_IREAD | _S_IWRITE : _S_IREAD);
 }
 
+int open_append(const std::string& path) {
+  return _wopen(wide(path).c_str(), _O_WRONLY | _O_CREAT | _O_APPEND | _O_BINARY | _O_NOINHERIT,
+                _S_IREAD | _S_IWRITE);
+}
+
 bool read_fd(int fd, std::string& out, size_t max) {
   char buf[65536];
   while (true) {

@@ -8,6 +8,7 @@
 #include "platform/fs.h"
 #include "platform/sys.h"
 #include "platform/process.h"
+#include "store/store.h"
 
 namespace hvym {
 
@@ -122,7 +123,9 @@ bool lock_data_dir(ExclusiveLock& lock, const std::string& dir, Sink& err, std::
     to.line("hvym: waiting for another hvym command (pid " + who + ") to finish...");
     to.flush();
   };
-  return lock.acquire(folder, dir, name, waiting, &err, error);
+  if (!lock.acquire(folder, dir, name, waiting, &err, error)) return false;
+  if (std::strcmp(name, "hvym.lock") == 0) trace_store_event("lock");  // not serve's own serve.lock
+  return true;
 }
 
 }  // namespace hvym

@@ -5,7 +5,9 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -184,6 +186,51 @@ pages::Damage check_pages(MDB_env* env, MDB_txn* txn, bool writer) {
   } while (0)
 
 Store::~Store() { close(); }
+
+namespace {
+
+// HVYM_STORE_TRACE's file, opened (appending) at the first event; -1 when
+// the variable is unset, after one getenv.
+int trace_fd() {
+  static const int fd = [] {
+    const char* path = std::getenv("HVYM_STORE_TRACE");
+    return path && *path ? fs::open_append(path) : -1;
+  }();
+  return fd;
+}
+
+}  // namespace
+
+void trace_store_event(const char* event) {
+  int fd = trace_fd();
+  if (fd < 0) return;
+  char line[64];  // "PID EVENT\n", one write: lines of processes and threads never interleave
+  int n = std::snprintf(line, sizeof line, "%ld %s\n", current_pid(), event);
+  if (n > 0) write_fd(fd, std::string_view(line, std::min<size_t>(static_cast<size_t>(n), sizeof line - 1)));
+}
+
+void Store::read_key(std::string_view key) {
+  bool config = key.starts_with("config/") || key.starts_with("meta/") || key.starts_with("cache/");
+  touched_ |= config ? kRead : kReadOther;
+}
+
+void Store::wrote_key(std::string_view key) {
+  touched_ |= key.starts_with("config/") ? kWroteConfig : key.starts_with("cache/") ? kWroteCache : kWroteOther;
+}
+
+void Store::end_traced(bool committed) {
+  uint8_t t = touched_;
+  touched_ = 0;
+  if (!t) return;  // nothing read or written: not even the getenv
+  uint8_t wrote = committed ? t & ~(kRead | kReadOther) : 0;
+  if (!wrote) {  // read, or wrote and did not commit
+    if (t & (kRead | kReadOther)) trace_store_event(t & kReadOther ? "read-other" : "read");
+    return;
+  }
+  if (wrote & kWroteConfig) trace_store_event("write-config");
+  if (wrote & kWroteCache) trace_store_event("write-cache");
+  if (wrote & kWroteOther) trace_store_event("write-other");
+}
 
 namespace {
 
@@ -531,6 +578,7 @@ bool Store::begin(std::string& error) {
 
 std::optional<std::string_view> Store::get(std::string_view key, std::string& error) {
   if (!txn_) return std::nullopt;
+  read_key(key);
   MDB_val k = val(key), v;
   int rc;
   HVYM_GUARDED(rc = mdb_get(txn_, dbi_, &k, &v), std::nullopt);
@@ -557,6 +605,7 @@ std::string_view Store::keep(std::string_view mapped) {
 }
 
 bool Store::put(std::string_view key, std::string_view value, std::string& error) {
+  wrote_key(key);
   MDB_val k = val(key), v = val(value);
   int rc;
   HVYM_GUARDED(rc = mdb_put(txn_, dbi_, &k, &v, 0), false);
@@ -565,6 +614,7 @@ bool Store::put(std::string_view key, std::string_view value, std::string& error
 }
 
 bool Store::del(std::string_view key, std::string& error) {
+  wrote_key(key);
   MDB_val k = val(key);
   int rc;
   HVYM_GUARDED(rc = mdb_del(txn_, dbi_, &k, nullptr), false);
@@ -579,6 +629,7 @@ bool Store::scan(std::string_view prefix,
                  const std::function<void(std::string_view, std::string_view)>& fn,
                  std::string& error) {
   if (!txn_) return true;
+  read_key(prefix);
   MDB_cursor* cur = nullptr;
   int rc;
   HVYM_GUARDED(rc = mdb_cursor_open(txn_, dbi_, &cur), false);
@@ -616,6 +667,7 @@ bool Store::commit(std::string& error) {
   int rc;
   HVYM_GUARDED(rc = mdb_txn_commit(txn_), false);
   txn_ = nullptr;
+  end_traced(rc == 0);
   if (rc != 0) error = lmdb_message(where_, rc, env_);
   return rc == 0;
 }
@@ -634,6 +686,7 @@ void Store::leave_shared() {
 void Store::leave_for_exit() {
   if (txn_) mdb_txn_abort(txn_);  // frees the reader slot for writers
   txn_ = nullptr;
+  end_traced(false);
   if (shared_) return leave_shared();
 #ifdef HVYM_SANITIZE
   if (env_) __lsan_ignore_object(env_);  // left on purpose, not a leak
@@ -644,6 +697,7 @@ void Store::leave_for_exit() {
 void Store::close() {
   if (txn_) mdb_txn_abort(txn_);
   txn_ = nullptr;
+  end_traced(false);
   if (shared_) return leave_shared();  // the process's environment stays open
   if (abandoned_) env_ = nullptr;      // faulted: left to the kernel (see faulted())
   abandoned_ = false;
@@ -714,6 +768,7 @@ bool Store::scrub_free_pages(std::string& error) {
         return false;
       }
     for (auto& [k, v] : all) wipe(v);
+    touched_ = kWroteOther;  // the same values again (config and cache among them): no change of theirs
     if (!commit(error)) return false;
   }
   return true;
@@ -741,6 +796,7 @@ std::string Store::verify(size_t& keys) {
         ++seen;
       }, error))
     return error;
+  touched_ = kRead;  // every key's place, no record's value: a read of the store, not of the vault
   if (!ordered) return where_ + " is damaged (keys out of order)";
   if (seen != st.ms_entries)
     return where_ + " is damaged (" + std::to_string(seen) + " keys reachable, " +

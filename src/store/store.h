@@ -13,6 +13,7 @@
 // list's included, before they change one (store/pages.h).
 #pragma once
 #include <forward_list>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -26,6 +27,18 @@ namespace fs {
 class Dir;
 struct Entry;
 }
+
+// A test hook (tests/cli/test_flags.py): when HVYM_STORE_TRACE names a
+// file, every transaction that ends appends what it did to it, one line
+// "PID EVENT" each, in one write. A transaction that changed nothing
+// (read-only, or a writer that did not commit a change): "read" when it read
+// only config values ("config/", "meta/", "cache/" keys), "read-other" when
+// it also read other records (the vault, the import's legacy records). A
+// commit that changed keys: "write-config", "write-cache", "write-other" for
+// "config/...", "cache/...", any other key ("vault/...", "legacy/...",
+// "meta/..." of a creation or import). "lock": DATA/hvym.lock taken
+// (store/paths.cpp). Unset: one getenv per process, at the first event.
+void trace_store_event(const char* event);
 
 class Store {
  public:
@@ -103,6 +116,12 @@ class Store {
   bool open_env_alone(const fs::Dir& store, bool write, bool fresh, std::string& error,
                       const fs::Entry* known, bool begin_txn = true);
   bool begin(std::string& error);  // the transaction on env_
+  // What the open transaction did, for HVYM_STORE_TRACE.
+  enum : uint8_t { kRead = 1, kReadOther = 2, kWroteConfig = 4, kWroteCache = 8, kWroteOther = 16 };
+  uint8_t touched_ = 0;
+  void read_key(std::string_view key_or_prefix);
+  void wrote_key(std::string_view key);
+  void end_traced(bool committed);  // the transaction ends: its events
   void faulted();                  // after the guard caught a fault
   void leave_shared();
   std::string_view keep(std::string_view mapped);  // a copy owned by this Store
