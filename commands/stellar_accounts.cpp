@@ -326,7 +326,7 @@ extern constinit const Command stellar_new_account{
             "With --mnemonic-file the account is recovered from its words. Prints the public key; "
             "the new account becomes the active one.",
     .params = kNewParams,
-    .needs = kReadsConfig | kMayPrompt | kOwnWrites,  // reads the friendbot URL
+    .needs = kMayPrompt | kOwnWrites,  // the testnet variant alone reads the friendbot URL
     .run = run_new,
     .on_cancel = "\n",  // the original's answer to a closed popup
 };
@@ -372,7 +372,7 @@ extern constinit const Command stellar_list{
     .summary = "List the Stellar accounts (public parts; * marks the active one).",
     .help = nullptr,
     .params = kListParams,
-    .needs = kReadsConfig | kInProcess,
+    .needs = kOwnReads | kInProcess,
     .run = run_list,
 };
 

@@ -109,7 +109,7 @@ extern constinit const Command stellar_load_shared_pub{
     .summary = "Print the active account's X25519 public key (25519_pub).",
     .help = nullptr,
     .params = {},
-    .needs = kReadsConfig | kInProcess,
+    .needs = kOwnReads | kInProcess,
     .run = run_load_shared,
 };
 

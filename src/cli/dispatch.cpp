@@ -13,6 +13,7 @@
 #include "platform/lock.h"
 #include "platform/relay.h"
 #include "store/paths.h"
+#include "store/store.h"
 #include "cli/perf.h"
 #include "platform/sys.h"
 #include "platform/process.h"
@@ -94,6 +95,7 @@ struct OwnEnv {
   const char* diag = nullptr;         // HVYM_DIAG
   const char* batch_child = nullptr;  // HVYM_BATCH_CHILD: run by batch/serve (the parent's pid)
   const char* ask_fd = nullptr;       // HVYM_ASK_FD: serve's socket for questions (a descriptor)
+  const char* store_trace = nullptr;  // HVYM_STORE_TRACE: a file for the store's events (tests)
 };
 
 OwnEnv own_env() {
@@ -106,6 +108,7 @@ OwnEnv own_env() {
     else if (std::strncmp(v, "DIAG=", 5) == 0) e.diag = v + 5;
     else if (std::strncmp(v, "BATCH_CHILD=", 12) == 0) e.batch_child = v + 12;
     else if (std::strncmp(v, "ASK_FD=", 7) == 0) e.ask_fd = v + 7;
+    else if (std::strncmp(v, "STORE_TRACE=", 12) == 0) e.store_trace = v + 12;
   }
   return e;
 }
@@ -126,6 +129,7 @@ int relay_fd(const char* text) {
 
 int dispatch(int argc, char** argv) {
   OwnEnv env = own_env();
+  if (env.store_trace) trace_store_to(env.store_trace);
   Perf perf(env.perf);
   FdSink out(1);
   FdSink err(2);

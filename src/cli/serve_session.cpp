@@ -756,7 +756,7 @@ void Session::execute(Job& job) {
   Asker asker(*this, r);
   const Command* cmd = job.request.argv.empty() ? nullptr : find_command(job.request.argv[0]);
   // Only a command that may ask gets the channel: the others never need it.
-  if (job.ask && cmd && (cmd->needs & (kMayPrompt | kOwnWrites | kOwnReads)) && asker.start()) limits.ask_fd = asker.child_fd();
+  if (job.ask && cmd && (cmd->needs & (kMayPrompt | kOwnWrites)) && asker.start()) limits.ask_fd = asker.child_fd();
   // A client that answers nothing: the command asks as a subprocess of the
   // caller would (a dialog program of the request's environment).
   limits.asks_locally = !job.ask;

@@ -189,17 +189,17 @@ Store::~Store() { close(); }
 
 namespace {
 
-// HVYM_STORE_TRACE's file, opened (appending) at the first event; -1 when
-// the variable is unset, after one getenv.
+constinit const char* g_trace_path = nullptr;  // HVYM_STORE_TRACE, as the shell found it
+
+// Its file, opened (appending) at the first event; -1 without one.
 int trace_fd() {
-  static const int fd = [] {
-    const char* path = std::getenv("HVYM_STORE_TRACE");
-    return path && *path ? fs::open_append(path) : -1;
-  }();
+  static const int fd = g_trace_path && *g_trace_path ? fs::open_append(g_trace_path) : -1;
   return fd;
 }
 
 }  // namespace
+
+void trace_store_to(const char* path) { g_trace_path = path; }
 
 void trace_store_event(const char* event) {
   int fd = trace_fd();
@@ -210,18 +210,20 @@ void trace_store_event(const char* event) {
 }
 
 void Store::read_key(std::string_view key) {
+  if (!g_trace_path) return;  // no one to tell
   bool config = key.starts_with("config/") || key.starts_with("meta/") || key.starts_with("cache/");
   touched_ |= config ? kRead : kReadOther;
 }
 
 void Store::wrote_key(std::string_view key) {
+  if (!g_trace_path) return;
   touched_ |= key.starts_with("config/") ? kWroteConfig : key.starts_with("cache/") ? kWroteCache : kWroteOther;
 }
 
 void Store::end_traced(bool committed) {
   uint8_t t = touched_;
   touched_ = 0;
-  if (!t) return;  // nothing read or written: not even the getenv
+  if (!t || !g_trace_path) return;
   uint8_t wrote = committed ? t & ~(kRead | kReadOther) : 0;
   if (!wrote) {  // read, or wrote and did not commit
     if (t & (kRead | kReadOther)) trace_store_event(t & kReadOther ? "read-other" : "read");

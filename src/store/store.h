@@ -37,7 +37,10 @@ struct Entry;
 // commit that changed keys: "write-config", "write-cache", "write-other" for
 // "config/...", "cache/...", any other key ("vault/...", "legacy/...",
 // "meta/..." of a creation or import). "lock": DATA/hvym.lock taken
-// (store/paths.cpp). Unset: one getenv per process, at the first event.
+// (store/paths.cpp). The shell finds the variable in its one pass over the
+// environment and names the file here (trace_store_to); without it nothing
+// is written and nothing is looked up.
+void trace_store_to(const char* path);
 void trace_store_event(const char* event);
 
 class Store {

@@ -62,23 +62,11 @@ SHOWS = {
 # What the checks let pass, with the reason: (command, what), what being a
 # flag declared and never shown, an event done undeclared, or "batch" (other
 # events in batch than as a process). Keep it short: every store flag of
-# every command is shown by HAND and the golden cases now. An entry marked
-# UNTRUE is a flag the test found false (fixed on main: then remove it,
-# test_every_exemption_is_still_needed says when).
-EXEMPT = {
-    # UNTRUE: fixed on main. stellar-new-account shares stellar-new-testnet-account's
-    # kReadsConfig ("reads the friendbot URL"), but only the testnet one calls
-    # read_config() (fund_account); the plain one returns before it.
-    ("stellar-new-account", "kReadsConfig"): "UNTRUE: never reads a config value",
-    # UNTRUE: fixed on main. stellar-list and stellar-load-shared-pub read the
-    # vault (accounts::snapshot) and no config value: through the dispatcher's
-    # read as a process, through a read of their own in batch (the snapshot
-    # batch gives them goes unused). kOwnReads | kInProcess says that.
-    ("stellar-list", "read-other"): "UNTRUE: reads the vault, declares kReadsConfig, not kOwnReads",
-    ("stellar-list", "batch"): "UNTRUE: batch reads a snapshot for it and it opens its own read",
-    ("stellar-load-shared-pub", "read-other"): "UNTRUE: reads the vault, declares kReadsConfig, not kOwnReads",
-    ("stellar-load-shared-pub", "batch"): "UNTRUE: batch reads a snapshot for it and it opens its own read",
-}
+# every command is shown by HAND and the golden cases now (the three untrue
+# flags it first found are mended: stellar-new-account read no config,
+# stellar-list and stellar-load-shared-pub read the vault, kOwnReads).
+# test_every_exemption_is_still_needed says when an entry is stale.
+EXEMPT = {}
 
 # Commands the golden files do not cover: (command, args, setup, options).
 # Arguments and setup words may name fixtures as {fx}. setup: argv lists run
