@@ -413,8 +413,15 @@ class Bounds(Served):
         self.assertTrue(wait_for(lambda: not children(self.proc.pid), 120))
         codes = []
         for s in socks:  # now read every answer
-            f = s.makefile("rb")
-            msg = json.loads(f.readline())
+            line = s.makefile("rb").readline()
+            if not line.endswith(b"\n"):
+                # Dropped: serve drops a client that reads nothing for its
+                # send timeout, which a slow (emulated) flood can outlast
+                # while this waits for every child before reading. Only a
+                # whole answer (a big one) waits that long to be sent.
+                codes.append("dropped")
+                continue
+            msg = json.loads(line)
             codes.append(msg["error"]["code"] if "error" in msg else 0)
         return codes
 
@@ -424,7 +431,7 @@ class Bounds(Served):
         # Some went over the server's budget (which ones depends on how the
         # children raced: each is stopped when its output crosses it).
         self.assertIn(-32001, codes)
-        self.assertTrue(set(codes) <= {0, -32001}, codes)
+        self.assertTrue(set(codes) <= {0, -32001, "dropped"}, codes)
         self.assertLess(self.rss_peak_mb(), 700)  # 20 x 27 MB data URLs would be over 1 GB
         self.assertEqual(self.client().call("run", {"cmd": "pintheon-port"})["result"]["value"], 9998)
 
