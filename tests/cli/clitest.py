@@ -1,6 +1,8 @@
 """Helpers for the CLI tests: run the built hvym and look at what it did."""
+import atexit
 import functools
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -18,6 +20,51 @@ def as_on_this_cpu(recorded, files=None):
     if HOST_CPU == "aarch64" and not stored:
         return recorded.replace("-linux-amd64", "-linux-arm64")
     return recorded
+
+# Deadlines and waits written for a native run stretch by this much where
+# everything is slower: HVYM_TIME_SCALE, else 3 under an emulator
+# (scripts/cross-test sets HVYM_EMULATED and --timeout-multiplier 3).
+TIME_SCALE = float(os.environ.get("HVYM_TIME_SCALE") or (3 if os.environ.get("HVYM_EMULATED") else 1))
+
+
+def scaled(seconds):
+    return seconds * TIME_SCALE
+
+
+def _scratch_on_tmpfs():
+    """The tests' scratch folders (tempfile's, so their HOMEs and stores) on
+    /dev/shm when it has room: the stores' commits then cost no fsync, which
+    on a busy disk was most of the wall time of the store-heavy suites (2500
+    setters: 20 s on disk, 4 s here). Nothing asserts durability on disk;
+    HVYM_TEST_ON_DISK=1 (scripts/bench --races and --soak set it) or an
+    explicit TMPDIR keeps them where tempfile puts them. One folder per test
+    process, /dev/shm/hvPID (short: podman refuses a run root over 50
+    characters), removed when it exits, or by the next run if it was killed."""
+    if os.environ.get("HVYM_TEST_ON_DISK") or os.environ.get("TMPDIR") \
+            or os.environ.get("HVYM_HOST_SYSTEM") == "windows" or tempfile.tempdir:
+        return
+    shm = "/dev/shm"
+    try:
+        st = os.statvfs(shm)
+        if st.f_bavail * st.f_frsize < (2 << 30) or not os.access(shm, os.W_OK | os.X_OK):
+            return
+        for name in os.listdir(shm):  # left by a test process that was killed
+            path = os.path.join(shm, name)
+            if name[:2] == "hv" and name[2:].isdigit() and not os.path.exists(f"/proc/{name[2:]}") \
+                    and os.lstat(path).st_uid == os.getuid():
+                shutil.rmtree(path, ignore_errors=True)
+        mine = os.path.join(shm, f"hv{os.getpid()}")
+        shutil.rmtree(mine, ignore_errors=True)
+        os.mkdir(mine)
+        os.chmod(mine, 0o755)  # reachable by others, as /tmp is (test_trust's second user)
+    except OSError:
+        return
+    tempfile.tempdir = mine
+    pid = os.getpid()
+    atexit.register(lambda: os.getpid() == pid and shutil.rmtree(mine, ignore_errors=True))
+
+
+_scratch_on_tmpfs()
 
 STRICT = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 

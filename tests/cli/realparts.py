@@ -156,6 +156,9 @@ def http_server(status=200, files=None, delay=0):
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    # accept() with a bound: one that finds the connection gone after select
+    # said there was one blocked for good, and close() (shutdown) with it.
+    server.socket.settimeout(1)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     server.close = lambda: (server.shutdown(), server.server_close())
     server.port = server.server_address[1]
