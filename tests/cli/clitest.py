@@ -123,3 +123,40 @@ def run(*args, exe=None, env=None, stdin=b"", cwd=None, timeout=20, home=None):
         if scratch:
             scratch.cleanup()
     return Result(p)
+
+
+# --- parts of a suite ----------------------------------------------------------
+# A suite whose tests mostly wait (for hvym's own deadlines: the store's 10 s
+# guard, the engine call's bound) runs as more than one meson test, so the
+# waits overlap with other work (tests/cli/meson.build). @part("NAME") puts a
+# test method or class in part NAME; the rest are part "main". With
+# HVYM_TEST_PART set, `load_tests = by_part` in a test file runs that part
+# only; unset (by hand, scripts/bench), every test runs.
+def part(name):
+    def mark(test):
+        test.hvym_part = name
+        return test
+    return mark
+
+
+def _flat(suite):
+    for t in suite:
+        if isinstance(t, unittest.TestSuite):
+            yield from _flat(t)
+        else:
+            yield t
+
+
+def by_part(loader, tests, pattern):
+    want = os.environ.get("HVYM_TEST_PART")
+    if not want:
+        return tests
+    kept = unittest.TestSuite()
+    for t in _flat(tests):
+        method = getattr(t, getattr(t, "_testMethodName", ""), None)
+        name = getattr(method, "hvym_part", None) or getattr(type(t), "hvym_part", None) or "main"
+        if name == want:
+            kept.addTest(t)
+    if not kept.countTestCases():
+        raise RuntimeError(f"no test is in part {want!r} (HVYM_TEST_PART)")
+    return kept

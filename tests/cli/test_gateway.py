@@ -16,11 +16,14 @@ import unittest
 import urllib.request  # noqa: F401  (kept for debugging by hand)
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clitest import BIN, require, run  # noqa: E402
+from clitest import BIN, by_part, part, require, run  # noqa: E402
 from realparts import (PODMAN, REGISTRY, Podman, Registry, connects, free_port,  # noqa: E402
                        http_server, wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Parts (tests/cli/meson.build): the tests with podman services ("engine")
+# run alone; the others beside other suites.
+load_tests = by_part
 
 
 class Home(unittest.TestCase):
@@ -41,6 +44,7 @@ class Home(unittest.TestCase):
         return r.out.decode()
 
 
+@part("engine")
 @require(PODMAN and REGISTRY and os.geteuid() == 0,
                      "needs root, podman and docker-registry (scripts/setup installs them)")
 class Gateway(Home):

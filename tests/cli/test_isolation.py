@@ -25,8 +25,13 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clitest import BIN, run  # noqa: E402
+from clitest import BIN, by_part, part, run  # noqa: E402
 from realparts import wait_for  # noqa: E402
+
+# Parts (tests/cli/meson.build): the store's and serve's bounds, which wait
+# out hvym's own deadlines, run beside other suites; the rest (races, kill
+# storms, damage) alone, as part "main".
+load_tests = by_part
 
 HOLDER = os.path.join(os.path.dirname(BIN), "tests", "tools", "store-holder")
 ROUNDS = int(os.environ.get("HVYM_RACE_ROUNDS", "400"))
@@ -329,6 +334,7 @@ class Input(Scratch):
 
 
 # --- waits are bounded -------------------------------------------------------
+@part("bounded")
 class Bounded(Scratch):
     def setUp(self):
         super().setUp()
@@ -577,6 +583,7 @@ class StoreWaits(Scratch):
         return subprocess.Popen([BIN, "pintheon-set-port", str(port)], env=env or self.env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
+    @part("waits")
     def test_a_writer_stopped_while_it_waits_goes_on_when_the_lock_is_free(self):
         holder = self.hold(1)
         w = self.setter(9701)
@@ -589,6 +596,7 @@ class StoreWaits(Scratch):
         self.assertEqual(w.returncode, 0, err)
         self.assertEqual(self.port(), b"9701\n")
 
+    @part("waits")
     def test_writers_stopped_at_random_moments_store_their_value(self):
         """Forty writers, each in a home of its own, each stopped for 11 s at a
         random moment of its run (opening, waiting, writing, committing,
@@ -623,6 +631,7 @@ class StoreWaits(Scratch):
                 bad.append((i, p.returncode, stored, err[-120:]))
         self.assertEqual(bad, [])
 
+    @part("waits")
     def test_a_writer_stopped_while_the_lock_stays_held_fails_cleanly(self):
         """Stopped 11 s while it waits for a lock held 26 s: the stop does not
         count, the wait does; exit 1 with the reason after 10 s of waiting."""
@@ -640,6 +649,7 @@ class StoreWaits(Scratch):
         self.assertTrue(19 < took < 25, took)
         self.assertEqual(self.port(), b"9700\n")
 
+    @part("waits")
     def test_a_sigalrm_sent_by_someone_still_ends_hvym(self):
         """SIGALRM from kill is not the deadline's: its default action stands."""
         holder = self.hold(5)
@@ -650,6 +660,7 @@ class StoreWaits(Scratch):
         self.assertEqual(w.returncode, -signal.SIGALRM)
         holder.wait(10)
 
+    @part("waits")
     def test_a_waiter_killed_after_its_wake_up_takes_nothing_along(self):
         """The lost wake-up of the kill storm, made to happen: the holder
         commits (one FUTEX_WAKE: the first waiter), kills that waiter at once

@@ -11,9 +11,14 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clitest import require, run  # noqa: E402
+from clitest import by_part, part, require, run  # noqa: E402
 
 from realparts import DOCKER, PODMAN, Podman, Silent, connects, http_server, wait_for  # noqa: E402
+
+
+# Parts (tests/cli/meson.build): the tests that run podman ("engine") run
+# alone; the others beside other suites.
+load_tests = by_part
 
 
 def wait_for_socket(path):
@@ -34,6 +39,7 @@ class Base(unittest.TestCase):
         return "metavinci/" + self.hvym("pintheon-dapp").out.decode().strip() + ":latest"
 
 
+@part("engine")
 @require(PODMAN and os.geteuid() == 0, "needs podman and root (scripts/setup installs podman)")
 class Engine(Base):
     def setUp(self):
@@ -206,6 +212,7 @@ class Tunnel(Base):
             server.close()
 
 
+@part("engine")
 @require(PODMAN and os.geteuid() == 0, "needs podman and root (scripts/setup installs podman)")
 class Endpoints(Base):
     """The engine found where the docker CLI finds it, with podman's API
@@ -335,6 +342,7 @@ class DockerInstalled(Base):
         r = self.hvym("installation-stats", env={"PATH": self.bin, "DOCKER_HOST": "unix:///nonexistent"})
         self.assertIs(json.loads(r.out)["docker_installed"], True)
 
+    @part("engine")
     @require(PODMAN, "needs podman")
     def test_podman_docker_shim_is_docker(self):
         # Debian's podman-docker: /usr/bin/docker runs podman with the same
