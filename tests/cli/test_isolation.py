@@ -25,7 +25,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clitest import BIN, by_part, part, run  # noqa: E402
+from clitest import BIN, by_part, on_disk, part, run, scratch_dir  # noqa: E402
 from realparts import wait_for  # noqa: E402
 
 # Parts (tests/cli/meson.build): the store's and serve's bounds, which wait
@@ -73,7 +73,7 @@ class Scratch(unittest.TestCase):
     """A fresh HOME, a PATH with a docker CLI that answers, no real engine."""
 
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory()
+        self.tmp = tempfile.TemporaryDirectory(dir=scratch_dir(self))
         self.addCleanup(self.tmp.cleanup)
         self.home = os.path.join(self.tmp.name, "home")
         os.mkdir(self.home)
@@ -689,6 +689,7 @@ class StoreWaits(Scratch):
             self.assertLess(took, 3, attempt)
             self.assertEqual(self.port(), f"{9705 + attempt}\n".encode())
 
+    @on_disk
     def test_kill_storm_leaves_no_live_writer_asleep(self):
         """Four writers at once, one to three of them SIGKILLed at random
         moments, round after round (HVYM_STORM_ROUNDS, default 1500): every
