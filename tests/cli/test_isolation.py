@@ -689,6 +689,7 @@ class StoreWaits(Scratch):
             self.assertLess(took, 3, attempt)
             self.assertEqual(self.port(), f"{9705 + attempt}\n".encode())
 
+    @part("storm")
     @on_disk
     def test_kill_storm_leaves_no_live_writer_asleep(self):
         """Four writers at once, one to three of them SIGKILLed at random
