@@ -21,16 +21,6 @@ def as_on_this_cpu(recorded, files=None):
         return recorded.replace("-linux-amd64", "-linux-arm64")
     return recorded
 
-# Deadlines and waits written for a native run stretch by this much where
-# everything is slower: HVYM_TIME_SCALE, else 3 under an emulator
-# (scripts/cross-test sets HVYM_EMULATED and --timeout-multiplier 3).
-TIME_SCALE = float(os.environ.get("HVYM_TIME_SCALE") or (3 if os.environ.get("HVYM_EMULATED") else 1))
-
-
-def scaled(seconds):
-    return seconds * TIME_SCALE
-
-
 # Where tempfile put scratch folders before _scratch_on_tmpfs: for a test
 # that must run on disk (@on_disk).
 DISK_TMP = tempfile.gettempdir()
