@@ -33,6 +33,7 @@ int open_read_nonblocking(const std::string& path);
 int open_write(const std::string& path, unsigned mode);
 // Created (0600 when new) or opened for appending: every write(2) on it goes
 // at the end, one write whole (HVYM_STORE_TRACE's lines from many processes).
+// Never waits to open: a FIFO without a reader is refused (-1).
 int open_append(const std::string& path);
 // Reads until end of file or `max` bytes (more is an error: false with
 // errno EFBIG). False with errno on a read error.

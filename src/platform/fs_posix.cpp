@@ -52,7 +52,7 @@ int open_write(const std::string& path, unsigned mode) {
 }
 
 int open_append(const std::string& path) {
-  return open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  return open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0600);  // a FIFO never blocks it
 }
 
 bool read_fd(int fd, std::string& out, size_t max) {
