@@ -153,6 +153,10 @@ bool dir_is_ours(const Dir& dir, std::string& error);
 // Opens `name` in dir for reading, never following a link and never
 // blocking in the open (a FIFO); -1 with errno (ELOOP: a link).
 int open_read_at(const Dir& dir, std::string_view name);
+// Takes an exclusive flock on fd, waiting while another process holds one;
+// the kernel drops it when fd is closed or its process dies. Windows:
+// nothing (true).
+bool lock_exclusive(int fd);
 // mkdtemp(3) in dir: `name` ends in XXXXXX, replaced by the made folder's name.
 bool make_temp_dir_at(const Dir& dir, std::string& name);
 // Renames folder `from` in dir to `to` in dir; fails (EEXIST or ENOTEMPTY)

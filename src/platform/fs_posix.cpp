@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -338,6 +339,13 @@ int open_read_at(const Dir& dir, std::string_view name) {
                   O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0) fcntl(fd, F_SETFL, 0);  // plain blocking reads from here
   return fd;
+}
+
+bool lock_exclusive(int fd) {
+  int rc;
+  while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR) {
+  }
+  return rc == 0;
 }
 
 bool make_temp_dir_at(const Dir& dir, std::string& name) {

@@ -133,6 +133,22 @@ std::string lmdb_message(const std::string& where, int rc, MDB_env* env = nullpt
 
 MDB_val val(std::string_view s) { return {s.size(), const_cast<char*>(s.data())}; }
 
+// The flock of an opening (open_env_alone): released when closed, on every
+// way out of the function (a fault or the deadline included).
+struct OpeningLock {
+  int fd;
+  explicit OpeningLock(int f) : fd(f) {}
+  OpeningLock(const OpeningLock&) = delete;
+  ~OpeningLock() { release(); }
+  void take() const {
+    if (fd >= 0) fs::lock_exclusive(fd);
+  }
+  void release() {
+    if (fd >= 0) close_fd(fd);
+    fd = -1;
+  }
+};
+
 std::string damaged_message(const std::string& where, const std::string& what) {
   return where + " is damaged (" + what + "); move it away and run hvym again "
                  "(it re-imports db.json when there is one)";
@@ -488,8 +504,18 @@ bool Store::open_env_alone(const fs::Dir& store, bool write, bool fresh, std::st
   const std::string at = fs::fixed_path(store, check);
   int rc = make_env();
   const volatile unsigned flags = MDB_NOTLS | (write ? 0 : MDB_RDONLY);  // lives across sigsetjmp
+  // Opens one at a time: an flock on data.mdb held across mdb_env_open. The
+  // first opener sets lock.mdb up holding LMDB's exclusive lock, and its
+  // last transaction id is 0 until that opener has read the meta pages. One
+  // killed in between (the kill storm) hands the half set-up table to a
+  // process waiting for LMDB's shared lock, which takes it as set up: its
+  // write transaction is then number 1, begun on meta page 0, and the page
+  // check finds no meta page of transaction 0. With the flock the next
+  // opener only starts once the dead one's locks are gone, and sets the
+  // table up again itself. (A new store's folder is private: no lock.)
+  OpeningLock opening{fresh ? -1 : fs::open_read_at(store, "data.mdb")};
   if (rc == 0) {
-    HVYM_GUARDED_WAIT(rc = mdb_env_open(env_, at.c_str(), flags, 0600), false);
+    HVYM_GUARDED_WAIT((opening.take(), rc = mdb_env_open(env_, at.c_str(), flags, 0600)), false);
     // Windows: a process opening a store another process is opening at the
     // same moment can find the lock file set up but not yet its named
     // mutexes (ERROR_FILE_NOT_FOUND, seen under wine with three first
@@ -511,6 +537,7 @@ bool Store::open_env_alone(const fs::Dir& store, bool write, bool fresh, std::st
       if (rc == 0) HVYM_GUARDED_WAIT(rc = mdb_env_open(env_, at.c_str(), flags | MDB_NOLOCK, 0600), false);
     }
   }
+  opening.release();  // opened (or not): the next opener may go on
   if (rc != 0) {
     bool full = (rc == ENOSPC || rc == EIO) && fs::nearly_full(store);
     error = full ? where_ + ": no space left on the device" : lmdb_message(where_, rc);

@@ -28,9 +28,9 @@ tempfile.tempdir = None
 
 
 def on_disk(test):
-    """A test whose scratch stays on disk (see _scratch_on_tmpfs): the kill
-    storm, whose writers' commits on a tmpfs met a damage check at moments
-    the disk's fsync never let them (an open question for src/store)."""
+    """A test whose scratch stays on disk (see _scratch_on_tmpfs). The kill
+    storm was one until src/store serialized opening the store (a writer
+    killed while it set lock.mdb up misled the next one, 1 tmpfs run in 4)."""
     test.hvym_on_disk = True
     return test
 
