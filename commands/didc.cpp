@@ -6,6 +6,7 @@
 #include "unit/args.h"
 #include "unit/command.h"
 #include "store/paths.h"
+#include "platform/fs.h"
 #include "platform/process.h"
 #include "prompt/prompt.h"
 
@@ -27,7 +28,7 @@ std::string didc_path() {
 }
 
 // didc bind FILE -t LANG: its output, or the exit status after a message.
-int bind(Call& call, const std::string& file, const char* lang, std::string& output) {
+int run_didc_bind(Call& call, const std::string& file, const char* lang, std::string& output) {
   std::string didc = didc_path();
   if (didc.empty()) return failure(call, "didc is not installed (hvym didc-install, or put didc on PATH).");
   Conversation c = converse({didc, "bind", file, "-t", lang}, {});
@@ -44,7 +45,7 @@ constexpr Param kBindParams[] = {argument("didfile", Type::String, "a Candid .di
 
 int bind_to_stdout(Call& call, const char* lang) {
   std::string output;
-  int status = bind(call, std::string(call[param(kBindParams, "didfile")].text), lang, output);
+  int status = run_didc_bind(call, std::string(call[param(kBindParams, "didfile")].text), lang, output);
   if (status == kOk) call.out.write(output);
   return status;
 }
@@ -56,7 +57,7 @@ int bind_popup(Call& call, const char* lang, const char* title) {
                            .patterns = kDidPatterns, .filter_name = "Candid"});
   if (file.outcome != Outcome::Answered) return unanswered(call, file);
   std::string output;
-  if (int status = bind(call, file.text, lang, output); status != kOk) return status;
+  if (int status = run_didc_bind(call, file.text, lang, output); status != kOk) return status;
   Answer shown = ask(call, {.kind = Ask::Copy, .what = "the interface to be seen", .message = title, .initial = output});
   return shown.outcome == Outcome::Answered ? kOk : unanswered(call, shown);
 }
@@ -76,7 +77,7 @@ int run_install(Call& call) {
   if (const Value& given = call[param(kInstallParams, "--script")]; given.given) {
     script = given.text;
   } else {
-    std::string exe = self_exe();
+    std::string exe = fs::self_exe();
     script = beside(exe, "../share/hvym/didc-install.sh");
   }
   std::string unreadable;

@@ -36,7 +36,7 @@ int prepare(Call& call, Npm& n) {
   if (!read_config(call)) return kFailed;
   n.source = call.config().get(Key::NpmLinksSource);
   if (n.source.empty()) {
-    std::string exe = self_exe();
+    std::string exe = fs::self_exe();
     n.source = beside(exe, "../share/hvym/npm_links");
   }
   std::string dir = data_dir();

@@ -3,6 +3,7 @@
 
 #include "json/json_writer.h"
 #include "store/paths.h"
+#include "platform/fs.h"
 #include "platform/sys.h"
 #include "version.h"
 
@@ -22,7 +23,7 @@ void write_diag(Sink& err) {
   w.key("data_dir");
   w.string(data_dir());
   w.key("executable");
-  w.string(self_exe());
+  w.string(fs::self_exe());
   // Helper programs later commands run, and where they were found (null: absent).
   w.key("helpers");
   w.begin_object();

@@ -6,6 +6,7 @@
 #include "platform/endpoint.h"
 #include "platform/lock.h"
 #include "platform/net.h"
+#include "platform/fs.h"
 #include "platform/process.h"
 #include "simdjson.h"
 #include "store/paths.h"
@@ -112,7 +113,7 @@ int ensure(Call& call, const std::string& address, long long idle_s) {
   }
   if (!endpoint::prepare_folder(address, error)) return failure(call, error);
   std::string log = is_pipe(address) ? dir + "/serve.log" : address + ".log";
-  std::string exe = self_exe();
+  std::string exe = fs::self_exe();
   // Replaced on disk since it started (an upgrade): the new binary there.
   if (exe.ends_with(" (deleted)")) exe.resize(exe.size() - 10);
   std::vector<std::string> argv = {exe, "serve", "--socket", address, "--idle-exit", std::to_string(idle_s)};

@@ -143,7 +143,7 @@ std::string other_on_path(std::string_view name, const std::string& self) {
 }
 
 int install(std::string_view dir_arg, Sink& out, Sink& err) {
-  std::string self = self_exe();
+  std::string self = fs::self_exe();
   if (self.empty()) {
     err.line("Error: cannot find the path of the running hvym executable");
     return kFailed;

@@ -16,9 +16,6 @@ std::string find_in_path(std::string_view name);
 // with a message naming the folder that could not be made.
 bool make_dirs(const std::string& dir, unsigned mode, std::string& error);
 
-// The running executable's absolute path (for --install), or "".
-std::string self_exe();
-
 // A file named `name` in the folder of the program at `program` (an
 // absolute path): what is installed beside hvym.
 std::string beside(std::string_view program, std::string_view name);

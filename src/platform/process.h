@@ -144,7 +144,7 @@ void sleep_ms(int ms);
 long current_pid();
 
 // A path that runs this very executable as a child: /proc/self/exe on Linux
-// (the running binary even when replaced on disk since), else self_exe().
+// (the running binary even when replaced on disk since), else fs::self_exe().
 std::string self_program();
 
 // A pipe: fds[0] reads, fds[1] writes; neither is inherited by programs

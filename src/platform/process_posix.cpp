@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "platform/files.h"
+#include "platform/fs.h"
 
 extern char** environ;
 
@@ -403,7 +404,7 @@ std::string self_program() {
 #ifdef __linux__
   return "/proc/self/exe";  // this binary, even when replaced on disk since
 #else
-  return self_exe();
+  return fs::self_exe();
 #endif
 }
 

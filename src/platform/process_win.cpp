@@ -19,6 +19,7 @@
 // NTSTATUS exception code, or killed by hvym) is a negative number like a
 // POSIX signal: -11 for an access violation or stack overflow, -6 for a
 // fast fail (abort), -9 otherwise (TerminateProcess, TerminateJobObject).
+#include "platform/fs.h"
 #include "platform/process.h"
 
 #include <fcntl.h>
@@ -227,7 +228,7 @@ void sleep_ms(int ms) { Sleep(ms > 0 ? static_cast<DWORD>(ms) : 0); }
 
 long current_pid() { return static_cast<long>(GetCurrentProcessId()); }
 
-std::string self_program() { return self_exe(); }
+std::string self_program() { return fs::self_exe(); }
 
 bool process_exists(long pid) {
   if (pid <= 0) return false;

@@ -138,7 +138,7 @@ Answer ask_window(const Question& q) {
   Answer a;
   window::Fifos fifos;
   if (!fifos.make(a.error)) return a;
-  std::string self = self_exe();
+  std::string self = fs::self_exe();
   if (self.empty()) return a.error = "cannot find hvym's own executable", a;
   std::vector<std::string> argv = terminal_window("HEAVYMETA", {self, "--ask-on-terminal", fifos.dir()});
   if (argv.empty()) return a.error = "no terminal emulator", a;

@@ -113,8 +113,6 @@ bool data_dir_trusted(const std::string& dir, std::string& error) {
   return open_data_dir(dir, d, error);
 }
 
-std::string self_exe() { return fs::self_exe(); }
-
 bool lock_data_dir(ExclusiveLock& lock, const std::string& dir, Sink& err, std::string& error, const char* name) {
   fs::Dir folder;
   if (!make_data_dir(dir, folder, error)) return false;

@@ -3,6 +3,7 @@
 // tests/tools/talk-child.cpp as the child.
 #include <cstdlib>
 
+#include "platform/fs.h"
 #include "platform/process.h"
 
 #include <doctest/doctest.h>
@@ -18,7 +19,7 @@ using namespace hvym;
 namespace {
 
 std::string child() {
-  std::string exe = self_exe();
+  std::string exe = fs::self_exe();
   return exe.substr(0, exe.find_last_of("/\\") + 1) + HVYM_TALK_CHILD;
 }
 
