@@ -51,6 +51,7 @@ int run_unit(const Command& cmd, std::string_view prog, std::span<const char* co
       err.line("Error: " + error);
       return kFailed;
     }
+    trace_store_event("lock");  // kExclusive honoured (tests/cli/test_flags.py)
   }
   if (!(cmd.needs & kReadsConfig)) return cmd.run(call);
 

@@ -8,7 +8,6 @@
 #include "platform/fs.h"
 #include "platform/sys.h"
 #include "platform/process.h"
-#include "store/store.h"
 
 namespace hvym {
 
@@ -121,9 +120,7 @@ bool lock_data_dir(ExclusiveLock& lock, const std::string& dir, Sink& err, std::
     to.line("hvym: waiting for another hvym command (pid " + who + ") to finish...");
     to.flush();
   };
-  if (!lock.acquire(folder, dir, name, waiting, &err, error)) return false;
-  if (std::strcmp(name, "hvym.lock") == 0) trace_store_event("lock");  // not serve's own serve.lock
-  return true;
+  return lock.acquire(folder, dir, name, waiting, &err, error);
 }
 
 }  // namespace hvym

@@ -36,8 +36,8 @@ struct Entry;
 // it also read other records (the vault, the import's legacy records). A
 // commit that changed keys: "write-config", "write-cache", "write-other" for
 // "config/...", "cache/...", any other key ("vault/...", "legacy/...",
-// "meta/..." of a creation or import). "lock": DATA/hvym.lock taken
-// (store/paths.cpp). The shell finds the variable in its one pass over the
+// "meta/..." of a creation or import). "lock": DATA/hvym.lock taken for a
+// kExclusive unit (cli/dispatch.cpp). The shell finds the variable in its one pass over the
 // environment and names the file here (trace_store_to); without it nothing
 // is written and nothing is looked up.
 void trace_store_to(const char* path);
