@@ -8,11 +8,15 @@ namespace hvym {
 
 namespace {
 
-// what: "writes the configuration", "uses the cache"
-bool declared(const Call& call, uint32_t need, const char* what) {
-  if (call.cmd.needs & need) return true;
+// what: "writes the configuration", "uses the cache": a unit that does it
+// without declaring it gets an internal error, not the access.
+bool undeclared(const Call& call, const char* what) {
   call.err.line(std::string("hvym: internal error: ") + call.cmd.name + " " + what + " without declaring it");
   return false;
+}
+
+bool declared(const Call& call, uint32_t need, const char* what) {
+  return (call.cmd.needs & need) || undeclared(call, what);
 }
 
 }  // namespace
@@ -45,10 +49,8 @@ void end_read(Call& call) {
 
 bool read_config(Call& call) {
   if (call.store && call.store->values()) return true;
-  if (!call.store || call.store->kind() != StoreHandle::Kind::Deferred) {
-    call.err.line(std::string("hvym: internal error: ") + call.cmd.name + " reads the configuration without declaring it");
-    return false;
-  }
+  if (!call.store || call.store->kind() != StoreHandle::Kind::Deferred)
+    return undeclared(call, "reads the configuration");
   return call.store->read(call.err);
 }
 
