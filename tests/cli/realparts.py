@@ -38,8 +38,9 @@ def connects(path):
         return False
 
 
-def children(pid):
-    """The pids whose parent is pid (from /proc)."""
+def children(pid, zombies=False):
+    """The pids whose parent is pid (from /proc); with zombies, the ones
+    that ended and were not reaped too."""
     out = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -50,7 +51,7 @@ def children(pid):
         except OSError:
             continue
         fields = stat[stat.rfind(")") + 2:].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
+        if int(fields[1]) == pid and (zombies or fields[0] != "Z"):
             out.append(int(name))
     return out
 

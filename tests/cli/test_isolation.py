@@ -26,7 +26,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import BIN, by_part, part, run, scratch_dir  # noqa: E402
-from realparts import wait_for  # noqa: E402
+from realparts import children, wait_for  # noqa: E402
 
 # Parts (tests/cli/meson.build): the store's and serve's bounds, which wait
 # out hvym's own deadlines, run beside other suites; the rest (races, kill
@@ -50,23 +50,6 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
-
-
-def children(pid):
-    """(pid, state) of every process whose parent is pid."""
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                text = f.read()
-        except OSError:
-            continue
-        fields = text[text.rfind(")") + 2:].split()
-        if int(fields[1]) == pid:
-            out.append((int(entry), fields[0]))
-    return out
 
 
 class Scratch(unittest.TestCase):
@@ -443,7 +426,7 @@ class Bounded(Scratch):
         self.assertLess(took, 6)
         # Nothing of the killed request is left: its process group is gone,
         # the exclusive lock is free (the next waits for nobody).
-        self.assertEqual([c for c in children(server.proc.pid)], [])
+        self.assertEqual(children(server.proc.pid, zombies=True), [])
         got = server.ask({"cmd": "pintheon-stop", "timeout": 2})
         self.assertNotIn("waiting for another hvym command", got[0]["stderr"])
         # One process on its own: the engine call's own bound (twice its
@@ -930,15 +913,15 @@ class Children(Scratch):
             got = server.ask(["pintheon-open"], ["docker-installed"])
             self.assertEqual([g["exit"] for g in got], [0, 0], got)
         time.sleep(0.3)
-        self.assertEqual(children(server.proc.pid), [])
+        self.assertEqual(children(server.proc.pid, zombies=True), [])
 
     def test_a_killed_batch_takes_its_children_along(self):
         Engine(self, "trickle")
         env = dict(self.env, DOCKER_HOST="unix://" + os.path.join(self.tmp.name, "engine.sock"))
         p = subprocess.Popen([BIN, "batch", "pintheon-stop"], env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
-        self.assertTrue(wait_for(lambda: children(p.pid), 10))
-        kids = [pid for pid, _ in children(p.pid)]
+        self.assertTrue(wait_for(lambda: children(p.pid, zombies=True), 10))
+        kids = children(p.pid, zombies=True)
         p.kill()
         p.communicate()
         self.assertTrue(wait_for(lambda: not any(os.path.exists(f"/proc/{k}") for k in kids), 5))
@@ -950,8 +933,8 @@ class Children(Scratch):
         s, f = server.client()
         f.write(b'["pintheon-stop"]\n["check"]\n')
         f.flush()
-        self.assertTrue(wait_for(lambda: children(server.proc.pid), 10))
-        kids = [pid for pid, _ in children(server.proc.pid)]
+        self.assertTrue(wait_for(lambda: children(server.proc.pid, zombies=True), 10))
+        kids = children(server.proc.pid, zombies=True)
         start = time.monotonic()
         server.proc.terminate()
         self.assertEqual(server.proc.wait(5), 0)
