@@ -39,16 +39,6 @@ struct Id {
 bool read_id(const simdjson::dom::element& e, Id& id);
 std::string id_json(const Id& id);
 
-// A StringSink whose buffer is zeroed after (a passphrase may go through it).
-class SecretStringSink : public StringSink {
- public:
-  using StringSink::StringSink;
-  ~SecretStringSink() {
-    flush();
-    wipe_buffer();
-  }
-};
-
 // A JSON object written by `fields` (between its braces).
 template <class F>
 std::string object(F&& fields) {

@@ -27,7 +27,6 @@ namespace hvym::serve {
 namespace {
 
 using rpc::Id;
-using rpc::SecretStringSink;
 
 constexpr size_t kMaxLine = 1 << 20;
 constexpr int kSpinUs = 200;          // how long a connection looks for a next line before sleeping

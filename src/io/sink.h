@@ -69,6 +69,18 @@ class StringSink : public Sink {
   static bool flush_string(void* ctx, const char* data, size_t n);
 };
 
+// A StringSink whose buffer is zeroed after (a passphrase or recovery words
+// may go through it). Reserve the string beforehand and no reallocation
+// leaves a copy behind either.
+class SecretStringSink : public StringSink {
+ public:
+  using StringSink::StringSink;
+  ~SecretStringSink() {
+    flush();
+    wipe_buffer();
+  }
+};
+
 // A StringSink that holds at most what `room` says is left (one counter for
 // a request's stdout and stderr alike): past it, nothing more is kept and
 // the sink fails, so a command streaming a large answer stops.

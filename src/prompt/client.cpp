@@ -40,24 +40,6 @@ void relay_questions(int fd) { g_fd = fd; }
 namespace prompting {
 namespace {
 
-// Appends to a string reserved beforehand, so no reallocation leaves a
-// copy behind; its own buffer is wiped after, as it may have carried
-// recovery words.
-class LineSink : public Sink {
- public:
-  explicit LineSink(std::string& s) : Sink(&LineSink::append, &s) {}
-  ~LineSink() {
-    flush();
-    wipe_buffer();
-  }
-
- private:
-  static bool append(void* ctx, const char* data, size_t n) {
-    static_cast<std::string*>(ctx)->append(data, n);
-    return true;
-  }
-};
-
 // What the JSON of `parts` can take at most: ensure_ascii writes no byte as
 // more than six ("\udcff"); `items` strings of a list add quotes and commas.
 size_t room_for(std::initializer_list<std::string_view> parts, size_t items) {
@@ -74,7 +56,7 @@ std::string question_line(const Question& q) {
   std::string line;
   line.reserve(room_for({q.what, q.message, q.initial, q.filter_name}, items) + 6 * listed);
   {
-    LineSink sink(line);
+    SecretStringSink sink(line);  // `line` reserved: no copy left behind
     JsonWriter w(sink);
     w.begin_object();
     w.key("kind");
@@ -118,7 +100,7 @@ std::string show_line(std::string_view kind, std::string_view text, unsigned sec
   std::string line;
   line.reserve(room_for({kind, text}, 0));
   {
-    LineSink sink(line);
+    SecretStringSink sink(line);  // `line` reserved: no copy left behind
     JsonWriter w(sink);
     w.begin_object();
     w.key("kind");
