@@ -21,27 +21,6 @@ def as_on_this_cpu(recorded, files=None):
         return recorded.replace("-linux-amd64", "-linux-arm64")
     return recorded
 
-# Where tempfile put scratch folders before _scratch_on_tmpfs: for a test
-# that must run on disk (@on_disk).
-DISK_TMP = tempfile.gettempdir()
-tempfile.tempdir = None
-
-
-def on_disk(test):
-    """A test whose scratch stays on disk (see _scratch_on_tmpfs). The kill
-    storm was one until src/store serialized opening the store (a writer
-    killed while it set lock.mdb up misled the next one, 1 tmpfs run in 4)."""
-    test.hvym_on_disk = True
-    return test
-
-
-def scratch_dir(test):
-    """The folder for test's scratch folders: DISK_TMP for an @on_disk test,
-    else tempfile's."""
-    method = getattr(test, getattr(test, "_testMethodName", ""), None)
-    return DISK_TMP if getattr(method, "hvym_on_disk", False) else None
-
-
 def _scratch_on_tmpfs():
     """The tests' scratch folders (tempfile's, so their HOMEs and stores) on
     /dev/shm when it has room: the stores' commits then cost no fsync, which

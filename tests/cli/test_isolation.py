@@ -25,7 +25,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from clitest import BIN, by_part, part, run, scratch_dir  # noqa: E402
+from clitest import BIN, by_part, part, run  # noqa: E402
 from realparts import children, wait_for  # noqa: E402
 
 # Parts (tests/cli/meson.build): the store's and serve's bounds, which wait
@@ -56,7 +56,7 @@ class Scratch(unittest.TestCase):
     """A fresh HOME, a PATH with a docker CLI that answers, no real engine."""
 
     def setUp(self):
-        self.tmp = tempfile.TemporaryDirectory(dir=scratch_dir(self))
+        self.tmp = tempfile.TemporaryDirectory()
         self.addCleanup(self.tmp.cleanup)
         self.home = os.path.join(self.tmp.name, "home")
         os.mkdir(self.home)
