@@ -121,18 +121,22 @@ std::string error(const Id* id, int code, std::string_view message) {
   });
 }
 
-std::string unknown_key(const Id* id, std::string_view key) {
+std::string bad_param(const Id* id, std::string_view message, std::string_view name, std::string_view value) {
   return line([&](JsonWriter& w) {
     write_id(w, id);
     w.key("error");
     w.begin_object();
-    write_error(w, kInvalidParams, "unknown key \"" + std::string(key) + "\"");
+    write_error(w, kInvalidParams, message);
     w.key("data");
     w.begin_object();
-    w.key("key"), w.string(key);
+    w.key(name), w.string(value);
     w.end_object();
     w.end_object();
   });
+}
+
+std::string unknown_key(const Id* id, std::string_view key) {
+  return bad_param(id, "unknown key \"" + std::string(key) + "\"", "key", key);
 }
 
 std::string unsupported(const Id& id) {
@@ -182,7 +186,7 @@ std::string hello_result(const Id& id, const std::string& address, bool relays, 
     w.begin_object();
     w.key("methods");
     w.begin_array();
-    for (const char* m : {"hello", "run", "batch", "cancel", "shutdown"}) w.string(m);
+    for (const char* m : {"hello", "run", "batch", "cancel", "shutdown", "watch", "unwatch"}) w.string(m);
     w.end_array();
     w.key("ask"), w.boolean(relays);
     w.key("ask_kinds");

@@ -61,6 +61,8 @@ void run_answer(Sink& out, const Id& id, int code, const batch::Result& r);
 // `{"jsonrpc": "2.0", "id": ID, "result": ` : a result sent in pieces, then "}\n".
 std::string result_head(const Id& id);
 std::string error(const Id* id, int code, std::string_view message);
+// -32602 with data {NAME: VALUE} (the key or topic at fault).
+std::string bad_param(const Id* id, std::string_view message, std::string_view name, std::string_view value);
 std::string unknown_key(const Id* id, std::string_view key);
 std::string unsupported(const Id& id);
 std::string notification(std::string_view method, std::string_view params_json);

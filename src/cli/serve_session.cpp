@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <set>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "cli/table.h"
 #include "unit/command.h"
 #include "cli/serve_rpc.h"
+#include "cli/watch.h"
 #include "json/json_writer.h"
 #include "platform/fs.h"
 #include "platform/process.h"
@@ -136,6 +138,10 @@ class Session {
   void hello(const Id& id, simdjson::dom::object params);
   void submit(const Id& id, simdjson::dom::object params, simdjson::dom::element whole, bool is_batch);
   void cancel(const Id* id, simdjson::dom::object params);
+  void watch(const Id& id, simdjson::dom::object params);
+  void unwatch(const Id& id, simdjson::dom::object params);
+  void send_changes();
+  void end_watches();
   void start(Job job);
   void work();
   void execute(Job& job);
@@ -158,6 +164,14 @@ class Session {
   size_t waiting_bytes_ = 0;  // their requests' arguments and input
   size_t workers_ = 0;  // threads serving this connection's requests
   size_t idle_ = 0;     // of those, waiting for one
+  // Watches (cli/watch.h): by number; those whose result was sent (their
+  // changes may go out); whether the hub has changes for them; whether the
+  // thread that sends them runs.
+  std::map<int, std::shared_ptr<watch::Subscription>> watches_;
+  std::set<int> watches_told_;
+  int next_watch_ = 0;
+  bool changes_waiting_ = false;
+  bool sender_ = false;
   std::map<std::string, PendingAsk*> asks_;
   long long next_ask_ = 1;
   bool closing_ = false;
@@ -337,6 +351,7 @@ void Session::serve() {
   // Everything this client started stops; its requests answer (when it is
   // still there to read them) before the connection goes.
   stop_all(why);
+  end_watches();
   std::unique_lock lock(mu_);
   cv_.wait(lock, [&] { return workers_ == 0; });
 }
@@ -475,12 +490,14 @@ void Session::message(simdjson::dom::object msg) {
   if (method == "hello") return hello(id, params);
   if (method == "run") return submit(id, params, p, false);
   if (method == "batch") return submit(id, params, p, true);
+  if (method == "watch") return watch(id, params);
+  if (method == "unwatch") return unwatch(id, params);
   if (method == "shutdown") {
     send(rpc::result(id, "{}"));
     if (server_.requested) server_.requested->set();
     return;
   }
-  send(rpc::error(&id, rpc::kNoMethod, "no method \"" + std::string(method) + "\" (hello, run, batch, cancel, shutdown)"));
+  send(rpc::error(&id, rpc::kNoMethod, "no method \"" + std::string(method) + "\" (hello, run, batch, cancel, shutdown, watch, unwatch)"));
 }
 
 void Session::response(const Id& id, simdjson::dom::object msg) {
@@ -614,6 +631,11 @@ void Session::submit(const Id& id, simdjson::dom::object params, simdjson::dom::
   // run here, as a batch line is, rather than hand it to a worker (whose
   // wake-up costs more than the answer). Probes (bounded in seconds) and
   // children go to workers, so nothing waits behind them.
+  // A probe of the engine: the server follows the engine's events from now
+  // on, and the next one answers from what it knows.
+  if (!is_batch && !job.request.argv.empty() && watch::asks_engine(job.request.argv[0])) watch::engine_probe_asked();
+  for (const batch::Request& q : job.requests)
+    if (!q.argv.empty() && watch::asks_engine(q.argv[0])) watch::engine_probe_asked();
   const Command* cmd = is_batch || job.request.argv.empty() ? nullptr : find_command(job.request.argv[0]);
   if (cmd && !(cmd->needs & kProbe) && batch::runs_in_process(*cmd, job.env.empty() ? nullptr : &job.env)) {
     ++slot_.busy;
@@ -646,6 +668,117 @@ void Session::cancel(const Id* id, simdjson::dom::object params) {
     cv_.notify_all();  // a question it waits on is given up
   }
   if (id) send(rpc::result(*id, found ? "{\"cancelled\": true}" : "{\"cancelled\": false}"));
+}
+
+// --- watches ---
+
+void Session::watch(const Id& id, simdjson::dom::object params) {
+  for (auto field : params)
+    if (field.key != "topics") return void(send(rpc::unknown_key(&id, field.key)));
+  simdjson::dom::array list;
+  if (params["topics"].get(list) || list.size() == 0 || list.size() > watch::kMaxTopics)
+    return void(send(rpc::error(&id, rpc::kInvalidParams,
+                                "watch needs \"topics\", an array of 1 to " + std::to_string(watch::kMaxTopics) + " names")));
+  auto sub = std::make_shared<watch::Subscription>();
+  for (auto v : list) {
+    std::string_view t;
+    if (v.get(t)) return void(send(rpc::error(&id, rpc::kInvalidParams, "\"topics\" must hold names (text)")));
+    if (!watch::is_topic(t)) return void(send(rpc::bad_param(&id, "\"" + std::string(t) + "\" cannot be watched", "topic", t)));
+    if (std::find(sub->topics.begin(), sub->topics.end(), t) != sub->topics.end())
+      return void(send(rpc::bad_param(&id, "\"" + std::string(t) + "\" is named twice", "topic", t)));
+    sub->topics.emplace_back(t);
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (watches_.size() >= watch::kMaxPerConnection)
+      return void(send(rpc::error(&id, rpc::kNotRun, "not watched: " + std::to_string(watch::kMaxPerConnection) +
+                                                          " watches are open on this connection")));
+    sub->number = ++next_watch_;
+  }
+  sub->wake = [this] {
+    std::lock_guard lock(mu_);
+    changes_waiting_ = true;
+    cv_.notify_all();
+  };
+  std::string result, why;
+  if (!watch::subscribe(sub, result, why)) return void(send(rpc::error(&id, rpc::kNotRun, "not watched: " + why)));
+  bool start_sender = false;
+  {
+    std::lock_guard lock(mu_);
+    watches_[sub->number] = sub;
+    ++slot_.busy;  // a watching client is never closed for its silence
+    if (!sender_ && !closing_) start_sender = sender_ = true, ++workers_;
+  }
+  if (start_sender) {
+    try {
+      std::thread([this] { send_changes(); }).detach();
+    } catch (const std::system_error&) {
+      std::lock_guard lock(mu_);
+      sender_ = false, --workers_;
+      watches_.erase(sub->number);
+      --slot_.busy;
+      watch::unsubscribe(sub.get());
+      return void(send(rpc::error(&id, rpc::kNotRun, "not watched: no thread to send its changes")));
+    }
+  }
+  send(rpc::result(id, result));
+  std::lock_guard lock(mu_);
+  watches_told_.insert(sub->number);  // what changed meanwhile goes out now, after the result
+  changes_waiting_ = true;
+  cv_.notify_all();
+}
+
+void Session::unwatch(const Id& id, simdjson::dom::object params) {
+  for (auto field : params)
+    if (field.key != "watch") return void(send(rpc::unknown_key(&id, field.key)));
+  int64_t n = 0;
+  if (params["watch"].get(n)) return void(send(rpc::error(&id, rpc::kInvalidParams, "unwatch needs \"watch\", a whole number")));
+  std::shared_ptr<watch::Subscription> sub;
+  {
+    std::lock_guard lock(mu_);
+    auto it = watches_.find(static_cast<int>(n));
+    if (it != watches_.end() && it->first == n) {
+      sub = it->second;
+      watches_.erase(it);
+      watches_told_.erase(static_cast<int>(n));
+      --slot_.busy;
+    }
+  }
+  if (sub) watch::unsubscribe(sub.get());
+  send(rpc::result(id, sub ? "{\"unwatched\": true}" : "{\"unwatched\": false}"));
+}
+
+// The thread that sends this connection's `changed` notifications: it sleeps
+// until the hub has something for one of its watches.
+void Session::send_changes() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return changes_waiting_ || closing_; });
+    if (closing_) break;
+    changes_waiting_ = false;
+    std::vector<std::shared_ptr<watch::Subscription>> told;
+    for (int n : watches_told_) told.push_back(watches_[n]);
+    lock.unlock();
+    for (auto& sub : told) {
+      std::string params = watch::take_change(*sub);
+      if (!params.empty()) send(rpc::notification("changed", params));
+    }
+    lock.lock();
+  }
+  sender_ = false;
+  --workers_;
+  cv_.notify_all();
+}
+
+void Session::end_watches() {
+  std::map<int, std::shared_ptr<watch::Subscription>> gone;
+  {
+    std::lock_guard lock(mu_);
+    gone.swap(watches_);
+    watches_told_.clear();
+    slot_.busy -= static_cast<int>(gone.size());
+  }
+  for (auto& [n, sub] : gone) watch::unsubscribe(sub.get());
 }
 
 // --- running ---

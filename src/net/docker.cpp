@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "net/docker_endpoint.h"
+#include "net/engine_follow.h"
 #include "net/http.h"
 #include "store/paths.h"
 #include "platform/fs.h"
@@ -42,9 +43,14 @@ std::string engine_socket() { return docker_endpoint().socket; }
 bool image_exists(const std::string& image, Sink& err) {
   std::string socket = engine_socket();
   if (!socket.empty()) {
+    // Inside serve, while the engine's event stream is followed: known.
+    uint64_t ticket = 0;
+    if (std::optional<bool> known = engine_follow::image(socket, image, ticket)) return *known;
     HttpAnswer a = http_engine(socket, status_probe("/images/" + image + "/json", kEngineBoundMs));
     switch (a.state) {
-      case HttpAnswer::Answered: return a.status == 200;
+      case HttpAnswer::Answered:
+        if (a.status == 200 || a.status == 404) engine_follow::learned(socket, image, a.status == 200, ticket);
+        return a.status == 200;
       case HttpAnswer::Absent:
       case HttpAnswer::Refused: return false;  // no engine
       case HttpAnswer::TimedOut:

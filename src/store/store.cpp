@@ -431,6 +431,8 @@ bool Store::open_env(const fs::Dir& store, bool write, bool fresh, std::string& 
   return open_env_alone(store, write, fresh, error, known);
 }
 
+uint64_t Store::txn_id() const { return txn_ ? static_cast<uint64_t>(mdb_txn_id(txn_)) : 0; }
+
 void Store::share_environments() { g_share = true; }
 bool Store::sharing() { return g_share; }
 

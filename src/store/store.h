@@ -71,6 +71,9 @@ class Store {
   enum class Opened { Yes, Missing, Failed };
   Opened open_existing(const fs::Dir& data, std::string& error);
   bool writable() const { return write_; }
+  // The open transaction's id: for a read, the last commit it sees (any
+  // process's). serve's watches compare it to learn that the store changed.
+  uint64_t txn_id() const;
   // Batch and serve: from now on every Store of this process shares one
   // read-only environment (opened at first use, kept open; closed and
   // reopened after a fault) and only begins its own read transaction, from
