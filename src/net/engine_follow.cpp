@@ -170,6 +170,8 @@ class EventStream {
 struct Follower {
   std::string where;  // set before the thread starts, never changed
   std::function<void()> on_change;
+  std::mutex refresh_mu;  // one refresh at a time: the later question publishes later
+  std::atomic<bool> storage_followed{false};
   std::mutex mu;      // what follows
   bool live = false;
   uint64_t image_gen = 1;  // moves on each image event (and up/down): learned() checks it
@@ -221,6 +223,17 @@ bool publish(Follower& f, const Known& k, bool go_live) {
   return changed;
 }
 
+// Asks and publishes, one refresh at a time. -1: the engine did not
+// answer; 0: nothing changed; 1: something did (on_change has run).
+int refresh(Follower& f, bool images, bool container, bool go_live = false) {
+  std::lock_guard hold(f.refresh_mu);
+  Known k;
+  if (!ask_all(f, images, container, k)) return -1;
+  if (!publish(f, k, go_live)) return 0;
+  f.on_change();
+  return 1;
+}
+
 void go_down(Follower& f) {
   bool was;
   {
@@ -263,20 +276,71 @@ bool follow(Follower& f, EventStream& es) {
       if (!dirty) dirty_since = now_ms(), dirty = true;
     }
     if (r == 0 && !dirty) {  // silent for the verify period: checked with one request
-      Known k;
-      if (!ask_all(f, true, true, k)) return true;
-      if (publish(f, k, false)) {  // the engine changed and the stream said nothing: it stalled
-        f.on_change();
-        return false;
-      }
+      int changed = refresh(f, true, true);
+      if (changed < 0) return true;
+      // The engine changed and the stream said nothing: it stalled (unless
+      // the engine's storage said so first).
+      if (changed > 0 && !f.storage_followed) return false;
       continue;
     }
     if (dirty && (r == 0 || now_ms() - dirty_since >= kSettleMs)) {
-      Known k;
-      if (!ask_all(f, dirty_images, dirty_container, k)) return true;
+      if (refresh(f, dirty_images, dirty_container) < 0) return true;
       dirty_images = dirty_container = false;
-      if (publish(f, k, false)) f.on_change();
     }
+  }
+}
+
+// podman's events reach its API late where it logs them to a file (its
+// "file" event logger reads the log every 250 ms: about 200 ms here). Its
+// storage folders change at once, so where the engine says where they are
+// (GET /libpod/info: podman; Docker answers 404 and its events are
+// prompt), a change in them wakes a refresh as an event would. Only a
+// wake-up: what the answers say still comes from asking the engine.
+void watch_storage(Follower& f, std::vector<std::string> folders) {
+  Waiter waiter;
+  bool any = false;
+  for (const std::string& d : folders) any |= waiter.watch_folder(d);
+  if (!any) return;
+  f.storage_followed = true;
+  while (true) {
+    if (!(waiter.wait(-1) & Waiter::kFolder)) continue;
+    // A write comes with others (a rename, a database's pages): asked once
+    // they settle, within kSettleMs.
+    long long until = now_ms() + kSettleMs;
+    while (waiter.wait(std::min(until, now_ms() + 2)) & Waiter::kFolder) {
+    }
+    bool live;
+    {
+      std::lock_guard lock(f.mu);
+      live = f.live;
+      if (live) ++f.image_gen;  // as an image event would
+    }
+    if (live) refresh(f, true, true);
+  }
+}
+
+void follow_storage(Follower& f) {
+  static std::atomic<bool> started{false};
+  if (started || is_pipe(f.where)) return;
+  HttpRequest r;
+  r.path = "/v4.0.0/libpod/info";
+  r.timeout_ms = kAskMs;
+  r.max_body = size_t{4} << 20;
+  HttpAnswer a = http_engine(f.where, r);
+  if (a.state != HttpAnswer::Answered || a.status != 200) return;
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  std::string_view root, driver;
+  if (parser.parse(a.body).get(e) || e["store"]["graphRoot"].get(root) || e["store"]["graphDriverName"].get(driver) ||
+      root.empty() || root[0] != '/' || driver.find('/') != std::string_view::npos)
+    return;
+  std::vector<std::string> folders = {std::string(root) + "/" + std::string(driver) + "-images",
+                                      std::string(root) + "/libpod"};
+  if (started.exchange(true)) return;
+  try {
+    std::thread([&f, folders] { watch_storage(f, folders); }).detach();
+  } catch (const std::system_error&) {
+    started = false;
   }
 }
 
@@ -294,11 +358,9 @@ void run(Follower& f) {
     EventStream es;
     bool calm = false;
     if (es.open(f.where, now_ms() + kAskMs)) {
-      Known k;
-      if (ask_all(f, true, true, k)) {  // the state, read once the stream holds every change after it
-        if (publish(f, k, true)) f.on_change();
-        calm = follow(f, es);
-      }
+      // The state, read once the stream holds every change after it.
+      follow_storage(f);  // first: a change while the state is read wakes a refresh
+      if (refresh(f, true, true, true) >= 0) calm = follow(f, es);
     }
     go_down(f);
     retry = calm ? kFirstRetryMs : std::min(retry * 2, kMaxRetryMs);

@@ -20,8 +20,10 @@ class Waiter {
   Waiter& operator=(const Waiter&) = delete;
 
   // An entry of `dir` created, removed or renamed, or a file in it written
-  // or closed after writing. false: not followed here (no such folder, or
-  // not on this platform). One folder per Waiter; a second call replaces it.
+  // (not opened or closed: a reader that opens a file for writing and
+  // writes nothing wakes no one). false: not followed here (no such folder, or
+  // not on this platform). Each call adds a folder (one already followed
+  // is not added twice).
   bool watch_folder(const std::string& dir);
   // The end of process `pid` (any process, not only a child). false: not
   // followed (gone already, or not on this platform). One at a time.

@@ -21,7 +21,6 @@ struct Waiter::State {
   int wake[2] = {-1, -1};
   std::atomic<bool> poked{false};
   int inotify = -1;
-  int folder = -1;  // the inotify watch
   int pidfd = -1;
 };
 
@@ -39,11 +38,8 @@ bool Waiter::watch_folder(const std::string& dir) {
 #ifdef __linux__
   if (s_->inotify < 0) s_->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (s_->inotify < 0) return false;
-  if (s_->folder >= 0) inotify_rm_watch(s_->inotify, s_->folder), s_->folder = -1;
-  s_->folder = inotify_add_watch(s_->inotify, dir.c_str(),
-                                 IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM |
-                                     IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR);
-  return s_->folder >= 0;
+  return inotify_add_watch(s_->inotify, dir.c_str(),
+                           IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR) >= 0;
 #else
   (void)dir;
   return false;
