@@ -1,6 +1,7 @@
 // hvym serve: batch requests over a local endpoint (a unix socket; a named
 // pipe on Windows: src/platform/endpoint.h), one line in, one line out, for
 // callers that ask often (the GUI's status refresh).
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <string>
@@ -29,6 +30,7 @@ constexpr int kMaxClients = 64;            // connections served at once; more a
 constexpr int kMaxTurningAway = 8;         // connections being told so at once; more are closed
 constexpr long long kReaderCheckMs = 5000; // how often dead readers are cleared from the store
 constexpr long long kStopWithinMs = 1800;  // SIGTERM: gone within 2 s, whatever runs
+constexpr long long kIdleCheckMs = 60000;  // --idle-exit with clients connected: looked at again at most after this
 
 std::atomic<int> g_turning_away{0};
 
@@ -90,7 +92,17 @@ int run_serve(Call& call) {
   server.last_activity = now_ms();
   long long next_reader_check = now_ms() + kReaderCheckMs;
   while (!requested.is_set()) {
-    endpoint::Connection* c = listener.accept(idle_ms ? 200 : 1000, requested);
+    // No timer ticks while nothing happens: without --idle-exit the wait has
+    // no end; with it, it ends when the server may have been idle long
+    // enough, and while clients stay connected it looks again every tenth
+    // of that (at most a minute): the last one may leave meanwhile.
+    int wait_ms = -1;
+    if (idle_ms) {
+      long long left = server.active == 0 ? idle_ms - (now_ms() - server.last_activity)
+                                          : std::min(idle_ms / 10, kIdleCheckMs);
+      wait_ms = static_cast<int>(std::clamp<long long>(left, 1, kIdleCheckMs));
+    }
+    endpoint::Connection* c = listener.accept(wait_ms, requested);
     if (now_ms() >= next_reader_check) {  // readers that died would pin pages and fill the table
       Store::check_readers();
       next_reader_check = now_ms() + kReaderCheckMs;

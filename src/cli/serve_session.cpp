@@ -372,7 +372,7 @@ int Session::read_lines() {
     // A silent connection wakes when it may have been silent kIdleMs (no
     // timer ticks while it waits).
     long long quiet_for = now_ms() - slot_.heard;
-    int wait_ms = static_cast<int>(std::max<long long>(kIdleMs - quiet_for, 1000));
+    int wait_ms = static_cast<int>(slot_.busy > 0 ? kIdleMs : std::max<long long>(kIdleMs - quiet_for, 1000));
     long long n = c_.receive(chunk, sizeof chunk, server_.stopping, spin_us, wait_ms);
     if (n == -3) {  // silent: closed when it has been so too long with nothing in flight
       if (slot_.busy == 0 && now_ms() - slot_.heard > kIdleMs) break;

@@ -15,6 +15,7 @@
 #include "json/json_writer.h"
 #include "net/docker.h"
 #include "net/engine_follow.h"
+#include "platform/fs.h"
 #include "platform/process.h"
 #include "platform/waiter.h"
 #include "store/config.h"
@@ -77,6 +78,7 @@ class Hub {
   std::string store_dir_;      // DATA/hvym.lmdb, or DATA until it exists
   bool store_followed_ = false;
   bool store_is_lmdb_ = false;
+  std::string store_watched_;  // the folder followed for it
   uint64_t store_txn_ = 0;
   long long store_check_at_ = -1;
   int store_rechecks_ = 0;
@@ -175,7 +177,6 @@ long long Hub::next_deadline(const std::set<std::string>& watched) {
   for (const std::string& t : watched) engine |= engine_topic(t), tunnel |= tunnel_topic(t);
   if (engine && !engine_follow::live()) at(engine_probe_at_);
   if (tunnel && tunnel_followed_) at(tunnel_probe_at_);
-  if (!store_followed_ && !watched.empty()) at(store_check_at_ < 0 ? now_ms() + kStoreCheckedMs : store_check_at_);
   return d;
 }
 
@@ -205,11 +206,25 @@ void Hub::run() {
     }
     if (engine_changed_.exchange(false)) engine_now = true;
     if (engine_probe_at_ >= 0 && now >= engine_probe_at_) engine_now = true, engine_probe_at_ = -1;
-    // The store: where a folder can be followed, its commits wake this thread.
-    if (!store_is_lmdb_ || !store_followed_) {
+    // The store: where a folder can be followed, its commits wake this
+    // thread. Until DATA/hvym.lmdb exists, the nearest folder on its way that
+    // does is followed, and the next one down once it appears.
+    if (!store_is_lmdb_) {
       std::string lmdb = Store::path_in(store_dir_);
-      store_is_lmdb_ = waiter_.watch_folder(lmdb);
-      store_followed_ = store_is_lmdb_ || waiter_.watch_folder(store_dir_);
+      std::string at = fs::kind_of(lmdb) == fs::Kind::Dir ? lmdb : store_dir_;
+      while (fs::kind_of(at) != fs::Kind::Dir) {
+        size_t cut = at.find_last_of("/\\");
+        if (cut == std::string::npos || cut == 0) break;
+        at.resize(cut);
+      }
+      if (at != store_watched_) {
+        waiter_.forget_folders();
+        store_followed_ = waiter_.watch_folder(at);
+        store_watched_ = at;
+        store_is_lmdb_ = store_followed_ && at == lmdb;
+        store_check_at_ = now;  // something appeared: perhaps the store, with a commit
+      }
+      if (!store_followed_ && store_check_at_ < 0) store_check_at_ = now + kStoreCheckedMs;
     }
     bool store_now = false;
     if (store_check_at_ >= 0 && now >= store_check_at_) {

@@ -219,7 +219,7 @@ Connection* Listener::accept(int ms, const Stop& stop) {
     DWORD e = 0;
     HANDLE h = make_instance(wide(address_), false, e);
     if (h == INVALID_HANDLE_VALUE) {
-      sleep_ms(ms > 100 ? 100 : ms);
+      sleep_ms(ms < 0 || ms > 100 ? 100 : ms);
       return nullptr;
     }
     pending_ = reinterpret_cast<intptr_t>(h);

@@ -25,6 +25,7 @@ class Waiter {
   // not on this platform). Each call adds a folder (one already followed
   // is not added twice).
   bool watch_folder(const std::string& dir);
+  void forget_folders();
   // The end of process `pid` (any process, not only a child). false: not
   // followed (gone already, or not on this platform). One at a time.
   bool watch_process(long pid);

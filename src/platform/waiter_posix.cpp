@@ -46,6 +46,10 @@ bool Waiter::watch_folder(const std::string& dir) {
 #endif
 }
 
+void Waiter::forget_folders() {
+  if (s_->inotify >= 0) close(s_->inotify), s_->inotify = -1;
+}
+
 bool Waiter::watch_process(long pid) {
   forget_process();
 #if defined(__linux__) && defined(SYS_pidfd_open)

@@ -18,6 +18,7 @@ struct Waiter::State {
 Waiter::Waiter() : s_(std::make_unique<State>()) {}
 Waiter::~Waiter() = default;
 bool Waiter::watch_folder(const std::string&) { return false; }
+void Waiter::forget_folders() {}
 bool Waiter::watch_process(long) { return false; }
 void Waiter::forget_process() {}
 
