@@ -761,7 +761,10 @@ void Session::send_changes() {
     lock.unlock();
     for (auto& sub : told) {
       std::string params = watch::take_change(*sub);
-      if (!params.empty()) send(rpc::notification("changed", params));
+      if (params.empty()) continue;
+      std::string line = rpc::notification("changed", params);
+      send(line);
+      wipe(line), wipe(params);  // values may hold the Pinggy token
     }
     lock.lock();
   }

@@ -32,9 +32,11 @@ constexpr std::string_view kTopics[] = {
     "pinggy-token", "pintheon-container", "pintheon-dapp", "pintheon-image-exists",
     "pintheon-network", "pintheon-port", "stellar-list",
 };
-// Topics whose answer the engine gives.
+// Topics worked out again when the engine moves. docker-installed is the
+// docker CLI's answer, which nothing follows; an engine that appears or goes
+// is when it most likely changed (Docker installed or removed).
 bool engine_topic(std::string_view t) {
-  return t == "pintheon-image-exists" || t == "installation-stats" || t == kContainerTopic;
+  return t == "pintheon-image-exists" || t == "installation-stats" || t == kContainerTopic || t == "docker-installed";
 }
 bool tunnel_topic(std::string_view t) { return t == "is-pintheon-tunnel-open"; }
 

@@ -25,7 +25,8 @@ namespace {
 constexpr const char* kEventsPath = "/events?filters=%7B%22type%22%3A%5B%22image%22%2C%22container%22%5D%7D";
 constexpr size_t kMaxLine = 65536;      // an event is about 1 KB: a longer line is not an event
 constexpr size_t kMaxTracked = 64;      // images tracked (the oldest is forgotten past it)
-constexpr long long kSettleMs = 20;     // events still coming: the state is asked at least this often
+constexpr long long kSettleMs = 20;     // events still coming: the state is asked after this at the latest,
+constexpr long long kFloodGapMs = 100;  // and, while they never pause, at most this often
 constexpr long long kFirstRetryMs = 100;
 constexpr long long kMaxRetryMs = 5000;
 constexpr long long kSoonMs = 25;       // after the socket's folder changed: tries this often, a few times
@@ -250,7 +251,7 @@ void go_down(Follower& f) {
 bool follow(Follower& f, EventStream& es) {
   simdjson::dom::parser parser;
   bool dirty_images = false, dirty_container = false;
-  long long dirty_since = 0;
+  long long dirty_since = 0, asked_at = 0;
   std::vector<std::string> lines;
   while (true) {
     bool dirty = dirty_images || dirty_container;
@@ -283,9 +284,11 @@ bool follow(Follower& f, EventStream& es) {
       if (changed > 0 && !f.storage_followed) return false;
       continue;
     }
-    if (dirty && (r == 0 || now_ms() - dirty_since >= kSettleMs)) {
+    long long now = now_ms();
+    if (dirty && (r == 0 || (now - dirty_since >= kSettleMs && now - asked_at >= kFloodGapMs))) {
       if (refresh(f, dirty_images, dirty_container) < 0) return true;
       dirty_images = dirty_container = false;
+      asked_at = now;
     }
   }
 }
