@@ -32,12 +32,14 @@ constexpr std::string_view kTopics[] = {
     "pinggy-token", "pintheon-container", "pintheon-dapp", "pintheon-image-exists",
     "pintheon-network", "pintheon-port", "stellar-list",
 };
-// Topics worked out again when the engine moves. docker-installed is the
-// docker CLI's answer, which nothing follows; an engine that appears or goes
-// is when it most likely changed (Docker installed or removed).
+// Topics whose answer the engine gives: watching one follows the engine.
 bool engine_topic(std::string_view t) {
-  return t == "pintheon-image-exists" || t == "installation-stats" || t == kContainerTopic || t == "docker-installed";
+  return t == "pintheon-image-exists" || t == "installation-stats" || t == kContainerTopic;
 }
+// Worked out again too when the engine moves: docker-installed is the
+// docker CLI's answer, which nothing follows, and an engine that appears or
+// goes is when it most likely changed (Docker installed or removed).
+bool moves_with_engine(std::string_view t) { return engine_topic(t) || t == "docker-installed"; }
 bool tunnel_topic(std::string_view t) { return t == "is-pintheon-tunnel-open"; }
 
 constexpr long long kProbingMs = 5000;        // a source not followed: its answers asked again this often
@@ -251,7 +253,7 @@ void Hub::run() {
       todo = wanted_;
     }
     for (const std::string& t : watched) {
-      if (store_now || (engine_now && engine_topic(t)) || (tunnel_now && tunnel_topic(t))) todo.insert(t);
+      if (store_now || (engine_now && moves_with_engine(t)) || (tunnel_now && tunnel_topic(t))) todo.insert(t);
     }
     std::map<std::string, std::string> computed;
     for (const std::string& t : todo) computed[t] = compute(t);
