@@ -263,6 +263,19 @@ class Engine(Watching):
         self.assertEqual(up[-1]["values"]["pintheon-container"]["value"], "absent")
         self.assertTrue(wait_for(lambda: c.call("hello", {"protocol": 1}) is not None))
 
+    def test_an_idle_server_following_the_engine_sleeps(self):
+        watchers = [self.watcher() for _ in range(5)]
+        for c in watchers:
+            c.live(self.watch(c, ["pintheon-image-exists", "pintheon-container", "installation-stats",
+                                  "docker-installed", "pinggy-token"]))
+        time.sleep(0.3)
+        before = switches(self.proc.pid)
+        time.sleep(1.5)
+        self.assertEqual(switches(self.proc.pid), before, "a thread of the idle server woke")
+        self.podman.podman("tag", "tiny:1", self.ref)
+        for c in watchers:
+            c.until("pintheon-image-exists", True)
+
     def test_a_probe_through_serve_answers_from_the_stream(self):
         # Once live, a poll answers from what serve knows: the engine is
         # stopped (SIGSTOP: its socket still accepts, nothing answers) and
