@@ -64,11 +64,24 @@ def alive(pid):
         return False
 
 
+# crun refuses to start a container where cgroup2 is mounted beside v1 with
+# a controller in it ("cgroups in hybrid mode not supported"), as on these
+# machines: the service runs in a mount namespace of its own without the
+# cgroup2 mount. Its containers are then created with --cgroups disabled and
+# ulimits under the machine's hard limits (RUNNABLE_CREATE).
+RUNNABLE = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', "sh"]
+RUNNABLE_CREATE = ["--cgroups", "disabled", "--network", "none",
+                   "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+
+
 class Podman:
     """A podman API service on a unix (or TCP) address, with its own storage.
-    Registries listed in `insecure` are reached over plain HTTP."""
+    Registries listed in `insecure` are reached over plain HTTP; `wrap` is a
+    command the service runs under (RUNNABLE: one that lets it run containers
+    on this kind of machine)."""
 
-    def __init__(self, root, address, insecure=()):
+    def __init__(self, root, address, insecure=(), wrap=()):
         self.root = root
         os.makedirs(root, exist_ok=True)
         # Everything of its own (storage, run state, temp files, events), so
@@ -83,7 +96,7 @@ class Podman:
                 for r in insecure:
                     f.write(f'[[registry]]\nlocation = "{r}"\ninsecure = true\n')
             self.env["CONTAINERS_REGISTRIES_CONF"] = conf
-        self.proc = subprocess.Popen(self.base + ["system", "service", "--time=0", address],
+        self.proc = subprocess.Popen(list(wrap) + self.base + ["system", "service", "--time=0", address],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      env=self.env)
 
