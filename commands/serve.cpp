@@ -13,6 +13,7 @@
 #include "cli/batch.h"
 #include "unit/command.h"
 #include "json/json_writer.h"
+#include "net/engine_follow.h"
 #include "platform/endpoint.h"
 #include "platform/process.h"
 #include "cli/serve_ensure.h"
@@ -85,6 +86,9 @@ int run_serve(Call& call) {
   if (!requested.make() || !server.stopping.make()) return failure(call, "cannot make a pipe");
   server.requested = &requested;
   batch::enter_shared_mode();
+  // A test hook (tests/cli/test_watch.py): how long the engine's event
+  // stream may be silent before it is checked (net/engine_follow.h).
+  if (const char* verify = std::getenv("HVYM_WATCH_VERIFY_MS")) engine_follow::set_verify_ms(std::atoll(verify));
   endpoint::stop_on_request(requested);
   call.err.line("hvym serve: listening on " + address);
   call.err.flush();

@@ -25,8 +25,9 @@ namespace {
 constexpr const char* kEventsPath = "/events?filters=%7B%22type%22%3A%5B%22image%22%2C%22container%22%5D%7D";
 constexpr size_t kMaxLine = 65536;      // an event is about 1 KB: a longer line is not an event
 constexpr size_t kMaxTracked = 64;      // images tracked (the oldest is forgotten past it)
-constexpr long long kSettleMs = 20;     // events still coming: the state is asked after this at the latest,
-constexpr long long kFloodGapMs = 100;  // and, while they never pause, at most this often
+constexpr long long kSettleMs = 20;     // events still coming: the state is asked after this at the latest;
+constexpr long long kNoiseGapMs = 100;  // after kNoise questions in a row that found nothing changed
+constexpr int kNoise = 3;               // (a flood of other images' events), at most this often
 constexpr long long kFirstRetryMs = 100;
 constexpr long long kMaxRetryMs = 5000;
 constexpr long long kSoonMs = 25;       // after the socket's folder changed: tries this often, a few times
@@ -252,6 +253,7 @@ bool follow(Follower& f, EventStream& es) {
   simdjson::dom::parser parser;
   bool dirty_images = false, dirty_container = false;
   long long dirty_since = 0, asked_at = 0;
+  int noise = 0;  // questions in a row that found nothing changed
   std::vector<std::string> lines;
   while (true) {
     bool dirty = dirty_images || dirty_container;
@@ -270,6 +272,10 @@ bool follow(Follower& f, EventStream& es) {
         }
         dirty_images = true;
       } else if (type == "container") {
+        // Another container's: nothing to ask (Docker and podman name it in
+        // Actor.Attributes.name; an event without a name is asked about).
+        std::string_view name;
+        if (!ev["Actor"]["Attributes"]["name"].get(name) && name != kContainer) continue;
         dirty_container = true;
       } else {
         continue;
@@ -285,8 +291,10 @@ bool follow(Follower& f, EventStream& es) {
       continue;
     }
     long long now = now_ms();
-    if (dirty && (r == 0 || (now - dirty_since >= kSettleMs && now - asked_at >= kFloodGapMs))) {
-      if (refresh(f, dirty_images, dirty_container) < 0) return true;
+    if (dirty && (r == 0 || now - dirty_since >= kSettleMs) && (noise < kNoise || now - asked_at >= kNoiseGapMs)) {
+      int changed = refresh(f, dirty_images, dirty_container);
+      if (changed < 0) return true;
+      noise = changed ? 0 : noise + 1;
       dirty_images = dirty_container = false;
       asked_at = now;
     }

@@ -18,6 +18,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import BIN, by_part, part, require, run  # noqa: E402
 from realparts import PODMAN, Podman, connects, free_port, wait_for  # noqa: E402
+from engine_proxy import EngineProxy  # noqa: E402
 from test_protocol import Client, Served  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,7 +33,9 @@ class Watcher(Client):
             self.lock.wait_for(lambda: any(n["method"] == "changed" for n in self.notes) or self.closed, seconds)
             for i, n in enumerate(self.notes):
                 if n["method"] == "changed":
-                    return self.notes.pop(i)["params"]
+                    params = self.notes.pop(i)["params"]
+                    self.sources = params["sources"]
+                    return params
         return None
 
     def until(self, topic, value, seconds=20):
@@ -49,9 +52,12 @@ class Watcher(Client):
                 return seen
         raise AssertionError(f"{topic} never became {value!r}; got {seen}")
 
-    def live(self, first, source="engine", seconds=20):
-        """Waits until the watch says `source` is live (its first result may)."""
-        if first["sources"][source] == "live":
+    def live(self, first=None, source="engine", seconds=20):
+        """Waits until the watch says `source` is live (its result `first`
+        may; else the last `changed` read)."""
+        if first is not None:
+            self.sources = first["sources"]
+        if self.sources[source] == "live":
             return
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
@@ -213,9 +219,9 @@ class Tunnel(Watching):
         self.assertEqual(closed["sources"]["tunnel"], "probing")
 
 
-@require(PODMAN, "podman")
-class Engine(Watching):
-    """A real engine: podman's API service on a socket of this test's."""
+class WithEngine(Watching):
+    """A real engine: podman's API service on a socket of this test's, with
+    a tiny image to tag as the Pintheon image."""
 
     def setUp(self):
         super().setUp()
@@ -224,15 +230,21 @@ class Engine(Watching):
         self.engine_sock = os.path.join(self.engine_dir, "docker.sock")
         self.podman = self.engine()
         self.podman.import_image("tiny:1")
-        self.env = {**self.env, "DOCKER_HOST": "unix://" + self.engine_sock}
         self.ref = "metavinci/" + self.hvym("pintheon-dapp").out.decode().strip() + ":latest"
-        self.start()
 
     def engine(self):
         p = Podman(self.engine_dir, "unix://" + self.engine_sock)
         self.addCleanup(p.reset)
         self.assertTrue(wait_for(lambda: connects(self.engine_sock)), "podman's API did not start")
         return p
+
+
+@require(PODMAN, "podman")
+class Engine(WithEngine):
+    def setUp(self):
+        super().setUp()
+        self.env = {**self.env, "DOCKER_HOST": "unix://" + self.engine_sock}
+        self.start()
 
     def test_images_and_the_container_changing(self):
         c = self.watcher()
@@ -290,6 +302,87 @@ class Engine(Watching):
             self.assertEqual(r["stderr"], "")  # asked, the engine would have run out its 1 s bound
         finally:
             os.kill(self.podman.proc.pid, signal.SIGCONT)
+
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+@require(PODMAN, "podman")
+class Hostile(WithEngine):
+    """The engine's event stream cut, stalled, flooded or garbled between
+    the engine and serve (tests/cli/engine_proxy.py): answers stay right,
+    serve stays bounded."""
+
+    def setUp(self):
+        super().setUp()
+        self.proxy_sock = os.path.join(self.engine_dir, "proxy.sock")
+        self.proxy = EngineProxy(self.proxy_sock, self.engine_sock)
+        self.addCleanup(self.proxy.close)
+        self.env = {**self.env, "DOCKER_HOST": "unix://" + self.proxy_sock, "HVYM_WATCH_VERIFY_MS": "1000"}
+        self.start()
+        self.c = self.watcher()
+        self.c.live(self.watch(self.c, ["pintheon-image-exists", "pintheon-container"]))
+        self.assertTrue(self.proxy.wait_streams(1))
+
+    def poll(self):
+        return self.c.call("run", {"cmd": "pintheon-image-exists"})["result"]["value"]
+
+    def test_a_cut_stream_is_followed_again(self):
+        self.proxy.cut()
+        self.assertTrue(wait_for(lambda: self.proxy.count_events_requests() >= 2))  # asked again
+        self.podman.podman("tag", "tiny:1", self.ref)
+        self.c.until("pintheon-image-exists", True)
+        self.assertTrue(self.poll())
+
+    def test_while_no_stream_can_be_had_answers_come_from_the_engine(self):
+        self.proxy.cut(hold=True)
+        self.podman.podman("tag", "tiny:1", self.ref)
+        self.assertTrue(self.poll())  # asked, not remembered
+        self.c.until("pintheon-image-exists", True)  # the slow re-probe
+        self.podman.podman("rmi", self.ref)
+        self.assertFalse(self.poll())
+        self.proxy.resume()
+        self.c.until("pintheon-image-exists", False)
+        self.c.live()
+
+    def test_a_stalled_stream_does_not_freeze_the_answers(self):
+        self.proxy.stall()
+        self.podman.podman("tag", "tiny:1", self.ref)
+        self.c.until("pintheon-image-exists", True)
+        self.assertTrue(self.poll())
+        self.podman.podman("rmi", self.ref)
+        self.c.until("pintheon-image-exists", False)
+        self.assertFalse(self.poll())
+
+    def test_a_flood_is_bounded(self):
+        before = self.proxy.count()
+        rss = rss_kib(self.proc.pid)
+        sent = self.proxy.flood(10000, 1.0)
+        self.assertGreater(sent, 9000)
+        self.podman.podman("tag", "tiny:1", self.ref)
+        self.c.until("pintheon-image-exists", True)
+        self.assertTrue(self.poll())
+        # Once questions find nothing changed, at most one per 100 ms (and a
+        # few for the change): nowhere near one per event.
+        self.assertLess(self.proxy.count() - before, 40)
+        self.assertLess(rss_kib(self.proc.pid) - rss, 8 * 1024)
+
+    def test_garbage_drops_the_stream_and_answers_stay_right(self):
+        for n, raw in enumerate((False, True)):
+            self.assertGreaterEqual(self.proxy.garbage(raw=raw), 1)
+            self.assertTrue(wait_for(lambda: self.proxy.count_events_requests() >= n + 2))
+            self.assertTrue(self.proxy.wait_streams(1))
+        self.podman.podman("tag", "tiny:1", self.ref)
+        self.c.until("pintheon-image-exists", True)
+        self.assertTrue(self.poll())
+        # Reconnections were a few, not a loop.
+        self.assertLess(self.proxy.count_events_requests(), 10)
 
 
 if __name__ == "__main__":
