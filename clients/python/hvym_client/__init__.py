@@ -22,9 +22,12 @@ from ._protocol import (CANCELLED, CONNECTION_LOST, INTERNAL_ERROR, INVALID_PARA
                         TOO_LARGE, TOO_MANY_CLIENTS, UNSUPPORTED_PROTOCOL, INVALID_REQUEST,
                         HvymError, Protocol, Result, call_ask_handler, typed_value)
 from ._subprocess import DEFAULT_TIMEOUT, ChildRun, child_env, run_batch
+from ._watch import (RECONNECT_TIMEOUT, WATCH_TIMEOUT, Change, Watch, WatchTimeout,
+                     WatchUnavailable, check_topics, watch_refused)
 
 __version__ = "0.1.0"
-__all__ = ["Hvym", "Call", "Result", "HvymError", "Protocol", "typed_value", "hello_env",
+__all__ = ["Hvym", "Call", "Result", "HvymError", "Protocol", "Watch", "Change", "WatchTimeout",
+           "WatchUnavailable", "typed_value", "hello_env",
            "hello_params", "run_params", "child_env",
            "ENV_VARS", "PROTOCOL", "MALFORMED", "INVALID_REQUEST", "NO_SUCH_METHOD",
            "INVALID_PARAMS", "INTERNAL_ERROR", "TOO_LARGE", "TOO_MANY_CLIENTS", "TIMEOUT",
@@ -408,6 +411,26 @@ class Hvym(object):
                 self._start()
             return self._conn if self.mode == "serve" else None
 
+    def _reconnect(self, lost):
+        """A live connection to a server for a watch whose connection `lost`
+        dropped: the one another caller already made, else a new one (one
+        attempt; no fallback to subprocesses). Raises HvymError."""
+        with self._lock:
+            if self._closed:
+                raise HvymError(CONNECTION_LOST, "this Hvym was closed")
+            conn = self._conn
+            if conn is not None and conn is not lost and conn.protocol.closed is None:
+                return conn
+            if conn is not None:
+                conn.close()
+            try:
+                self._connect_serve()
+            except (OSError, ValueError, subprocess.SubprocessError) as e:
+                raise HvymError(CONNECTION_LOST, "no hvym server: %s" % (e,))
+            self.mode = "serve"
+            self.why_subprocess = None
+            return self._conn
+
     def _say_ask(self, conn):
         # A request brings its own ask handler on a connection that said
         # "ask": false: say true from now on (hello may be sent again).
@@ -559,6 +582,46 @@ class Hvym(object):
 
         call.id = conn.call("batch", params, on_result)
         return call.result()
+
+    def watch(self, topics, on_change=None, on_error=None, reconnect_timeout=RECONNECT_TIMEOUT,
+              timeout=WATCH_TIMEOUT):
+        """Subscribes to answers that change (the `watch` method): returns a
+        Watch whose values (topic -> value), results (topic -> Result),
+        sources and seq hold the answers now. Then either iterate it
+        (`for change in w:` blocks; w.next(timeout) raises WatchTimeout) or
+        give on_change(change), called on the client's reader thread for
+        each Change (keep it short; do not call run() there: use submit).
+
+        topics: names of commands without arguments that run in the server
+        (pintheon-port, docker-installed, pintheon-image-exists, ...) or
+        pintheon-container (docs/protocol.md, `watch`).
+
+        When the connection drops, the watch finds a server again (as run()
+        does; retrying for reconnect_timeout seconds), subscribes again and
+        delivers a Change with resubscribed=True holding the topics that
+        differ from what it reported. When no server can be reached, the
+        iterator raises the HvymError (CONNECTION_LOST), and on_error(error)
+        is called (from a thread of the client). w.close() ends it
+        (`unwatch`); so does `with hvym.watch(...) as w:`.
+
+        Raises WatchUnavailable in subprocess mode (no server: there is
+        nothing that could tell a change; poll with run() instead), on a
+        Windows named pipe, or with an hvym serve that has no `watch`;
+        HvymError when the server refuses it (an unknown topic: -32602)."""
+        topics = check_topics(topics)
+        conn = self._connection()
+        if conn is None:
+            raise watch_refused(None, "this client runs subprocesses (%s)" % self.why_subprocess)
+        if conn.sequential:
+            raise watch_refused(None, "a named pipe is used one request at a time")
+        refused = watch_refused(self.hello)
+        if refused is not None:
+            raise refused
+        if conn.on_reader_thread():
+            raise RuntimeError("Hvym.watch called from a callback of the reader thread")
+        w = Watch(self, topics, on_change, on_error, reconnect_timeout, timeout)
+        w._subscribe(conn, again=False)
+        return w
 
     def shutdown(self):
         """Asks the server to stop (the `shutdown` method)."""

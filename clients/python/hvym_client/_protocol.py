@@ -211,6 +211,7 @@ class Protocol(object):
         self._next_id = 1
         self._buffer = bytearray()
         self._scanned = 0  # how much of _buffer has no line end
+        self._watches = {}  # watch number -> handler: .changed(params), .lost(error)
         self.closed = None  # the HvymError that ended the connection
 
     # -- sending -----------------------------------------------------------
@@ -274,6 +275,24 @@ class Protocol(object):
     def pending(self):
         with self._lock:
             return list(self._pending)
+
+    def add_watch(self, number, handler):
+        """Routes the `changed` notifications of watch `number` to
+        handler.changed(params); handler.lost(error) is called once when the
+        connection ends. Call it from the result's callback (it runs before
+        the next line is read, so no `changed` can come first). False when
+        the connection has already ended (handler.lost is not called)."""
+        with self._lock:
+            if self.closed is not None:
+                return False
+            self._watches[number] = handler
+            return True
+
+    def remove_watch(self, number, handler=None):
+        """Stops routing watch `number` (only when it is `handler`'s, if given)."""
+        with self._lock:
+            if handler is None or self._watches.get(number) is handler:
+                self._watches.pop(number, None)
 
     def is_pending(self, rid):
         with self._lock:
@@ -360,6 +379,11 @@ class Protocol(object):
             show = pending.on_show if pending is not None and pending.on_show else self.on_show
             if show is not None:
                 show(params)
+        elif method == "changed":
+            with self._lock:
+                watch = self._watches.get(params.get("watch"))
+            if watch is not None:
+                watch.changed(params)
 
     def _server_request(self, message):
         sid = message["id"]
@@ -399,5 +423,9 @@ class Protocol(object):
                 self.closed = error
             waiting = list(self._pending.values())
             self._pending.clear()
+            watches = list(self._watches.values())
+            self._watches.clear()
         for p in waiting:
             p.on_result(None, HvymError(error.code, error.message, error.data))
+        for w in watches:
+            w.lost(HvymError(error.code, error.message, error.data))

@@ -25,6 +25,8 @@ import threading
 from . import (PIPE_PREFIX, Call, Hvym, HvymError, Result, batch_requests, hello_params,
                run_params)
 from ._protocol import CONNECTION_LOST, NOT_PROTOCOL, Protocol
+from ._watch import (Change, check_topics, differing, parse_changed, parse_subscribed,
+                     report_callback_error, watch_refused)
 
 
 def _qtcore():
@@ -336,10 +338,7 @@ class QtHvym(object):
                 return call._finish(None, self.error)
             if self.mode == "serve" and self._inner is None:
                 if self._protocol.closed is not None:
-                    # The server went away (killed, upgraded): find one again.
-                    self.mode, self.ensured, self._retried = None, None, False
-                    self._held.append((call, send))
-                    return self._start()
+                    return self._restart(call, send)
                 if ask is not None and not self._said_ask:
                     self._said_ask = True
                     self.hello_params = dict(self.hello_params, ask=True)
@@ -362,6 +361,32 @@ class QtHvym(object):
 
         self._send_or_hold(call, send)
         return call
+
+    def _restart(self, call, send):
+        # The server went away (killed, upgraded): find one again; send()
+        # runs once there is one (or the fallback).
+        self.mode, self.ensured, self._retried = None, None, False
+        self._held.append((call, send))
+        self._start()
+
+    def watch(self, topics, on_change, on_error=None):
+        """Subscribes to answers that change (Hvym.watch, docs/protocol.md
+        `watch`): on_change(change) is called on the GUI thread, first with
+        seq 0 and every topic's value (once the server answered), then for
+        each change (a hvym_client.Change). Returns a QtWatch at once: its
+        values/results/sources/seq are the state of the last change
+        delivered ({} and None before the first); close() ends it.
+
+        When the connection drops, the client finds a server again (as
+        submit does) and subscribes again: on_change gets a Change with
+        resubscribed=True holding the topics that differ from what it
+        reported. When that fails (no server; or the client fell back to
+        subprocesses), or the server refuses the watch, on_error(error) is
+        called on the GUI thread (and QtWatch.error set). In subprocess mode
+        the watch fails so at once (WatchUnavailable)."""
+        w = QtWatch(self, check_topics(topics), on_change, on_error)
+        self._send_or_hold(w, w._send)
+        return w
 
     def submit_many(self, requests, env=None, cwd=None, timeout=None, on_done=None):
         """Hvym.run_many without blocking: call.result() is the list of Results."""
@@ -436,3 +461,153 @@ class QtHvym(object):
         if self._hello_timer is not None:
             self._hello_timer.stop()
         self._waker.close()
+
+
+class _QtSubscription(object):
+    def __init__(self, watch, protocol):
+        self.watch = watch
+        self.protocol = protocol
+        self.number = None
+
+    def changed(self, params):
+        self.watch._changed(self, params)
+
+    def lost(self, error):
+        self.watch._lost(self, error)
+
+
+class QtWatch(object):
+    """A watch of a QtHvym (QtHvym.watch); everything happens on the GUI
+    thread. values: topic -> value; results: topic -> Result; sources; seq:
+    the state of the last change delivered. error: what ended it."""
+
+    def __init__(self, qthvym, topics, on_change, on_error=None):
+        self.topics = tuple(topics)
+        self.values = {}
+        self.results = {}
+        self.sources = {}
+        self.seq = None
+        self.error = None
+        self.closed = False
+        self.on_change = on_change
+        self.on_error = on_error
+        self._q = qthvym
+        self._sub = None
+        self._told = {}
+        self._seq = None
+        self._subscribed = False  # once subscribed, later subscriptions are re-subscriptions
+
+    def _send(self):  # the GUI thread, the QtHvym ready
+        q = self._q
+        if self.closed or self.error is not None:
+            return
+        if q.error is not None:
+            return self._fail(q.error)
+        if q.mode != "serve" or q._inner is not None:
+            if self._subscribed:
+                return self._fail(HvymError(CONNECTION_LOST, "lost the connection to hvym serve "
+                                             "and could not reach it again (%s)" % q.why_subprocess))
+            why = ("this client runs subprocesses (%s)" % q.why_subprocess if q.mode != "serve"
+                   else "a named pipe is used one request at a time")
+            return self._fail(watch_refused(None, why))
+        if q._protocol.closed is not None:
+            return q._restart(self, self._send)
+        refused = watch_refused(q.hello)
+        if refused is not None:
+            return self._fail(refused)
+        sub = _QtSubscription(self, q._protocol)
+        q._protocol.request("watch", {"topics": list(self.topics)},
+                            lambda r, e: self._answered(sub, r, e))
+
+    def _finish(self, result, error):  # a held send that will not run
+        if self._q._closed:
+            self.closed = True
+        else:
+            self._fail(error)
+
+    def _answered(self, sub, result, error):
+        if self.closed:
+            if error is None and isinstance(result, dict) and isinstance(result.get("watch"), int):
+                sub.protocol.request("unwatch", {"watch": result["watch"]}, lambda r, e: None)
+            return
+        if error is None:
+            try:
+                number, seq, results, sources = parse_subscribed(result)
+            except HvymError as e:
+                error = e
+        if error is not None:
+            if error.code == CONNECTION_LOST and self._subscribed and not self._q._closed:
+                return self._q._waker.call_soon(self._again)  # lost before it answered
+            return self._fail(error)
+        sub.number = number
+        again, old = self._subscribed, self._told
+        self._sub, self._told, self._seq, self._subscribed = sub, dict(results), seq, True
+        if not sub.protocol.add_watch(number, sub):
+            return self._lost(sub, None)
+        if again:
+            self._deliver(Change(seq, differing(old, results), sources, resubscribed=True))
+        else:
+            self._deliver(Change(seq, results, sources))
+
+    def _changed(self, sub, params):
+        if sub is not self._sub or self.closed:
+            return
+        try:
+            seq, results, sources = parse_changed(params)
+        except HvymError:
+            return report_callback_error("a malformed changed notification %r" % (params,))
+        missed = seq != self._seq + 1
+        self._seq = seq
+        self._told.update(results)
+        self._deliver(Change(seq, results, self.sources if sources is None else sources,
+                             missed=missed))
+
+    def _deliver(self, change):
+        values = dict(self.values)
+        values.update(change.values)
+        results = dict(self.results)
+        results.update(change.results)
+        self.values, self.results = values, results
+        self.sources, self.seq = change.sources, change.seq
+        try:
+            self.on_change(change)
+        except Exception:
+            report_callback_error("the on_change of a watch of %s" % ", ".join(self.topics))
+
+    def _lost(self, sub, error):
+        if sub is not self._sub or self.closed:
+            return
+        self._sub = None
+        if self._q._closed:
+            self.closed = True
+            return
+        # Later: the QtHvym is still handling the loss (its socket, its mode).
+        self._q._waker.call_soon(self._again)
+
+    def _again(self):
+        if not self.closed and self.error is None and not self._q._closed:
+            self._q._send_or_hold(self, self._send)
+
+    def _fail(self, error):
+        if self.closed or self.error is not None:
+            return
+        self.error = error
+        if self.on_error is not None:
+            try:
+                self.on_error(error)
+            except Exception:
+                report_callback_error("the on_error of a watch")
+
+    def close(self):
+        """Ends the watch (`unwatch`, not waited for); no more changes."""
+        if self.closed:
+            return
+        self.closed = True
+        sub, self._sub = self._sub, None
+        if sub is not None and sub.protocol.closed is None:
+            sub.protocol.remove_watch(sub.number, sub)
+            sub.protocol.request("unwatch", {"watch": sub.number}, lambda r, e: None)
+
+    def __repr__(self):
+        return "<QtWatch %s seq=%s%s>" % (", ".join(self.topics), self.seq,
+                                          " closed" if self.closed else "")

@@ -6,6 +6,7 @@ that answers, an answer, a connection), each with a generous bound."""
 import http.server
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
@@ -22,7 +23,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import hvym_client  # noqa: E402
 from hvym_client import (CANCELLED, CONNECTION_LOST, NOT_RUN, TIMEOUT, Hvym,  # noqa: E402
-                         HvymError, Result)
+                         HvymError, Result, WatchTimeout, WatchUnavailable)
 from hvym_client._protocol import Protocol  # noqa: E402
 
 BIN = os.environ.get("HVYM_BIN") or "/work/main/build/hvym"
@@ -648,6 +649,215 @@ class FallbackTests(Scratch):
         self.assertTrue(web.closed.wait(BOUND))
 
 
+class FakeServer(object):
+    """A unix socket server speaking just enough of the protocol for what a
+    real server never does (a seq gap): answers hello and watch, then sends
+    the `changed` notifications given."""
+
+    def __init__(self, path, changes):
+        self.lsock = socket.socket(socket.AF_UNIX)
+        self.lsock.bind(path)
+        self.lsock.listen(1)
+        self.changes = changes
+        self.unwatched = threading.Event()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        c, _ = self.lsock.accept()
+        with c, c.makefile("rwb", buffering=0) as f:
+            for line in f:
+                m = json.loads(line)
+                if m.get("method") == "hello":
+                    result = {"hvym": "fake", "protocol": 1,
+                              "capabilities": {"methods": ["hello", "watch", "unwatch"]}}
+                elif m.get("method") == "watch":
+                    result = {"watch": 1, "seq": 0, "values": {"pintheon-port": {
+                        "cmd": "pintheon-port", "exit": 0, "stdout": "9998\n", "stderr": "",
+                        "value": 9998}}, "sources": {"store": "live"}}
+                elif m.get("method") == "unwatch":
+                    result = {"unwatched": True}
+                    self.unwatched.set()
+                else:
+                    result = {}
+                f.write(json.dumps({"jsonrpc": "2.0", "id": m["id"], "result": result}).encode()
+                        + b"\n")
+                if m.get("method") == "watch":
+                    for seq, port in self.changes:
+                        f.write(json.dumps({"jsonrpc": "2.0", "method": "changed", "params": {
+                            "watch": 1, "seq": seq, "values": {"pintheon-port": {
+                                "cmd": "pintheon-port", "exit": 0, "stdout": "%d\n" % port,
+                                "stderr": "", "value": port}},
+                            "sources": {"store": "live"}}}).encode() + b"\n")
+
+    def close(self):
+        self.lsock.close()
+
+
+class WatchTests(Scratch):
+    """watch, unwatch and changed (docs/protocol.md) against real servers; a
+    value is changed by a real `hvym` subprocess on the same data folder."""
+
+    TOPICS = ["pintheon-port", "pintheon-image-exists"]
+
+    def set_port(self, port):
+        p = self.hvym("pintheon-set-port", port)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_watch_sees_a_subprocess_change_the_port(self):
+        h = self.serve_client()
+        w = h.watch(self.TOPICS)
+        self.assertEqual(w.seq, 0)
+        self.assertEqual(set(w.values), set(self.TOPICS))
+        self.assertEqual(w.values["pintheon-port"], 9998)
+        for topic in self.TOPICS:  # what `run` (and a subprocess) answers
+            self.assertEqual(w.results[topic], self.expected(topic), topic)
+        self.assertEqual(set(w.sources), {"store", "engine", "tunnel"})
+        self.assertEqual(w.sources["store"], "live")  # inotify on Linux
+        with self.assertRaises(WatchTimeout):
+            w.next(timeout=0.05)  # nothing changed
+        self.set_port(4000)
+        change = w.next(timeout=BOUND)
+        self.assertEqual(change.seq, 1, change)
+        self.assertEqual(change.values, {"pintheon-port": 4000})
+        self.assertEqual(change.results["pintheon-port"], self.expected("pintheon-port"))
+        self.assertFalse(change.missed)
+        self.assertFalse(change.resubscribed)
+        self.assertEqual((w.seq, w.values["pintheon-port"]), (1, 4000))
+        self.set_port(4001)
+        change = next(iter(w))
+        self.assertEqual((change.seq, change.values), (2, {"pintheon-port": 4001}))
+        self.assertIs(w.close(), True)  # unwatch answered {"unwatched": true}
+        self.assertEqual(list(w), [])  # a closed watch's iteration ends
+        self.assertEqual(h.run("pintheon-port").value, 4001)  # the connection goes on
+
+    def test_on_change_runs_on_the_reader_thread(self):
+        h = self.serve_client()
+        got = queue.Queue()
+        w = h.watch(["pintheon-port"], on_change=lambda c: got.put(
+            (c, threading.current_thread(), dict(w.values))))
+        self.addCleanup(w.close)
+        self.assertEqual(w.values, {"pintheon-port": 9998})
+        with self.assertRaises(TypeError):
+            w.next(0)  # its changes go to on_change
+        self.set_port(4000)
+        change, thread, values = got.get(timeout=BOUND)
+        self.assertEqual((change.seq, change.values), (1, {"pintheon-port": 4000}))
+        self.assertIs(thread, h._conn.reader)
+        self.assertEqual(values, {"pintheon-port": 4000})  # w.values is updated before the call
+
+    def test_many_watches_and_unwatch(self):
+        h = self.serve_client()
+        with h.watch(["pintheon-port"]) as a, h.watch(["pinggy-token", "pintheon-port"]) as b:
+            self.set_port(4000)
+            self.assertEqual(a.next(BOUND).values, {"pintheon-port": 4000})
+            self.assertEqual(b.next(BOUND).values, {"pintheon-port": 4000})
+            a.close()
+            r = h.run("pinggy-set-token", "--stdin", stdin="tok\n")
+            self.assertEqual(r.exit, 0, r)
+            change = b.next(BOUND)
+            self.assertEqual((change.seq, change.values), (2, {"pinggy-token": "tok"}))
+        self.assertTrue(b.closed)
+        # Raw unwatch: of no watch of that number.
+        got = queue.Queue()
+        h._conn.call("unwatch", {"watch": 999}, lambda r, e: got.put((r, e)))
+        self.assertEqual(got.get(timeout=BOUND), ({"unwatched": False}, None))
+
+    def test_an_unknown_topic_is_refused(self):
+        h = self.serve_client()
+        for topic in ("nonesuch", "pintheon-set-port"):
+            with self.assertRaises(HvymError) as e:
+                h.watch(["pintheon-port", topic])
+            self.assertEqual(e.exception.code, hvym_client.INVALID_PARAMS)
+            self.assertEqual(e.exception.data.get("topic"), topic)
+        with self.assertRaises(ValueError):
+            h.watch([])
+
+    def test_no_watch_without_a_server(self):
+        h = self.client(serve=False)
+        with self.assertRaises(WatchUnavailable) as e:
+            h.watch(["pintheon-port"])
+        self.assertIn("subprocesses", str(e.exception))
+
+    def test_a_restarted_server_is_watched_again(self):
+        p = self.start_server()
+        h = self.client()
+        w = h.watch(self.TOPICS, reconnect_timeout=BOUND)
+        p.kill()
+        p.wait()
+        self.set_port(4000)  # while no server runs
+        self.start_server()
+        change = w.next(BOUND)
+        self.assertTrue(change.resubscribed, change)
+        self.assertFalse(change.missed)
+        self.assertEqual((change.seq, change.values), (0, {"pintheon-port": 4000}))
+        self.assertEqual(w.values["pintheon-port"], 4000)
+        self.set_port(4100)
+        change = w.next(BOUND)
+        self.assertEqual((change.seq, change.values, change.resubscribed),
+                         (1, {"pintheon-port": 4100}, False))
+        self.assertEqual(h.mode, "serve")
+        self.assertEqual(h.run("pintheon-port").value, 4100)
+        self.assertIs(w.close(), True)
+
+    def test_a_server_replaced_by_serve_ensure_is_watched_again(self):
+        h = self.client(socket=None)
+        self.assertEqual(h.mode, "serve", h.why_subprocess)
+        first = h.ensured["pid"]
+        w = h.watch(["pintheon-port"])
+        os.kill(first, signal.SIGKILL)
+        change = w.next(BOUND)  # ensure started another server; nothing differs
+        self._pids.append(h.ensured["pid"])
+        self.assertNotEqual(h.ensured["pid"], first)
+        self.assertEqual((change.resubscribed, change.seq, change.values), (True, 0, {}))
+        self.set_port(4000)
+        change = w.next(BOUND)
+        self.assertEqual((change.seq, change.values), (1, {"pintheon-port": 4000}))
+
+    def test_an_unreachable_server_ends_the_watch(self):
+        p = self.start_server()
+        h = self.client()
+        errors = queue.Queue()
+        w = h.watch(["pintheon-port"], reconnect_timeout=0.2)
+        w2 = h.watch(["pintheon-port"], reconnect_timeout=0.2, on_change=lambda c: None,
+                     on_error=errors.put)
+        p.kill()
+        p.wait()
+        with self.assertRaises(HvymError) as e:
+            w.next(BOUND)
+        self.assertEqual(e.exception.code, CONNECTION_LOST)
+        self.assertIn("could not watch again", str(e.exception))
+        self.assertIs(w.error, e.exception)
+        self.assertEqual(errors.get(timeout=BOUND).code, CONNECTION_LOST)
+        self.assertIsNotNone(w2.error)
+
+    def test_closing_the_client_ends_iteration(self):
+        h = self.serve_client()
+        w = h.watch(["pintheon-port"])
+        ended = threading.Event()
+
+        def iterate():
+            for _ in w:
+                pass
+            ended.set()
+        threading.Thread(target=iterate, daemon=True).start()
+        h.close()
+        self.assertTrue(ended.wait(BOUND))
+        self.assertIsNone(w.error)
+
+    def test_a_seq_gap_is_flagged(self):
+        # A real server never skips one; a fake one does (1, then 3).
+        fake = FakeServer(self.sock, [(1, 4000), (3, 4100)])
+        self.addCleanup(fake.close)
+        h = self.client()
+        w = h.watch(["pintheon-port"])
+        first, second = w.next(BOUND), w.next(BOUND)
+        self.assertEqual((first.seq, first.missed), (1, False))
+        self.assertEqual((second.seq, second.missed, second.values), (3, True, {"pintheon-port": 4100}))
+        self.assertEqual(w.values, {"pintheon-port": 4100})
+        self.assertIs(w.close(), True)
+        self.assertTrue(fake.unwatched.is_set())
+
+
 def original_subprocess_hvym(command, hvym):
     """What Metavinci's _subprocess_hvym (daf2c4b, 35ad2f7, d0d792d) returns,
     written from its behaviour: a list runs without a shell, text mode, its
@@ -807,6 +1017,48 @@ class QtTests(Scratch):
         ask_call, asked = self.exercise(h, "subprocess")
         self.assertEqual(asked, [])  # a child asks the way hvym does (here: nowhere)
         self.assertEqual(ask_call.result(0), self.expected("pintheon-set-port"))
+
+
+    def test_qt_watch(self):
+        p = self.start_server()
+        h = self.qt_client(fallback=False)
+        main = threading.current_thread()
+        changes = []
+        errors = []
+        w = h.watch(["pintheon-port"], lambda c: changes.append((c, threading.current_thread())),
+                    on_error=errors.append)
+        self.assertTrue(self.loop_until(lambda: changes))  # seq 0: every value
+        self.assertEqual((changes[0][0].seq, changes[0][0].values), (0, {"pintheon-port": 9998}))
+        self.assertEqual(w.values, {"pintheon-port": 9998})
+        self.assertEqual(self.hvym("pintheon-set-port", 4000).returncode, 0)
+        self.assertTrue(self.loop_until(lambda: len(changes) > 1))
+        self.assertEqual((changes[1][0].seq, changes[1][0].values), (1, {"pintheon-port": 4000}))
+        # The server is killed and started again while the event loop does
+        # not run: the client sees the drop, connects again and re-subscribes.
+        p.kill()
+        p.wait()
+        self.assertEqual(self.hvym("pintheon-set-port", 4100).returncode, 0)
+        self.start_server()
+        self.assertTrue(self.loop_until(lambda: len(changes) > 2))
+        change = changes[2][0]
+        self.assertEqual((change.resubscribed, change.seq, change.values),
+                         (True, 0, {"pintheon-port": 4100}))
+        self.assertEqual(w.values, {"pintheon-port": 4100})
+        self.assertEqual({t for _, t in changes}, {main})
+        self.assertEqual(errors, [])
+        w.close()
+        self.assertEqual(self.hvym("pintheon-set-port", 4200).returncode, 0)
+        call = h.submit("pintheon-port")  # answered after any change would have come
+        self.assertTrue(self.loop_until(call.done))
+        self.assertEqual(call.result(0).value, 4200)
+        self.assertEqual(len(changes), 3)
+
+    def test_qt_watch_without_a_server(self):
+        h = self.qt_client(socket=os.path.join(self.tmp, "nobody.sock"))
+        errors = []
+        h.watch(["pintheon-port"], lambda c: None, on_error=errors.append)
+        self.assertTrue(self.loop_until(lambda: errors))
+        self.assertIsInstance(errors[0], WatchUnavailable)
 
 
 if __name__ == "__main__":
