@@ -4,6 +4,9 @@
     h = Hvym()                                   # starts or finds the server
     print(h.run("pintheon-port").value)          # 9998
     r = h.run("pintheon-set-port", ask=lambda q: "9000")
+    with h.watch(["pintheon-port"]) as w:        # answers that change, without polling
+        for change in w:
+            print(change.values)                 # {"pintheon-port": 4000}
     h.close()
 
 Standard library only. When no server can be had it runs `hvym CMD ARGS` as

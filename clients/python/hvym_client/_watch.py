@@ -205,7 +205,7 @@ class Watch(object):
     def _install(self, sub, seq, results, sources, again):
         # The reader thread, on the answer to `watch`.
         with self._cond:
-            if self.closed:  # closed while it subscribed again: end it there
+            if self.closed or self.error is not None:  # closed (or given up) meanwhile: end it
                 threading.Thread(target=self._unwatch, args=(sub, False), daemon=True).start()
                 return None
             old = self._told

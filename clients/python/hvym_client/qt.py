@@ -3,6 +3,7 @@
     from hvym_client.qt import QtHvym
     h = QtHvym(ask=ask_with_a_dialog)           # returns at once; connects in the background
     h.submit("pintheon-port", on_done=lambda call: label.setText(str(call.result().value)))
+    w = h.watch(["pintheon-port"], lambda change: label.setText(str(w.values["pintheon-port"])))
 
 The serve connection is a non-blocking unix socket watched by
 QSocketNotifier and driven by the same Protocol object as the threaded
