@@ -844,6 +844,25 @@ class WatchTests(Scratch):
         self.assertTrue(ended.wait(BOUND))
         self.assertIsNone(w.error)
 
+    def test_a_data_folder_that_does_not_exist_yet(self):
+        # The store is "checked" until the first write makes its folder; that
+        # write's value must still come (with or after store: live).
+        os.rmdir(self.data)
+        h = self.serve_client()
+        w = h.watch(["pintheon-port"])
+        self.assertEqual(w.values, {"pintheon-port": 9998})
+        self.set_port(4000)
+        seq = 0
+        while "pintheon-port" not in w.values or w.values["pintheon-port"] != 4000:
+            try:
+                change = w.next(10)  # the store is checked every second
+            except WatchTimeout:
+                self.fail("the first write's value never came: %r; run says %r"
+                          % (w.values, h.run("pintheon-port").value))
+            seq += 1
+            self.assertEqual((change.seq, change.missed), (seq, False))
+        self.assertEqual(w.sources["store"], "live")
+
     def test_a_seq_gap_is_flagged(self):
         # A real server never skips one; a fake one does (1, then 3).
         fake = FakeServer(self.sock, [(1, 4000), (3, 4100)])
