@@ -309,9 +309,13 @@ bool Hub::subscribe(const std::shared_ptr<Subscription>& sub, std::string& resul
     return false;
   }
   if (!start(why)) return false;
+  // A value is kept up to date only while some watch has its topic: one no
+  // watch has is worked out afresh.
+  std::set<std::string_view> kept;
+  for (auto& s : subs_) kept.insert(s->topics.begin(), s->topics.end());
   bool engine = false;
   for (const std::string& t : sub->topics) {
-    if (!values_.count(t)) wanted_.insert(t);
+    if (!kept.count(t)) values_.erase(t), wanted_.insert(t);
     engine |= engine_topic(t);
   }
   subs_.push_back(sub);

@@ -166,6 +166,13 @@ class Store(Watching):
         self.assertIn("watch", hello["capabilities"]["methods"])
         self.assertIn("unwatch", hello["capabilities"]["methods"])
 
+    def test_a_topic_no_one_watched_for_a_while_is_not_stale(self):
+        c = self.watcher()
+        self.watch(c, ["pintheon-port"])
+        c.call("unwatch", {"watch": 1})
+        self.hvym("pintheon-set-port", "4300")
+        self.assertEqual(self.watch(c, ["pintheon-port"])["values"]["pintheon-port"]["value"], 4300)
+
     def test_a_watch_ended_by_its_connection_leaves_the_others(self):
         gone, stays = self.watcher(), self.watcher()
         self.watch(gone, ["pintheon-port"])
