@@ -89,6 +89,7 @@ class Hub {
   long tunnel_pid_ = 0;
   bool tunnel_followed_ = false;
   bool tunnel_ended_ = false;  // its process ended: the answer now
+  bool tunnel_polled_ = false; // alive, but its end cannot be followed here (Windows, macOS)
   long long tunnel_probe_at_ = -1;
   long long tunnel_step_ = kTunnelFirstMs;
   long long engine_probe_at_ = -1;
@@ -139,8 +140,10 @@ void Hub::read_store() {
     tunnel_pid_ = pid;
     waiter_.forget_process();
     // The recorded process, when it is the tunnel (not a pid reused since).
-    tunnel_followed_ = pid > 0 && pid_alive(pid, "pinggy") && waiter_.watch_process(pid);
-    if (fresh && tunnel_followed_) tunnel_probe_at_ = now_ms() + kTunnelFirstMs, tunnel_step_ = kTunnelFirstMs;
+    bool alive = pid > 0 && pid_alive(pid, "pinggy");
+    tunnel_followed_ = alive && waiter_.watch_process(pid);
+    tunnel_polled_ = alive && !tunnel_followed_;  // where a process cannot be followed: asked every second
+    if (fresh && alive) tunnel_probe_at_ = now_ms() + kTunnelFirstMs, tunnel_step_ = kTunnelFirstMs;
   }
 }
 
@@ -180,7 +183,7 @@ long long Hub::next_deadline(const std::set<std::string>& watched) {
   bool engine = false, tunnel = false;
   for (const std::string& t : watched) engine |= engine_topic(t), tunnel |= tunnel_topic(t);
   if (engine && !engine_follow::live()) at(engine_probe_at_);
-  if (tunnel && tunnel_followed_) at(tunnel_probe_at_);
+  if (tunnel && (tunnel_followed_ || tunnel_polled_)) at(tunnel_probe_at_);
   return d;
 }
 
@@ -262,10 +265,11 @@ void Hub::run() {
     if (tunnel_now) {
       auto it = computed.find("is-pintheon-tunnel-open");
       bool open = it != computed.end() && it->second.find("\"value\": true") != std::string::npos;
-      if (!open && tunnel_followed_ && tunnel_step_ <= kTunnelLastMs)
+      if (tunnel_polled_ && !pid_alive(tunnel_pid_, "pinggy")) tunnel_polled_ = false;
+      if (!open && (tunnel_followed_ || tunnel_polled_) && tunnel_step_ <= kTunnelLastMs)
         tunnel_probe_at_ = now_ms() + tunnel_step_, tunnel_step_ *= 2;
       else
-        tunnel_probe_at_ = -1;
+        tunnel_probe_at_ = tunnel_polled_ ? now_ms() + kStoreCheckedMs : -1;
     }
     bool any_engine = false;
     for (const std::string& t : watched) any_engine |= engine_topic(t);

@@ -220,6 +220,31 @@ class Windows(unittest.TestCase):
             server.kill()
             server.communicate()
 
+    def test_a_watch_on_a_named_pipe(self):
+        """Windows follows no folder: the store is looked at every second
+        while a watch is open, and a change made by another process comes."""
+        name = "hvym-watch-%d" % os.getpid()
+        server = self.serve(name)
+        tool = os.path.join(os.path.dirname(EXE), "tests", "tools", "pipe-client.exe")
+        client = subprocess.Popen(["/usr/bin/wine", tool, name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  env={**os.environ, "WINEDEBUG": "-all"})
+        try:
+            client.stdin.write(b'{"jsonrpc": "2.0", "id": 1, "method": "watch", "params": {"topics": ["pintheon-port"]}}\n')
+            client.stdin.flush()
+            first = json.loads(client.stdout.readline())["result"]
+            self.assertEqual((first["seq"], first["values"]["pintheon-port"]["value"]), (0, 9998))
+            self.assertEqual(first["sources"]["store"], "checked")
+            self.assertEqual(self.hvym("pintheon-set-port", "4321").returncode, 0)
+            client.stdin.write(b"#read 1\n")
+            client.stdin.flush()
+            changed = json.loads(client.stdout.readline())["params"]
+            self.assertEqual((changed["seq"], changed["values"]["pintheon-port"]["value"]), (1, 4321))
+        finally:
+            client.kill()
+            client.communicate()
+            server.kill()
+            server.communicate()
+
     def test_a_store_held_by_another_writer_ends_within_the_deadline(self):
         """Another program holding LMDB's write lock: a setter gives up after
         10 s with a message and exit 1; reads still answer meanwhile."""

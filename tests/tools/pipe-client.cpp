@@ -1,8 +1,10 @@
 // A client for `hvym serve` on Windows, for the tests under wine:
 // `pipe-client NAME` connects to \\.\pipe\NAME (waiting up to 10 s for a
 // free instance), then for each line of its standard input sends the line
-// and prints the server's one-line answer. `pipe-client NAME --hold MS`
-// sends nothing and keeps the connection open that long. Exit 0 when every
+// and prints the server's one-line answer; a line `#read N` sends nothing
+// and prints the next N lines the server sends (a watch's notifications).
+// `pipe-client NAME --hold MS` sends nothing and keeps the connection open
+// that long. Exit 0 when every
 // line was answered, 1 when it could not connect or the server left.
 #include <windows.h>
 
@@ -34,24 +36,31 @@ int main(int argc, char** argv) {
   }
   std::string line, pending;
   while (std::getline(std::cin, line)) {
-    line += '\n';
+    int lines = 1;
     DWORD n = 0;
-    if (!WriteFile(h, line.data(), static_cast<DWORD>(line.size()), &n, nullptr)) {
-      std::fprintf(stderr, "pipe-client: cannot send: error %lu\n", GetLastError());
-      return 1;
-    }
-    char buf[65536];
-    size_t nl;
-    while ((nl = pending.find('\n')) == std::string::npos) {
-      if (!ReadFile(h, buf, sizeof buf, &n, nullptr) || n == 0) {
-        std::fprintf(stderr, "pipe-client: the server left: error %lu\n", GetLastError());
+    if (line.rfind("#read ", 0) == 0) {
+      lines = std::atoi(line.c_str() + 6);
+    } else {
+      line += '\n';
+      if (!WriteFile(h, line.data(), static_cast<DWORD>(line.size()), &n, nullptr)) {
+        std::fprintf(stderr, "pipe-client: cannot send: error %lu\n", GetLastError());
         return 1;
       }
-      pending.append(buf, n);
     }
-    std::fwrite(pending.data(), 1, nl + 1, stdout);
-    std::fflush(stdout);
-    pending.erase(0, nl + 1);
+    for (; lines > 0; --lines) {
+      char buf[65536];
+      size_t nl;
+      while ((nl = pending.find('\n')) == std::string::npos) {
+        if (!ReadFile(h, buf, sizeof buf, &n, nullptr) || n == 0) {
+          std::fprintf(stderr, "pipe-client: the server left: error %lu\n", GetLastError());
+          return 1;
+        }
+        pending.append(buf, n);
+      }
+      std::fwrite(pending.data(), 1, nl + 1, stdout);
+      std::fflush(stdout);
+      pending.erase(0, nl + 1);
+    }
   }
   CloseHandle(h);
   return 0;
