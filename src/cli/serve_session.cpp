@@ -713,11 +713,13 @@ void Session::watch(const Id& id, simdjson::dom::object params) {
     try {
       std::thread([this] { send_changes(); }).detach();
     } catch (const std::system_error&) {
-      std::lock_guard lock(mu_);
-      sender_ = false, --workers_;
-      watches_.erase(sub->number);
-      --slot_.busy;
-      watch::unsubscribe(sub.get());
+      {
+        std::lock_guard lock(mu_);
+        sender_ = false, --workers_;
+        watches_.erase(sub->number);
+        --slot_.busy;
+      }
+      watch::unsubscribe(sub.get());  // not under mu_: the hub wakes a watch holding its lock, then takes mu_
       return void(send(rpc::error(&id, rpc::kNotRun, "not watched: no thread to send its changes")));
     }
   }
