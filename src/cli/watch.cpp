@@ -96,8 +96,10 @@ class Hub {
 };
 
 Hub& hub() {
-  static Hub h;  // made at first use (a watch, an engine probe through serve), never before
-  return h;
+  // Made at first use (a watch, an engine probe through serve), never
+  // before; never destroyed: its thread runs until the process ends.
+  static Hub* h = new Hub;
+  return *h;
 }
 
 bool Hub::start(std::string& why) {
