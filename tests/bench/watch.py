@@ -148,6 +148,24 @@ def switches(pid):
     return total
 
 
+def per_thread(pid):
+    """tid -> (name, context switches)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+            n = 0
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        n += int(line.split()[1])
+            out[tid] = (name, n)
+        except OSError:
+            pass
+    return out
+
+
 def threads(pid):
     return len(os.listdir(f"/proc/{pid}/task"))
 
@@ -274,7 +292,7 @@ class Hub:
 
 # --- the setup ----------------------------------------------------------------------
 class Setup:
-    def __init__(self, hvym, root, log):
+    def __init__(self, hvym, root, log, serve_args=()):
         self.hvym_bin = hvym
         self.root = root
         self.log = log
@@ -311,7 +329,7 @@ class Setup:
                   f"config set pinggy_debugger_port {self.dport}")
         self.tunnel = None
         self.sock = os.path.join(root, "hvym.sock")
-        self.serve = subprocess.Popen([hvym, "serve", "--socket", self.sock], env=self.env,
+        self.serve = subprocess.Popen([hvym, "serve", "--socket", self.sock, *serve_args], env=self.env,
                                       stdout=subprocess.DEVNULL, stderr=open(os.path.join(root, "serve.log"), "wb"))
         if not wait_for(lambda: connects(self.sock), 10):
             raise RuntimeError("hvym serve did not listen")
@@ -363,6 +381,7 @@ class Bench:
         self.passing = {}  # topic -> values the engine passes through on the way (podman's "stopping")
         self.intermediate = []  # (kind, client, topic, value) of those told
         self.kind = None
+        self.t0 = now()
         self.no_event = 0  # changes whose engine event never went through the proxy
         hub.on_value = self.on_value
 
@@ -415,7 +434,7 @@ class Bench:
             lat_issue.append((max(ts) - t_issue) * 1e3)
             arr.append(max(ts))
         return {"lat": lat, "lat_issue": lat_issue, "arr": arr, "t_issue": t_issue, "needle": needle,
-                "lat_event": [], "missed": missed}
+                "lat_event": [], "missed": missed, "t": t_issue - self.t0}
 
     def resolve_events(self, rows):
         """Each row's engine event: in order, the first through the proxy
@@ -566,6 +585,13 @@ def report_kind(name, rows, budget_ms=LATENCY_BUDGET_MS, budgeted=True):
             f"   {pct(lat_issue, 50):>8.2f} {pct(lat_issue, 99):>8.2f}   {ev} {missed:>6}")
     over = budgeted and (missed > 0 or not lat or pct(lat, 99) > budget_ms)
     print(line + ("  OVER BUDGET" if over else ""))
+    slow = [r for r in rows if r["lat"] and max(r["lat"]) > budget_ms]
+    for r in slow[:3]:
+        late = sum(1 for x in r["lat"] if x > budget_ms)
+        print(f"    over {budget_ms} ms: the change at {r['t']:.3f} s: {late} of {len(r['lat'])} clients late, "
+              f"{min(r['lat']):.1f} to {max(r['lat']):.1f} ms")
+    if len(slow) > 3:
+        print(f"    ... {len(slow)} changes over {budget_ms} ms in all")
     return over
 
 
@@ -677,16 +703,21 @@ def run_poll(s, polls):
 def run_idle(s, seconds):
     pid = s.serve.pid
     time.sleep(1)
-    t0, sw0 = cpu_ticks(pid), switches(pid)
+    t0, sw0, th0 = cpu_ticks(pid), switches(pid), per_thread(pid)
     count0 = s.proxy.count()
     time.sleep(seconds)
-    ticks, sw = cpu_ticks(pid) - t0, switches(pid) - sw0
+    ticks, sw, th1 = cpu_ticks(pid) - t0, switches(pid) - sw0, per_thread(pid)
     rss, hwm = status_kib(pid, "VmRSS"), status_kib(pid, "VmHWM")
     reached = s.proxy.count() - count0
     over_cpu, over_rss = ticks > 0, rss >= RSS_BUDGET_KIB
     print(f"\nidle: serve with its watchers, nothing changing, {seconds} s")
     print(f"  CPU {ticks} ticks ({ticks * 1000 // TICK} ms; budget 0)" + ("  OVER BUDGET" if over_cpu else ""))
     print(f"  context switches of its {threads(pid)} threads: {sw}; requests at the engine: {reached}")
+    woke = sorted(((n - th0.get(tid, (name, 0))[1], tid, name) for tid, (name, n) in th1.items()), reverse=True)
+    woke = [w for w in woke if w[0] > 0]
+    if woke:
+        print("  threads that woke: " + ", ".join(f"{tid} ({'main' if tid == str(pid) else name}) {n}"
+                                               for n, tid, name in woke[:6]))
     print(f"  VmRSS {rss} KiB (budget < {RSS_BUDGET_KIB} KiB), VmHWM {hwm} KiB" + ("  OVER BUDGET" if over_rss else ""))
     return over_cpu or over_rss
 
@@ -797,6 +828,8 @@ def main():
     ap.add_argument("--idle", type=float, default=60)
     ap.add_argument("--hostile", default=",".join(HOSTILE))
     ap.add_argument("--parts", default="changes,poll,idle,hostile")
+    ap.add_argument("--idle-exit", type=int, default=0,
+                    help="serve's --idle-exit (as `hvym serve --ensure` starts it: 600)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder (serve.log)")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
@@ -821,7 +854,8 @@ def main():
     s = None
     failed = False
     try:
-        s = Setup(os.path.abspath(a.hvym), root, log)
+        s = Setup(os.path.abspath(a.hvym), root, log,
+                  ["--idle-exit", str(a.idle_exit)] if a.idle_exit else [])
         log("set up")
         hub = Hub()
         clients = []
