@@ -14,6 +14,7 @@ in the engine's event streams (`GET /events`), for the watch benchmark
     proxy.garbage(raw=False)  # inject non-JSON bytes (raw: outside the chunked framing too)
     proxy.resume()            # back to forwarding
     proxy.down() / proxy.up() # stop / start listening (the socket file goes / comes), as the engine's does
+    proxy.hide_libpod = True  # answer 404 to podman's own API (/libpod/...): an engine like Docker's
     proxy.close()
 
 podman answers /events with HTTP/1.1 chunked transfer encoding, one event (a
@@ -30,6 +31,7 @@ tries each against a podman service of its own.
 """
 import json
 import os
+import select
 import socket
 import sys
 import threading
@@ -97,6 +99,17 @@ def _headers(head):
     return lines[0], fields
 
 
+def _gone(sock):
+    """The peer closed its end (POLLHUP): not a mere half-close, after
+    which it still reads."""
+    try:
+        p = select.poll()
+        p.register(sock, select.POLLHUP)
+        return any(ev & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, ev in p.poll(0))
+    except (OSError, ValueError):
+        return True
+
+
 def _chunked(fields):
     return "chunked" in fields.get("transfer-encoding", "").lower()
 
@@ -126,6 +139,11 @@ def _copy_body(reader, fields, send):
 def is_events(path):
     p = path.split("?", 1)[0].rstrip("/")
     return p == "/events" or (p.endswith("/events") and p.count("/") == 2 and p.startswith("/v"))
+
+
+def is_libpod(path):
+    parts = path.split("?", 1)[0].split("/")
+    return len(parts) > 2 and (parts[1] == "libpod" or (parts[1].startswith("v") and parts[2] == "libpod"))
 
 
 def synthetic_event(i, kind=None):
@@ -207,6 +225,7 @@ class EngineProxy:
         self.mode = "forward"  # forward | stall | hold (cut, and cut every new stream)
         self.event_times = []  # (time, bytes) of each engine event forwarded
         self.keep_event_times = False
+        self.hide_libpod = False
         self.listener = None
         self.up()
 
@@ -273,8 +292,12 @@ class EngineProxy:
             return sum(1 for _, _, p in self._requests if is_events(p))
 
     def streams(self):
+        """Event streams open now: answered, neither cut nor left by their
+        client (a client that left an idle stream is seen here, not only at
+        the engine's next event)."""
         with self.lock:
-            return sum(1 for st in self._streams if st.started)
+            streams = [st for st in self._streams if st.started and not st.dead]
+        return sum(1 for st in streams if not _gone(st.client))
 
     def wait_streams(self, n=1, seconds=10):
         end = time.monotonic() + seconds
@@ -361,6 +384,11 @@ class EngineProxy:
             first = _headers(head)
             self._note(first[0])
             method, path = (first[0].split(" ") + ["", ""])[:2]
+            if self.hide_libpod and is_libpod(path):
+                client.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+                               b"Content-Length: 29\r\nConnection: close\r\n\r\n"
+                               b'{"message":"page not found"}\n')
+                return
             stream = None
             if is_events(path):
                 stream = _Stream(self, client, upstream)
@@ -370,7 +398,7 @@ class EngineProxy:
                         return
             upstream.sendall(head)
             t = threading.Thread(target=self._requests_loop,
-                                 args=(creader, first[1], upstream), daemon=True)
+                                 args=(creader, first[1], upstream, stream), daemon=True)
             t.start()
             ureader = _Reader(upstream)
             if stream is not None:
@@ -402,9 +430,11 @@ class EngineProxy:
             if self.log:
                 self.log(f"{parts[0]} {parts[1]}")
 
-    def _requests_loop(self, creader, fields, upstream):
+    def _requests_loop(self, creader, fields, upstream, stream=None):
         """The client's side: the first request's body, then any further
-        requests (keep-alive), each counted."""
+        requests (keep-alive), each counted. An event stream whose client
+        left is closed at once (its relay may be waiting on the engine, or
+        stalled)."""
         try:
             _copy_body(creader, fields, upstream.sendall)
             while True:
@@ -418,12 +448,19 @@ class EngineProxy:
                 upstream.shutdown(socket.SHUT_WR)
             except OSError:
                 pass
+            while stream is not None and not stream.dead:
+                if _gone(stream.client):
+                    stream.close()
+                    with self.cond:
+                        self.cond.notify_all()
+                    break
+                time.sleep(0.02)
 
     def _wait_forwarding(self, stream):
         """Blocks while stalled; raises _Closed when the stream is cut."""
         with self.lock:
             while self.mode == "stall" and not stream.dead:
-                self.cond.wait(0.5)
+                self.cond.wait(0.1)
             if stream.dead or self.mode == "hold":
                 raise _Closed()
 
@@ -502,6 +539,10 @@ class _EventsClient:
         self.ended.set()
 
     def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # seen by the proxy though the reader still waits in recv
+        except OSError:
+            pass
         self.sock.close()
 
 
@@ -588,6 +629,10 @@ def self_test():
         check(proxy.streams() == 1, "the stalled stream counts as open")
         proxy.resume()
         check(_until(lambda: len(ev.events) > n), "resume: the held event arrives")
+        gone = _EventsClient(listen)
+        check(_until(lambda: proxy.streams() == 2), "a second stream")
+        gone.close()
+        check(_until(lambda: proxy.streams() == 1, 2), "its client left an idle stream: not counted")
         proxy.cut()
         check(ev.ended.wait(5), "cut: the stream ends")
         check(_until(lambda: proxy.streams() == 0), "no stream open after the cut")
@@ -607,6 +652,11 @@ def self_test():
         ev5 = _EventsClient(listen)
         time.sleep(0.5)
         check(ev5.status is None and not ev5.ended.is_set(), "stall: a new stream gets nothing, not even its head")
+        ev6 = _EventsClient(listen)
+        time.sleep(0.3)
+        ev6.close()
+        time.sleep(0.3)
+        check(len([st for st in proxy._streams if not st.dead]) == 1, "a stalled stream whose client left is closed")
         proxy.cut()
         check(ev5.ended.wait(5), "cut ends a stalled stream")
         proxy.resume()
@@ -614,8 +664,12 @@ def self_test():
         check(not os.path.exists(listen) and not connects(listen), "down: the socket file is gone")
         proxy.up()
         check(connects(listen) and _http("/_ping", sock_path=listen).endswith(b"OK"), "up: answers again")
+        proxy.hide_libpod = True
+        check(_http("/v4.0.0/libpod/info", sock_path=listen).startswith(b"HTTP/1.1 404"), "hide_libpod: 404")
+        check(_http("/_ping", sock_path=listen).endswith(b"OK"), "hide_libpod: the rest answers")
+        proxy.hide_libpod = False
         counted = proxy.count()
-        check(counted == 4, f"4 requests that were not /events in all ({counted})")
+        check(counted == 6, f"6 requests that were not /events in all ({counted})")
         proxy.close()
     finally:
         engine.reset()
