@@ -743,23 +743,32 @@ def run_hostile(s, bench, modes, log):
     for mode in modes:
         bound = HOSTILE[mode]
         watch_bound = 6.0 if mode != "stall" else 130.0
-        if not s.proxy.wait_streams(1, 15):
+        # A stream open for a moment: not one the server is about to replace.
+        end = time.monotonic() + 15
+        while time.monotonic() < end and not any(time.monotonic() - t > 0.3 for t in s.proxy.stream_starts()):
+            time.sleep(0.01)
+        if not s.proxy.stream_starts():
             print(f"  {mode}: no event stream open before it (serve did not follow the engine)")
             failed = True
+        t_mode = time.monotonic()
+        connects0 = s.proxy.count_events_requests()
+        hit = None  # streams the mode reached
         spurious0 = len(bench.spurious)
         flood = None
         if mode == "cut":
-            s.proxy.cut()
+            hit = s.proxy.cut()
         elif mode == "refuse":
-            s.proxy.cut(hold=True)
+            hit = s.proxy.cut(hold=True)
         elif mode == "stall":
             s.proxy.stall()
+            hit = len(s.proxy.stream_starts())
         elif mode == "garbage":
-            s.proxy.garbage()
+            hit = s.proxy.garbage()
         elif mode == "rawgarbage":
-            s.proxy.garbage(raw=True)
+            hit = s.proxy.garbage(raw=True)
         elif mode == "flood":
-            flood = threading.Thread(target=lambda: s.proxy.flood(10000, 1.0))
+            flood_sent = []
+            flood = threading.Thread(target=lambda: flood_sent.append(s.proxy.flood(10000, 1.0)))
             flood.start()
         time.sleep(0.5 if mode == "flood" else 0.2)
         exists = bench.current("pintheon-image-exists")
@@ -798,12 +807,25 @@ def run_hostile(s, bench, modes, log):
             time.sleep(0.01)
         if flood:
             flood.join()
+            hit = f"{flood_sent[0]} events into"
         with bench.lock:
             bench.expect = {}
         s.proxy.resume()
-        t_res = now()
-        back = s.proxy.wait_streams(1, 15)
-        t_back = now() - t_res
+        t_res = time.monotonic()
+        # The stream: kept through it (open since before), or a new one
+        # (when, from the resume: negative, before it).
+        back, t_back, kept = False, None, False
+        end = t_res + 15
+        while time.monotonic() < end:
+            starts = s.proxy.stream_starts()
+            new = [t for t in starts if t > t_mode]
+            if new:
+                back, t_back = True, min(new) - t_res
+                break
+            if starts and time.monotonic() - t_res > 1.0:
+                back, kept = True, True
+                break
+            time.sleep(0.002)
         time.sleep(0.3)
         sp = bench.spurious[spurious0:]
         rss, hwm = status_kib(pid, "VmRSS"), status_kib(pid, "VmHWM")
@@ -811,9 +833,10 @@ def run_hostile(s, bench, modes, log):
                 or slowest > 2.0 or hwm >= HOSTILE_RSS_BUDGET_KIB or sp or not back)
         failed |= bool(over)
         fmt = lambda x: "never" if x is None else f"{x * 1e3:.0f} ms"  # noqa: E731
-        print(f"  {mode:<10} poll right after {fmt(t_poll)} ({wrong} wrong answers), every watcher after "
+        print(f"  {mode:<10} ({hit} stream(s); {s.proxy.count_events_requests() - connects0} connected since) poll right after {fmt(t_poll)} ({wrong} wrong answers), every watcher after "
               f"{fmt(everyone)}, slowest poll {slowest * 1e3:.1f} ms, spurious {len(sp)}, "
-              f"VmRSS {rss} KiB, VmHWM {hwm} KiB; stream back {fmt(t_back) if back else 'never'}"
+              f"VmRSS {rss} KiB, VmHWM {hwm} KiB; stream "
+              + ("kept" if kept else f"new at {fmt(t_back)} from the resume" if back else "never back")
               + ("  OVER BUDGET" if over else ""))
         if sp:
             print(f"    e.g. client {sp[0][1]} {sp[0][2]} = {json.dumps(sp[0][3])[:300]}")

@@ -183,6 +183,7 @@ class _Stream:
         self.injected = 0
         self.started = False  # head forwarded
         self.dead = False  # cut
+        self.t_started = None  # time.monotonic() when its head went through
 
     def send(self, data):
         with self.lock:
@@ -298,6 +299,12 @@ class EngineProxy:
         with self.lock:
             streams = [st for st in self._streams if st.started and not st.dead]
         return sum(1 for st in streams if not _gone(st.client))
+
+    def stream_starts(self):
+        """time.monotonic() at which each open stream began."""
+        with self.lock:
+            streams = [st for st in self._streams if st.started and not st.dead]
+        return [st.t_started for st in streams if not _gone(st.client)]
 
     def wait_streams(self, n=1, seconds=10):
         end = time.monotonic() + seconds
@@ -472,6 +479,7 @@ class EngineProxy:
         with stream.lock:
             stream.client.sendall(head)
             stream.started = True
+            stream.t_started = time.monotonic()
         while True:
             if stream.chunked:
                 size_line = ureader.line()
