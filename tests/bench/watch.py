@@ -51,13 +51,16 @@ Parts (all by default):
   every new one until it ends; stall: open and silent; flood: 10,000 events
   of other images and containers in 1 s; garbage: a chunk that is not JSON;
   rawgarbage: bytes that break the chunked framing), then the image is
-  tagged or untagged. Reported: when `run pintheon-image-exists` first gives
-  the new answer, when every watcher has it, any spurious value, the
-  slowest poll meanwhile, serve's VmRSS and VmHWM. Budgets: the poll right
-  within 1 s and every watcher within 6 s (the server asks the engine every
-  5 s while the stream is down), stall within 130 s (the 2-minute silence
-  check); the slowest poll under 2 s; VmHWM under 16 MiB. Then the proxy
-  forwards again and the stream's return is timed.
+  tagged or untagged. Reported: how many streams the mode reached and how
+  many connected since, when `run pintheon-image-exists` first gives the new
+  answer (from the API call's start: podman's own delay included) and how
+  many wrong answers came before, when every watcher has it, any spurious
+  value, the slowest poll meanwhile, serve's VmRSS and VmHWM. Budgets: the
+  poll right within 1 s and every watcher within 6 s (the server asks the
+  engine every 5 s while the stream is down), stall within 130 s (the
+  2-minute silence check); the slowest poll under 2 s; VmHWM under 16 MiB.
+  Then the proxy forwards again: the stream was kept, or a new one came
+  (when, from the resume).
 With --docker-like the proxy answers 404 to podman's own API (/libpod/...),
 as Docker's engine would: serve then cannot follow podman's storage folders
 and learns of changes from the event stream alone (podman's file event
