@@ -65,7 +65,7 @@ With --docker-like the proxy answers 404 to podman's own API (/libpod/...),
 as Docker's engine would: serve then cannot follow podman's storage folders
 and learns of changes from the event stream alone (podman's file event
 logger delivers them about 200 ms late), and a stalled stream is found only
-by the 2-minute check.
+by the 2-minute check (--verify-ms shortens it: HVYM_WATCH_VERIFY_MS).
 Exits 1 when a budget is broken."""
 import argparse
 import json
@@ -300,7 +300,7 @@ class Hub:
 
 # --- the setup ----------------------------------------------------------------------
 class Setup:
-    def __init__(self, hvym, root, log, serve_args=()):
+    def __init__(self, hvym, root, log, serve_args=(), serve_env=None):
         self.hvym_bin = hvym
         self.root = root
         self.log = log
@@ -337,7 +337,7 @@ class Setup:
                   f"config set pinggy_debugger_port {self.dport}")
         self.tunnel = None
         self.sock = os.path.join(root, "hvym.sock")
-        self.serve = subprocess.Popen([hvym, "serve", "--socket", self.sock, *serve_args], env=self.env,
+        self.serve = subprocess.Popen([hvym, "serve", "--socket", self.sock, *serve_args], env={**self.env, **(serve_env or {})},
                                       stdout=subprocess.DEVNULL, stderr=open(os.path.join(root, "serve.log"), "wb"))
         if not wait_for(lambda: connects(self.sock), 10):
             raise RuntimeError("hvym serve did not listen")
@@ -735,7 +735,7 @@ HOSTILE = {"cut": 1.0, "refuse": 1.0, "stall": 130.0, "flood": 1.0, "garbage": 1
 
 def run_hostile(s, bench, modes, log):
     print("\nhostile: the event stream broken, then the image tagged or untagged "
-          "(budgets: poll right within 1 s, every watcher within 6 s; stall 130 s; a poll under 2 s;"
+          f"(budgets: poll right within 1 s, every watcher within 6 s; stall {HOSTILE['stall']:g} s; a poll under 2 s;"
           f" VmHWM < {HOSTILE_RSS_BUDGET_KIB} KiB)")
     c = Client(s.sock, -1)
     hub = Hub()
@@ -745,7 +745,7 @@ def run_hostile(s, bench, modes, log):
     pid = s.serve.pid
     for mode in modes:
         bound = HOSTILE[mode]
-        watch_bound = 6.0 if mode != "stall" else 130.0
+        watch_bound = 6.0 if mode != "stall" else HOSTILE["stall"]
         # A stream open for a moment: not one the server is about to replace.
         end = time.monotonic() + 15
         while time.monotonic() < end and not any(time.monotonic() - t > 0.3 for t in s.proxy.stream_starts()):
@@ -864,6 +864,9 @@ def main():
     ap.add_argument("--docker-like", action="store_true",
                     help="the proxy answers 404 to podman's own API (/libpod/...), as Docker would: serve "
                          "cannot find podman's storage and follows the event stream alone")
+    ap.add_argument("--verify-ms", type=int, default=0,
+                    help="HVYM_WATCH_VERIFY_MS for serve: how long a silent stream may stay unchecked "
+                         "(default its 2 minutes; the stall's budget follows)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder (serve.log)")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
@@ -889,7 +892,10 @@ def main():
     failed = False
     try:
         s = Setup(os.path.abspath(a.hvym), root, log,
-                  ["--idle-exit", str(a.idle_exit)] if a.idle_exit else [])
+                  ["--idle-exit", str(a.idle_exit)] if a.idle_exit else [],
+                  {"HVYM_WATCH_VERIFY_MS": str(a.verify_ms)} if a.verify_ms else None)
+        if a.verify_ms:
+            HOSTILE["stall"] = a.verify_ms / 1000 + 10
         s.proxy.hide_libpod = a.docker_like
         log("set up")
         hub = Hub()
