@@ -313,9 +313,16 @@ class Setup:
         self.proxy_path = os.path.join(root, "proxy.sock")
         self.env = {"HOME": self.home, "XDG_RUNTIME_DIR": run_dir, "LANG": "C.UTF-8",
                     "PATH": "/usr/local/bin:/usr/bin:/bin", "DOCKER_HOST": "unix://" + self.proxy_path}
+        self.engine = self.proxy = self.serve = self.tunnel = None
+        try:
+            self._set_up(hvym, root, serve_args, serve_env)
+        except BaseException:
+            self.close()  # nothing of it left running
+            raise
+
+    def _set_up(self, hvym, root, serve_args, serve_env):
         self.standin = os.path.join(root, "standin")
         subprocess.run(["cc", "-O2", "-static", "-o", self.standin, os.path.join(HERE, "standin.c")], check=True)
-        self.engine = None
         self.start_engine()
         self.proxy = EngineProxy(self.proxy_path, self.upstream)
         self.proxy.keep_event_times = True
@@ -335,7 +342,6 @@ class Setup:
         self.dport = free_port()
         self.hvym("batch", "pinggy-set-token tok-0123456789abcdef", "pintheon-set-port 20000",
                   f"config set pinggy_debugger_port {self.dport}")
-        self.tunnel = None
         self.sock = os.path.join(root, "hvym.sock")
         self.serve = subprocess.Popen([hvym, "serve", "--socket", self.sock, *serve_args], env={**self.env, **(serve_env or {})},
                                       stdout=subprocess.DEVNULL, stderr=open(os.path.join(root, "serve.log"), "wb"))
@@ -357,7 +363,7 @@ class Setup:
         self.engine.stop()
 
     def close(self):
-        if self.serve.poll() is None:
+        if self.serve and self.serve.poll() is None:
             self.serve.terminate()
             try:
                 self.serve.wait(10)
@@ -366,8 +372,10 @@ class Setup:
         if self.tunnel and self.tunnel.poll() is None:
             self.tunnel.kill()
             self.tunnel.wait()
-        self.proxy.close()
-        self.engine.reset()
+        if self.proxy:
+            self.proxy.close()
+        if self.engine:
+            self.engine.reset()
 
 
 # --- the changes ----------------------------------------------------------------------
