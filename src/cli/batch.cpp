@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cctype>
+#include <condition_variable>
 #include <deque>
+#include <functional>
+#include <mutex>
 #include <new>
 #include <system_error>
 #include <thread>
@@ -25,6 +28,90 @@ namespace hvym::batch {
 namespace {
 
 bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Threads that run probes, kept for the next batch: starting a thread costs
+// more than most probes (a cached docker-installed, an image serve's engine
+// follower knows), and serve answers batches of them all day. Made at the
+// first probe, never destroyed (its threads live as long as the process).
+class ProbePool {
+ public:
+  static ProbePool& get() {
+    static ProbePool* pool = new ProbePool;
+    return *pool;
+  }
+  // Runs fn on a kept thread, or a new one; false when none could be had.
+  bool submit(std::function<void()> fn) {
+    std::unique_lock lock(mu_);
+    jobs_.push_back(std::move(fn));
+    if (idle_ > jobs_.size() - 1) return cv_.notify_one(), true;
+    try {
+      std::thread([this] { work(); }).detach();
+    } catch (const std::system_error&) {
+      jobs_.pop_back();
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  static constexpr size_t kKeep = 16;  // idle threads kept; more end
+  void work() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      while (!jobs_.empty()) {
+        std::function<void()> fn = std::move(jobs_.front());
+        jobs_.pop_front();
+        lock.unlock();
+        fn();
+        lock.lock();
+      }
+      if (idle_ >= kKeep) return;
+      ++idle_;
+      cv_.wait(lock, [&] { return !jobs_.empty(); });
+      --idle_;
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  size_t idle_ = 0;
+};
+
+// The probes of one batch: started on the pool, waited for in order.
+class Probes {
+ public:
+  bool start(std::function<void()> fn) {
+    size_t k = done_.size();
+    {
+      std::lock_guard lock(mu_);
+      done_.push_back(false);
+    }
+    bool ok = ProbePool::get().submit([this, k, fn = std::move(fn)] {
+      fn();
+      std::lock_guard lock(mu_);
+      done_[k] = true;
+      cv_.notify_all();
+    });
+    if (!ok) {
+      std::lock_guard lock(mu_);
+      done_.pop_back();
+    }
+    return ok;
+  }
+  size_t started() const { return done_.size(); }
+  void wait(size_t k) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return done_[k]; });
+  }
+  ~Probes() {  // every probe ends before what it uses goes
+    for (size_t k = 0; k < done_.size(); ++k) wait(k);
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<bool> done_;  // a deque: its elements stay put while it grows
+};
 
 bool may_write(const Command& c) { return c.needs & kMayWrite; }
 bool reads_snapshot(const Command& c) { return (c.needs & kReadsConfig) && !may_write(c); }
@@ -453,10 +540,10 @@ void run(const std::vector<Request>& requests, Sink& out, const Limits& limits) 
   Config* current = nullptr;
   std::string ignored;
   StringSink quiet(ignored);
-  std::vector<std::thread> probes;
+  Probes probes;
   size_t joined = 0;
   size_t used = 0;  // output held so far (a probe's counts when it is joined)
-  auto join_one = [&] { probes[joined++].join(); };
+  auto join_one = [&] { probes.wait(joined++); };
   std::vector<size_t> probe_of;  // which request each probe thread runs
   for (size_t i = 0; i < requests.size(); ++i) {
     const Command* cmd = requests[i].argv.empty() ? nullptr : find_command(requests[i].argv[0]);
@@ -473,7 +560,7 @@ void run(const std::vector<Request>& requests, Sink& out, const Limits& limits) 
       }
       snap = current;  // null when it could not open: the command opens (and reports) itself
     }
-    while (probes.size() - joined >= kMaxProbeThreads) {
+    while (probes.started() - joined >= kMaxProbeThreads) {
       size_t k = probe_of[joined];
       join_one();
       used += results[k].out.size() + results[k].err.size();
@@ -481,21 +568,17 @@ void run(const std::vector<Request>& requests, Sink& out, const Limits& limits) 
     size_t budget = used < kMaxOutput ? kMaxOutput - used : 0;
     bool started = false;
     if (cmd && (cmd->needs & kProbe)) {
-      try {
-        // A probe prints a word or a small object: its own small budget, so
-        // probes running together stay within the batch's.
-        size_t small = std::min(budget, kMaxProbeOutput);
-        probes.emplace_back([&requests, &results, &limits, i, cmd, snap, small] {
-          try {
-            run_one(requests[i], cmd, results[i], snap, small, limits);
-          } catch (const std::bad_alloc&) {  // one request, not the process
-            out_of_memory(results[i]);
-          }
-        });
-        probe_of.push_back(i);
-        started = true;
-      } catch (const std::system_error&) {
-      }
+      // A probe prints a word or a small object: its own small budget, so
+      // probes running together stay within the batch's.
+      size_t small = std::min(budget, kMaxProbeOutput);
+      started = probes.start([&requests, &results, &limits, i, cmd, snap, small] {
+        try {
+          run_one(requests[i], cmd, results[i], snap, small, limits);
+        } catch (const std::bad_alloc&) {  // one request, not the process
+          out_of_memory(results[i]);
+        }
+      });
+      if (started) probe_of.push_back(i);
     }
     if (!started) {
       try {
@@ -507,7 +590,7 @@ void run(const std::vector<Request>& requests, Sink& out, const Limits& limits) 
     }
     if (cmd && may_write(*cmd)) current = nullptr;  // later requests see what it wrote
   }
-  while (joined < probes.size()) join_one();
+  while (joined < probes.started()) join_one();
 
   struct Wipe {  // what the requests said and printed may be secret; the server's budget back
     std::vector<Result>& results;

@@ -31,6 +31,7 @@ constexpr int kNoise = 3;               // (a flood of other images' events), at
 constexpr long long kFirstRetryMs = 100;
 constexpr long long kMaxRetryMs = 5000;
 constexpr long long kSoonMs = 25;       // after the socket's folder changed: tries this often, a few times
+constexpr long long kServedMs = 1000;   // a stream that served this long ends the backoff
 constexpr int kAskMs = 1000;            // one request to the engine
 
 bool is_pipe(const std::string& where) { return where.rfind("\\\\.\\pipe\\", 0) == 0; }
@@ -66,6 +67,12 @@ std::string ask_container(const std::string& where) {
   std::string_view status;
   if (parser.parse(a.body).get(e) || e["State"]["Status"].get(status) || status.empty() || status.size() > 32)
     return "";
+  // podman's own words for Docker's: a container it is stopping still runs;
+  // "stopped" has exited (its clean-up pending); "configured" and
+  // "initialized" are made but not started.
+  if (status == "stopping") return "running";
+  if (status == "stopped") return "exited";
+  if (status == "configured" || status == "initialized") return "created";
   return std::string(status);
 }
 
@@ -366,12 +373,18 @@ void run(Follower& f) {
   long long retry = kFirstRetryMs;
   int soon = 0;  // quick tries left after the socket's folder changed
   while (true) {
-    EventStream es;
+    // The backoff starts again after a stream that ended calmly (the engine
+    // stopped) or served a while; one refused, garbled or stalled at once
+    // doubles it.
     bool calm = false;
-    if (es.open(f.where, now_ms() + kAskMs)) {
-      // The state, read once the stream holds every change after it.
-      follow_storage(f);  // first: a change while the state is read wakes a refresh
-      if (refresh(f, true, true, true) >= 0) calm = follow(f, es);
+    {
+      EventStream es;  // closed before the wait below
+      if (es.open(f.where, now_ms() + kAskMs)) {
+        // The state, read once the stream holds every change after it.
+        follow_storage(f);  // first: a change while the state is read wakes a refresh
+        long long opened = now_ms();
+        if (refresh(f, true, true, true) >= 0) calm = follow(f, es) || now_ms() - opened >= kServedMs;
+      }
     }
     go_down(f);
     retry = calm ? kFirstRetryMs : std::min(retry * 2, kMaxRetryMs);
@@ -422,9 +435,19 @@ std::optional<bool> image(const std::string& where, const std::string& image, ui
 
 void learned(const std::string& where, const std::string& image, bool present, uint64_t ticket) {
   Follower* f = g_follower.load();
-  if (!f || f->where != where || ticket == 0) return;
-  std::lock_guard lock(f->mu);
-  if (!f->live || ticket != f->image_gen || f->images.count(image)) return;
+  if (!f || f->where != where) return;
+  std::unique_lock lock(f->mu);
+  if (!f->live) {
+    // No stream: a probe asked the engine. When that differs from what was
+    // known, watches are told now, not at the next reconnection or re-probe.
+    auto it = f->images.find(image);
+    if (it == f->images.end() || it->second == present) return;
+    it->second = present;
+    lock.unlock();
+    f->on_change();
+    return;
+  }
+  if (ticket == 0 || ticket != f->image_gen || f->images.count(image)) return;
   if (f->images.size() >= kMaxTracked) {
     f->images.erase(f->order.front());
     f->order.pop_front();

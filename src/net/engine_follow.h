@@ -29,11 +29,15 @@ bool live();
 // the image tracked. Otherwise nullopt, and a ticket for learned().
 std::optional<bool> image(const std::string& where, const std::string& image, uint64_t& ticket);
 // What a request learned from the engine itself: the image is tracked from
-// now on, unless an image event came since the ticket was given.
+// now on, unless an image event came since the ticket was given. While the
+// stream is down, an answer that differs from the last known one tells
+// on_change (watches hear it from the poll that found it).
 void learned(const std::string& where, const std::string& image, bool present, uint64_t ticket);
 
 // The Pintheon container's state: the engine's word ("created", "running",
-// "paused", "restarting", "exited", "dead"), "absent" when the engine has
+// "paused", "restarting", "removing", "exited", "dead"; podman's own words
+// are given as Docker's: stopping as running, stopped as exited,
+// configured and initialized as created), "absent" when the engine has
 // no such container, "unreachable" when no engine answers. From the
 // stream's state when live, else one request to the engine at `where`.
 std::string container_state(const std::string& where);
