@@ -161,9 +161,11 @@ int run_serve(Call& call) {
 extern constinit const Command serve{
     .name = "serve",
     .group = Group::Tools,
-    .summary = "Answer batch requests on a local socket, a line each (docs/batch.md).",
+    .summary = "Answer requests on a local socket: batch lines and a protocol for GUIs (docs/protocol.md).",
     .help = "Listen on a unix socket (mode 0600; on Windows a named pipe only this user may open) and answer each line, a JSON request or array of "
-            "requests, with one line in hvym batch's format. Every line reads a fresh snapshot of "
+            "requests, with one line in hvym batch's format, or a JSON-RPC 2.0 message of docs/protocol.md (requests "
+            "in flight with ids, output as it comes, cancel, questions asked through the client, and watches: "
+            "changes pushed as they happen). Every line reads a fresh snapshot of "
             "the config; clients are served at the same time. SIGTERM or SIGINT: the lines read "
             "are answered, the socket is removed, exit 0. Refuses to start when a server already "
             "answers on the socket; a stale one is replaced. On Windows, Ctrl-C, Ctrl-Break or closing "
