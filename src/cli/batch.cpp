@@ -534,7 +534,26 @@ void enter_shared_mode() {
 }
 
 void run(const std::vector<Request>& requests, Sink& out, const Limits& limits) {
-  std::vector<Result> results(requests.size());
+  std::vector<Result> results;
+  struct Wipe {  // what the requests said and printed may be secret; the server's budget back
+    std::vector<Result>& results;
+    ByteBudget* budget;
+    ~Wipe() {
+      for (Result& r : results) {
+        wipe(r.out), wipe(r.err);
+        if (budget) budget->give(r.charged);
+      }
+    }
+  } wipe_results{results, limits.budget};
+  run_results(requests, results, limits);
+  JsonWriter w(out);
+  w.begin_array();
+  for (const Result& r : results) write_result(w, r);
+  w.end_array();
+}
+
+void run_results(const std::vector<Request>& requests, std::vector<Result>& results, const Limits& limits) {
+  results.assign(requests.size(), Result{});
   // Snapshots stay open until every probe that reads one has finished.
   std::deque<ConfigSession> snapshots;
   Config* current = nullptr;
@@ -591,21 +610,6 @@ void run(const std::vector<Request>& requests, Sink& out, const Limits& limits) 
     if (cmd && may_write(*cmd)) current = nullptr;  // later requests see what it wrote
   }
   while (joined < probes.started()) join_one();
-
-  struct Wipe {  // what the requests said and printed may be secret; the server's budget back
-    std::vector<Result>& results;
-    ByteBudget* budget;
-    ~Wipe() {
-      for (Result& r : results) {
-        wipe(r.out), wipe(r.err);
-        if (budget) budget->give(r.charged);
-      }
-    }
-  } wipe_results{results, limits.budget};
-  JsonWriter w(out);
-  w.begin_array();
-  for (const Result& r : results) write_result(w, r);
-  w.end_array();
 }
 
 void write_result(JsonWriter& w, const Result& r) {

@@ -104,6 +104,9 @@ bool parse_requests(RequestParser& parser, std::string_view json, bool single, s
 // to want to write the store, runs as a child process of hvym with the same
 // output (docs/batch.md).
 void run(const std::vector<Request>& requests, Sink& out, const Limits& limits = {});
+// The same, the results kept for the caller (serve's watches), in request
+// order; what they took from limits.budget is in each one's `charged`.
+void run_results(const std::vector<Request>& requests, std::vector<Result>& results, const Limits& limits = {});
 // One request alone (serve's `run`): in-process or as a child, as above.
 // What it took from limits.budget is in result.charged, for the caller to
 // give back once the answer is out (run() gives back its own).

@@ -51,8 +51,9 @@ struct Running {
   }
   void stop(int reason) {
     int none = kRunning;
-    why.compare_exchange_strong(none, reason);
-    poke_fd(cancel[1]);
+    // Once: the pipe is never drained, so a byte per cancel would fill it
+    // (and block the canceller, holding the connection's lock).
+    if (why.compare_exchange_strong(none, reason)) poke_fd(cancel[1]);
   }
 };
 
@@ -170,8 +171,13 @@ class Session {
   std::map<int, std::shared_ptr<watch::Subscription>> watches_;
   std::set<int> watches_told_;
   int next_watch_ = 0;
-  bool changes_waiting_ = false;
   bool sender_ = false;
+  // The sender's sleep: apart from mu_, so the hub never waits on this
+  // connection's other work.
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool changes_waiting_ = false;
+  bool sender_ending_ = false;
   std::map<std::string, PendingAsk*> asks_;
   long long next_ask_ = 1;
   bool closing_ = false;
@@ -416,10 +422,15 @@ int Session::read_lines() {
 }
 
 void Session::stop_all(int why) {
-  std::lock_guard lock(mu_);
-  closing_ = true;
-  for (auto& [key, r] : running_) r->stop(why);
-  cv_.notify_all();
+  {
+    std::lock_guard lock(mu_);
+    closing_ = true;
+    for (auto& [key, r] : running_) r->stop(why);
+    cv_.notify_all();
+  }
+  std::lock_guard lock(wake_mu_);
+  sender_ending_ = true;
+  wake_cv_.notify_one();
 }
 
 void Session::line(std::string_view text) {
@@ -688,17 +699,21 @@ void Session::watch(const Id& id, simdjson::dom::object params) {
       return void(send(rpc::bad_param(&id, "\"" + std::string(t) + "\" is named twice", "topic", t)));
     sub->topics.emplace_back(t);
   }
+  bool full;
   {
     std::lock_guard lock(mu_);
-    if (watches_.size() >= watch::kMaxPerConnection)
-      return void(send(rpc::error(&id, rpc::kNotRun, "not watched: " + std::to_string(watch::kMaxPerConnection) +
-                                                          " watches are open on this connection")));
-    sub->number = ++next_watch_;
+    full = watches_.size() >= watch::kMaxPerConnection;
+    if (!full) sub->number = ++next_watch_;
   }
+  if (full)  // sent without mu_: a send may wait on a client that does not read
+    return void(send(rpc::error(&id, rpc::kNotRun, "not watched: " + std::to_string(watch::kMaxPerConnection) +
+                                                        " watches are open on this connection")));
+  // The hub calls this holding its lock: it takes only wake_mu_, which is
+  // never held for longer than setting a flag.
   sub->wake = [this] {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(wake_mu_);
     changes_waiting_ = true;
-    cv_.notify_all();
+    wake_cv_.notify_one();
   };
   std::string result, why;
   if (!watch::subscribe(sub, result, why)) return void(send(rpc::error(&id, rpc::kNotRun, "not watched: " + why)));
@@ -724,10 +739,12 @@ void Session::watch(const Id& id, simdjson::dom::object params) {
     }
   }
   send(rpc::result(id, result));
-  std::lock_guard lock(mu_);
-  watches_told_.insert(sub->number);  // what changed meanwhile goes out now, after the result
-  changes_waiting_ = true;
-  cv_.notify_all();
+  wipe(result);  // values may hold the Pinggy token
+  {
+    std::lock_guard lock(mu_);
+    watches_told_.insert(sub->number);  // what changed meanwhile goes out now, after the result
+  }
+  sub->wake();
 }
 
 void Session::unwatch(const Id& id, simdjson::dom::object params) {
@@ -753,23 +770,36 @@ void Session::unwatch(const Id& id, simdjson::dom::object params) {
 // The thread that sends this connection's `changed` notifications: it sleeps
 // until the hub has something for one of its watches.
 void Session::send_changes() {
-  std::unique_lock lock(mu_);
-  while (true) {
-    cv_.wait(lock, [&] { return changes_waiting_ || closing_; });
-    if (closing_) break;
-    changes_waiting_ = false;
+  bool broken = false;
+  while (!broken) {
+    {
+      std::unique_lock wait(wake_mu_);
+      wake_cv_.wait(wait, [&] { return changes_waiting_ || sender_ending_; });
+      if (sender_ending_) break;
+      changes_waiting_ = false;
+    }
     std::vector<std::shared_ptr<watch::Subscription>> told;
-    for (int n : watches_told_) told.push_back(watches_[n]);
-    lock.unlock();
+    {
+      std::lock_guard lock(mu_);
+      if (closing_) break;
+      for (int n : watches_told_) told.push_back(watches_[n]);
+    }
     for (auto& sub : told) {
       std::string params = watch::take_change(*sub);
       if (params.empty()) continue;
       std::string line = rpc::notification("changed", params);
-      send(line);
+      broken = !send(line);
       wipe(line), wipe(params);  // values may hold the Pinggy token
+      if (broken) {
+        // Part of a line may be out, and the watch counts it told: the
+        // client could never trust what follows. The connection ends; a
+        // client that comes back watches afresh.
+        c_.interrupt();
+        break;
+      }
     }
-    lock.lock();
   }
+  std::lock_guard lock(mu_);
   sender_ = false;
   --workers_;
   cv_.notify_all();

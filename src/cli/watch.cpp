@@ -18,6 +18,7 @@
 #include "platform/fs.h"
 #include "platform/process.h"
 #include "platform/waiter.h"
+#include "platform/wipe.h"
 #include "store/config.h"
 #include "store/paths.h"
 #include "store/store.h"
@@ -41,10 +42,18 @@ bool engine_topic(std::string_view t) {
 // goes is when it most likely changed (Docker installed or removed).
 bool moves_with_engine(std::string_view t) { return engine_topic(t) || t == "docker-installed"; }
 bool tunnel_topic(std::string_view t) { return t == "is-pintheon-tunnel-open"; }
+// A topic whose answer asks another program (an engine, a port, docker
+// --version): worked out after the others, which are then told first.
+bool asks_a_program(std::string_view t) {
+  if (t == kContainerTopic) return true;
+  const Command* c = find_command(t);
+  return c && (c->needs & kProbe);
+}
 
 constexpr long long kProbingMs = 5000;        // a source not followed: its answers asked again this often
 constexpr long long kStoreCheckedMs = 1000;   // the store where no folder can be followed
 constexpr long long kStoreRecheckMs[] = {5, 50};  // after a write: LMDB publishes the commit just after it
+constexpr long long kStoreBehindMs = 2;       // the meta pages ahead of readers: asked again this soon
 constexpr long long kTunnelFirstMs = 100;     // a new tunnel: its debugger asked after this, doubling
 constexpr long long kTunnelLastMs = 6400;     // up to this
 constexpr long long kFirstValuesMs = 30000;   // a new watch waits at most this for its first values
@@ -60,8 +69,10 @@ class Hub {
  private:
   void run();
   void round();
-  std::string compute(const std::string& topic);
   void read_store();  // the last commit and the recorded tunnel
+  void follow_store(long long now);
+  void publish(const std::map<std::string, std::string>& computed);
+  std::map<std::string, std::string> compute_all(const std::set<std::string>& topics);
   std::string sources_json();
   long long next_deadline(const std::set<std::string>& watched);
 
@@ -90,6 +101,8 @@ class Hub {
   bool tunnel_followed_ = false;
   bool tunnel_ended_ = false;  // its process ended: the answer now
   bool tunnel_polled_ = false; // alive, but its end cannot be followed here (Windows, macOS)
+  bool store_behind_ = false;  // a commit written but not yet published to readers
+  fs::FileId store_id_{};      // the folder followed for the store, as it was when followed
   long long tunnel_probe_at_ = -1;
   long long tunnel_step_ = kTunnelFirstMs;
   long long engine_probe_at_ = -1;
@@ -131,8 +144,14 @@ void Hub::read_store() {
   ConfigSession session;
   uint64_t txn = 0;
   long pid = 0;
+  store_behind_ = false;
   if (session.open(false, discard)) {
-    txn = session.has_store() ? session.store().txn_id() : 0;
+    if (session.has_store()) {
+      txn = session.store().txn_id();
+      // The meta pages ahead of what a reader sees: a commit LMDB has not
+      // published yet. Read again in a moment, until they agree.
+      store_behind_ = session.store().meta_txn_id() > txn;
+    }
     if (session.config().get(Key::TunnelStatus) == "running")
       pid = std::atol(std::string(session.config().get(Key::TunnelPid)).c_str());
   }
@@ -141,31 +160,78 @@ void Hub::read_store() {
     bool fresh = pid != tunnel_pid_;
     tunnel_pid_ = pid;
     waiter_.forget_process();
-    // The recorded process, when it is the tunnel (not a pid reused since).
+    // The recorded process, when it is the tunnel: followed first, then its
+    // name checked (the pidfd holds that very process: a pid reused after
+    // the check cannot slip in).
+    bool followed = pid > 0 && waiter_.watch_process(pid);
     bool alive = pid > 0 && pid_alive(pid, "pinggy");
-    tunnel_followed_ = alive && waiter_.watch_process(pid);
+    if (followed && !alive) waiter_.forget_process();
+    tunnel_followed_ = followed && alive;
     tunnel_polled_ = alive && !tunnel_followed_;  // where a process cannot be followed: asked every second
     if (fresh && alive) tunnel_probe_at_ = now_ms() + kTunnelFirstMs, tunnel_step_ = kTunnelFirstMs;
   }
 }
 
-std::string Hub::compute(const std::string& topic) {
-  batch::Result res;
-  if (topic == kContainerTopic) {
-    res.cmd = topic;
-    res.out = engine_follow::container_state(engine_) + "\n";
-  } else {
-    batch::Request req;
-    req.argv.push_back(topic);
-    batch::run_single(req, res, {});
+// Follows the store's folder, or until it exists the nearest folder on its
+// way; again when what was followed went (removed, replaced, renamed). A
+// folder that appears while the watch is being added is found by looking
+// again until nothing moved.
+void Hub::follow_store(long long now) {
+  std::string lmdb = Store::path_in(store_dir_);
+  for (int round = 0; round < 8; ++round) {
+    std::string at = fs::kind_of(lmdb) == fs::Kind::Dir ? lmdb : store_dir_;
+    while (fs::kind_of(at) != fs::Kind::Dir) {
+      size_t cut = at.find_last_of("/\\");
+      if (cut == std::string::npos || cut == 0) break;
+      at.resize(cut);
+    }
+    fs::FileId id{};
+    bool known = fs::file_id(at, id);
+    if (at == store_watched_ && known && id.dev == store_id_.dev && id.ino == store_id_.ino) return;
+    waiter_.forget_folders();
+    store_followed_ = waiter_.watch_folder(at);
+    store_watched_ = at;
+    store_id_ = id;
+    store_is_lmdb_ = store_followed_ && at == lmdb;
+    store_check_at_ = now;  // something appeared or went: perhaps the store, with a commit
+    if (!store_followed_) break;
   }
+  if (!store_followed_ && store_check_at_ < 0) store_check_at_ = now + kStoreCheckedMs;
+}
+
+std::string result_json(const batch::Result& res) {
   std::string json;
-  {
-    StringSink sink(json);
-    JsonWriter w(sink);
-    batch::write_result(w, res);
-  }
+  StringSink sink(json);
+  JsonWriter w(sink);
+  batch::write_result(w, res);
+  sink.flush();
   return json;
+}
+
+// The topics' answers (result JSON), worked out as `run` would: through
+// batch, so probes run side by side on its kept threads.
+std::map<std::string, std::string> Hub::compute_all(const std::set<std::string>& topics) {
+  std::map<std::string, std::string> out;
+  std::vector<batch::Request> requests;
+  for (const std::string& t : topics) {
+    if (t == kContainerTopic) {
+      batch::Result res;
+      res.cmd = t;
+      res.out = engine_follow::container_state(engine_) + "\n";
+      out[t] = result_json(res);
+      continue;
+    }
+    requests.emplace_back();
+    requests.back().argv.push_back(t);
+  }
+  if (requests.empty()) return out;
+  std::vector<batch::Result> results;
+  batch::run_results(requests, results);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    out[requests[i].argv[0]] = result_json(results[i]);
+    wipe(results[i].out), wipe(results[i].err);
+  }
+  return out;
 }
 
 std::string Hub::sources_json() {
@@ -194,9 +260,11 @@ void Hub::run() {
   std::set<std::string> watched;
   bool first = true;
   while (true) {
+    bool folder_moved = false;
     if (!first) {
       unsigned got = waiter_.wait(next_deadline(watched));
       if (got & Waiter::kFolder) {
+        folder_moved = true;
         store_rechecks_ = 0;
         store_check_at_ = now_ms();  // now, then a little later: see kStoreRecheckMs
       }
@@ -218,30 +286,16 @@ void Hub::run() {
     // The store: where a folder can be followed, its commits wake this
     // thread. Until DATA/hvym.lmdb exists, the nearest folder on its way that
     // does is followed, and the next one down once it appears.
-    if (!store_is_lmdb_) {
-      std::string lmdb = Store::path_in(store_dir_);
-      std::string at = fs::kind_of(lmdb) == fs::Kind::Dir ? lmdb : store_dir_;
-      while (fs::kind_of(at) != fs::Kind::Dir) {
-        size_t cut = at.find_last_of("/\\");
-        if (cut == std::string::npos || cut == 0) break;
-        at.resize(cut);
-      }
-      if (at != store_watched_) {
-        waiter_.forget_folders();
-        store_followed_ = waiter_.watch_folder(at);
-        store_watched_ = at;
-        store_is_lmdb_ = store_followed_ && at == lmdb;
-        store_check_at_ = now;  // something appeared: perhaps the store, with a commit
-      }
-      if (!store_followed_ && store_check_at_ < 0) store_check_at_ = now + kStoreCheckedMs;
-    }
+    if (!store_is_lmdb_ || folder_moved) follow_store(now);
     bool store_now = false;
     if (store_check_at_ >= 0 && now >= store_check_at_) {
       uint64_t before = store_txn_;
       long pid_before = tunnel_pid_;
       read_store();
       store_now = store_txn_ != before || tunnel_pid_ != pid_before;
-      if (store_followed_ && store_rechecks_ < 2)
+      if (store_behind_)
+        store_check_at_ = now + kStoreBehindMs;
+      else if (store_followed_ && store_rechecks_ < 2)
         store_check_at_ = now + kStoreRecheckMs[store_rechecks_++];
       else
         store_check_at_ = store_followed_ ? -1 : now + kStoreCheckedMs;
@@ -260,8 +314,13 @@ void Hub::run() {
     for (const std::string& t : watched) {
       if (store_now || (engine_now && moves_with_engine(t)) || (tunnel_now && tunnel_topic(t))) todo.insert(t);
     }
-    std::map<std::string, std::string> computed;
-    for (const std::string& t : todo) computed[t] = compute(t);
+    // The answers from the store first, told at once; then the probes, side
+    // by side, which may take their bounds (a hung debugger port: 1 s).
+    std::set<std::string> quick, slow;
+    for (const std::string& t : todo) (asks_a_program(t) ? slow : quick).insert(t);
+    std::map<std::string, std::string> computed = compute_all(quick);
+    if (!slow.empty() && !computed.empty()) publish(computed);
+    for (auto& [t, json] : compute_all(slow)) computed[t] = std::move(json);
     // A new tunnel's debugger comes up a moment after it starts: asked again
     // until it answers, while the process lives.
     if (tunnel_now) {
@@ -276,9 +335,13 @@ void Hub::run() {
     bool any_engine = false;
     for (const std::string& t : watched) any_engine |= engine_topic(t);
     if (any_engine && !engine_follow::live() && engine_probe_at_ < 0) engine_probe_at_ = now_ms() + kProbingMs;
-    std::string sources = sources_json();
+    publish(computed);
+  }
+}
 
-    {
+void Hub::publish(const std::map<std::string, std::string>& computed) {
+  std::string sources = sources_json();
+  {
       std::lock_guard lock(mu_);
       for (auto& [t, json] : computed) {
         wanted_.erase(t);
@@ -304,7 +367,6 @@ void Hub::run() {
         if (any) s->wake();
       }
       cv_.notify_all();
-    }
   }
 }
 

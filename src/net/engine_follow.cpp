@@ -98,15 +98,16 @@ class EventStream {
     return true;
   }
   // Reads what comes before the deadline; whole lines go to `lines`.
-  // 1: read something; 0: the deadline came first; -1: the stream ended, broke,
-  // or carried what is not an event stream (garbage).
+  // 1: read something; 0: the deadline came first; kEnded: the stream
+  // ended or broke; kGarbage: it carried what is not an event stream.
+  static constexpr int kEnded = -1, kGarbage = -2;
   int read(std::vector<std::string>& lines, long long deadline) {
     char buf[16384];
     long long n = s_.receive(buf, sizeof buf, deadline);
     if (n == -2) return 0;
-    if (n <= 0) return -1;
+    if (n <= 0) return kEnded;
     raw_.append(buf, static_cast<size_t>(n));
-    if (!decode()) return -1;
+    if (!decode()) return ended_ ? kEnded : kGarbage;
     size_t from = 0, nl;
     while ((nl = body_.find('\n', from)) != std::string::npos) {
       std::string_view l(body_.data() + from, nl - from);
@@ -115,7 +116,7 @@ class EventStream {
       from = nl + 1;
     }
     body_.erase(0, from);
-    return body_.size() > kMaxLine ? -1 : 1;
+    return body_.size() > kMaxLine ? kGarbage : 1;
   }
 
  private:
@@ -150,7 +151,7 @@ class EventStream {
             (*end && *end != ';' && *end != ' ') || size > kMaxLine * 4)
           return false;
         raw_.erase(0, nl + 2);
-        if (size == 0) return false;  // the last chunk: the stream ended
+        if (size == 0) return !(ended_ = true);  // the last chunk: the stream ended
         left_ = size;
       }
       if (left_ > 0) {
@@ -172,6 +173,7 @@ class EventStream {
   net::Stream s_;
   std::string raw_, body_;
   bool chunked_ = false;
+  bool ended_ = false;           // the last chunk came
   unsigned long long left_ = 0;  // of the chunk being read
   bool in_data_end_ = false;     // its CRLF is next
 };
@@ -266,16 +268,17 @@ bool follow(Follower& f, EventStream& es) {
     bool dirty = dirty_images || dirty_container;
     lines.clear();
     int r = es.read(lines, dirty ? now_ms() + 1 : now_ms() + g_verify_ms.load());
-    if (r < 0) return true;  // ended (the engine stopped): try again soon
+    if (r == EventStream::kEnded) return true;  // the engine stopped: try again soon
+    if (r == EventStream::kGarbage) return false;
     for (const std::string& line : lines) {
       simdjson::dom::object ev;
       std::string_view type;
       if (parser.parse(line).get(ev)) return false;  // not an event stream
       if (ev["Type"].get(type) && ev["type"].get(type)) continue;  // an event of no interest
       if (type == "image") {
-        if (!dirty_images) {
+        {
           std::lock_guard lock(f.mu);
-          ++f.image_gen;  // what a request is learning now may be stale
+          ++f.image_gen;  // what a request is learning now may be stale: every event
         }
         dirty_images = true;
       } else if (type == "container") {

@@ -19,7 +19,8 @@ class Waiter {
   Waiter(const Waiter&) = delete;
   Waiter& operator=(const Waiter&) = delete;
 
-  // An entry of `dir` created, removed or renamed, or a file in it written
+  // An entry of `dir` created, removed or renamed, `dir` itself removed or
+  // renamed (it is no longer followed then), or a file in it written
   // (not opened or closed: a reader that opens a file for writing and
   // writes nothing wakes no one). false: not followed here (no such folder, or
   // not on this platform). Each call adds a folder (one already followed

@@ -39,7 +39,8 @@ bool Waiter::watch_folder(const std::string& dir) {
   if (s_->inotify < 0) s_->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (s_->inotify < 0) return false;
   return inotify_add_watch(s_->inotify, dir.c_str(),
-                           IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ONLYDIR) >= 0;
+                           IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
+                               IN_MOVE_SELF | IN_ONLYDIR) >= 0;
 #else
   (void)dir;
   return false;

@@ -433,6 +433,15 @@ bool Store::open_env(const fs::Dir& store, bool write, bool fresh, std::string& 
 
 uint64_t Store::txn_id() const { return txn_ ? static_cast<uint64_t>(mdb_txn_id(txn_)) : 0; }
 
+uint64_t Store::meta_txn_id() {
+  if (!env_ || !txn_) return 0;
+  std::string error;
+  MDB_envinfo info{};
+  int rc = 0;
+  HVYM_GUARDED(rc = mdb_env_info(env_, &info), 0);  // the meta pages, read in the map
+  return rc == 0 ? static_cast<uint64_t>(info.me_last_txnid) : 0;
+}
+
 void Store::share_environments() { g_share = true; }
 bool Store::sharing() { return g_share; }
 

@@ -74,6 +74,10 @@ class Store {
   // The open transaction's id: for a read, the last commit it sees (any
   // process's). serve's watches compare it to learn that the store changed.
   uint64_t txn_id() const;
+  // The last commit the data file's meta pages record: ahead of txn_id()
+  // for a moment after another process wrote them, before LMDB published
+  // the commit to new readers. 0 when it cannot be read.
+  uint64_t meta_txn_id();
   // Batch and serve: from now on every Store of this process shares one
   // read-only environment (opened at first use, kept open; closed and
   // reopened after a fault) and only begins its own read transaction, from

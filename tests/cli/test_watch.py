@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -17,7 +18,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import BIN, by_part, part, require, run  # noqa: E402
-from realparts import PODMAN, Podman, connects, free_port, wait_for  # noqa: E402
+from realparts import PODMAN, Podman, Silent, connects, free_port, wait_for  # noqa: E402
 from engine_proxy import EngineProxy  # noqa: E402
 from test_protocol import Client, Served  # noqa: E402
 
@@ -181,6 +182,58 @@ class Store(Watching):
         self.hvym("pintheon-set-port", "4100")
         stays.until("pintheon-port", 4100)
         self.assertIsNone(self.proc.poll())
+
+    def test_a_client_that_stops_reading_holds_up_no_one_and_is_closed_whole(self):
+        # A watches a big value on 16 watches and reads nothing; its socket
+        # fills. Then it asks for a 17th watch (answered with an error that
+        # cannot be sent). B, meanwhile, must hear every change at once, and
+        # A's connection ends after the send timeout (10 s) with whole lines
+        # only: never a line cut in half.
+        big = "t" * 60000
+        a = socket.socket(socket.AF_UNIX)
+        a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        a.connect(self.sock)
+        self.addCleanup(a.close)
+        for n in range(16):
+            a.sendall(json.dumps({"jsonrpc": "2.0", "id": n, "method": "watch",
+                                  "params": {"topics": ["pinggy-token"]}}).encode() + b"\n")
+        b = self.watcher()
+        self.watch(b, ["pinggy-token", "pintheon-port"])
+        for i in range(6):
+            self.hvym("pinggy-set-token", "--stdin", stdin=(big + str(i) + "\n").encode())
+            b.until("pinggy-token", big + str(i), seconds=5)
+        a.sendall(b'{"jsonrpc": "2.0", "id": 99, "method": "watch", "params": {"topics": ["pinggy-token"]}}\n')
+        self.hvym("pintheon-set-port", "4400")
+        b.until("pintheon-port", 4400, seconds=5)  # no wait behind A (the hub never waits on A)
+        # The server gives A up once a send has waited 10 s (B and C stay).
+        c = self.watcher()
+        self.assertTrue(wait_for(lambda: c.call("hello", {"protocol": 1})["result"]["connections"] == 2, 40))
+        data = b""
+        a.settimeout(10)
+        while True:
+            chunk = a.recv(1 << 20)
+            if not chunk:
+                break
+            data += chunk
+        # Every whole line is a message; the last may be cut (the stream
+        # ended there: a client drops it and watches afresh).
+        lines = data.split(b"\n")
+        for line in lines[:-1]:
+            json.loads(line)
+
+    def test_a_hung_probe_delays_only_its_own_topic(self):
+        hung = Silent()
+        self.addCleanup(hung.close)
+        self.hvym("config", "set", "pinggy_debugger_port", str(hung.getsockname()[1]))
+        a, b = self.watcher(), self.watcher()
+        self.watch(a, ["is-pintheon-tunnel-open"])
+        self.watch(b, ["pinggy-token"])
+        self.hvym("pinggy-set-token", "tok-hung")
+        start = time.monotonic()
+        b.until("pinggy-token", "tok-hung", seconds=5)
+        # Told before the tunnel's probe could end (it waits out its 1 s
+        # bound on the silent port): the store's answers go first.
+        self.assertLess(time.monotonic() - start, 0.9)
 
     def test_an_idle_server_with_watchers_sleeps(self):
         watchers = [self.watcher() for _ in range(5)]
