@@ -124,9 +124,10 @@ inline Conversation run_capture(const std::vector<std::string>& argv, int timeou
 std::string last_line(std::string_view text);
 
 // A command line that opens a terminal window titled `title` running
-// `inner`: the first terminal emulator found of the original's list (xterm,
-// gnome-terminal, konsole, xfce4-terminal, terminator), then
-// x-terminal-emulator. Empty without a display or a terminal emulator.
+// `inner`: x-terminal-emulator (Debian's alternative: the one the user
+// chose), else the first found of the original's list (xterm,
+// gnome-terminal, konsole, xfce4-terminal, terminator). Empty without a
+// display or a terminal emulator.
 std::vector<std::string> terminal_window(const std::string& title, const std::vector<std::string>& inner);
 
 // From now on this process leaves no core dump and cannot be read by

@@ -57,13 +57,14 @@ std::vector<std::string> terminal_window(const std::string& title, const std::ve
   };
   if (!set("DISPLAY") && !set("WAYLAND_DISPLAY")) return {};
   struct Term { const char* name; std::vector<std::string> prefix; };
+  // Debian's x-terminal-emulator first: the terminal the user chose.
   const Term terms[] = {
+      {"x-terminal-emulator", {"-T", title, "-e"}},
       {"xterm", {"-title", title, "-e"}},
       {"gnome-terminal", {"--title=" + title, "--wait", "--"}},  // --wait: lives as long as the window
       {"konsole", {"--title", title, "-e"}},
       {"xfce4-terminal", {"--title=" + title, "-x"}},
       {"terminator", {"--title=" + title, "-x"}},
-      {"x-terminal-emulator", {"-T", title, "-e"}},
   };
   for (const Term& t : terms) {
     std::string path = find_in_path(t.name);

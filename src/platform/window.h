@@ -7,8 +7,10 @@
 
 namespace hvym::window {
 
-// A private folder (0700, in $XDG_RUNTIME_DIR or /tmp) holding the FIFOs
-// "q" and "a"; removed with them when destroyed. Windows: make() fails.
+// A private folder (0700, in $XDG_RUNTIME_DIR or /tmp, named
+// hvym-ask-PID-XXXXXX) holding the FIFOs "q" and "a"; removed with them when
+// destroyed. make() first removes this user's folders whose hvym was killed
+// (their PID no longer runs). Windows: make() fails.
 class Fifos {
  public:
   Fifos() = default;

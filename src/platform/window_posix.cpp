@@ -1,7 +1,9 @@
 // POSIX side of asking in a terminal window: the FIFO pair (platform/window.h).
 #include "platform/window.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "platform/process.h"
 
@@ -21,10 +24,52 @@ Fifos::~Fifos() {
   rmdir(dir_.c_str());
 }
 
+namespace {
+
+// Folders of questions whose hvym was killed (SIGKILL: no destructor ran):
+// "hvym-ask-PID-XXXXXX" of this user whose PID no longer runs, with their
+// two FIFOs. Only this user's, only through descriptors (no name followed
+// through a link); a PID reused since leaves its folder for later.
+void sweep_stale(const std::string& base) {
+  int at = open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (at < 0) return;
+  DIR* d = fdopendir(dup(at));
+  if (!d) return void(close(at));
+  while (dirent* e = readdir(d)) {
+    std::string_view name = e->d_name;
+    if (!name.starts_with("hvym-ask-")) continue;
+    std::string_view rest = name.substr(9);
+    size_t dash = rest.find('-');
+    if (dash == std::string_view::npos || dash == 0 || dash > 10) continue;
+    long pid = 0;
+    for (char c : rest.substr(0, dash)) {
+      if (c < '0' || c > '9') pid = -1;
+      if (pid >= 0) pid = pid * 10 + (c - '0');
+    }
+    if (pid <= 0 || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    std::string entry(name);
+    int fd = openat(at, entry.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && st.st_uid == getuid()) {
+      unlinkat(fd, "q", 0);
+      unlinkat(fd, "a", 0);
+      unlinkat(at, entry.c_str(), AT_REMOVEDIR);  // fails, harmlessly, when anything else is in it
+    }
+    close(fd);
+  }
+  closedir(d);
+  close(at);
+}
+
+}  // namespace
+
 bool Fifos::make(std::string& error) {
   const char* run = std::getenv("XDG_RUNTIME_DIR");
   std::string base = run && *run ? run : "/tmp";
-  std::string t = base + "/hvym-ask-XXXXXX";
+  sweep_stale(base);
+  // The pid in the name: a folder left by a killed hvym is found by the next.
+  std::string t = base + "/hvym-ask-" + std::to_string(getpid()) + "-XXXXXX";
   if (!mkdtemp(t.data())) return error = "cannot make a folder in " + base + ": " + std::strerror(errno), false;
   dir_ = t;
   if (mkfifo((dir_ + "/q").c_str(), 0600) != 0 || mkfifo((dir_ + "/a").c_str(), 0600) != 0)

@@ -407,6 +407,20 @@ class Tunnel(Home):
                 self.assertFalse(b"tok-secret" in f.read(), name)
             self.assertEqual(stat.S_IMODE(os.stat(os.path.join(self.data, name)).st_mode), 0o600, name)
 
+    def test_the_terminal_the_user_chose_comes_first(self):
+        # Debian's x-terminal-emulator (the user's choice) before xterm, as
+        # docs/dialogs.md says; stand-ins that run what follows -e.
+        terms = os.path.join(self.home, "terms")
+        os.makedirs(terms)
+        for name in ("xterm", "x-terminal-emulator"):
+            path = os.path.join(terms, name)
+            with open(path, "w") as f:
+                f.write('#!/bin/sh\nwhile [ "$1" != "-e" ]; do shift; done\nshift\nexec "$@"\n')
+            os.chmod(path, 0o755)
+        self.ok("pinggy-set-token", "tok")
+        out = self.ok("pintheon-tunnel-open", env={"DISPLAY": ":97", "PATH": terms + ":/usr/bin:/bin"})
+        self.assertIn("in a x-terminal-emulator window", out)
+
     def test_a_tunnel_that_died_is_never_reported_running(self):
         self.ok("pinggy-set-token", "tok")
         out = self.ok("pintheon-tunnel-open")

@@ -182,3 +182,43 @@ TEST_CASE("spawn_process, process_ended and wait_process") {
   CHECK(none < 0);
   CHECK_FALSE(error.empty());
 }
+
+#ifndef _WIN32
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "platform/window.h"
+
+TEST_CASE("a question's folder left by a killed hvym is removed by the next") {
+  char base_t[] = "/tmp/hvym-unit-XXXXXX";
+  REQUIRE(mkdtemp(base_t));
+  std::string base = base_t;
+  pid_t gone = fork();
+  if (gone == 0) _exit(0);
+  waitpid(gone, nullptr, 0);  // a pid that no longer runs
+  std::string stale = base + "/hvym-ask-" + std::to_string(gone) + "-abc123";
+  std::string live = base + "/hvym-ask-" + std::to_string(getpid()) + "-def456";
+  std::string other = base + "/hvym-ask-notapid";
+  for (const std::string& d : {stale, live, other}) REQUIRE(mkdir(d.c_str(), 0700) == 0);
+  REQUIRE(mkfifo((stale + "/q").c_str(), 0600) == 0);
+  REQUIRE(mkfifo((stale + "/a").c_str(), 0600) == 0);
+  const char* was = std::getenv("XDG_RUNTIME_DIR");
+  std::string saved = was ? was : "";
+  setenv("XDG_RUNTIME_DIR", base.c_str(), 1);
+  {
+    window::Fifos f;
+    std::string error;
+    REQUIRE(f.make(error));
+    CHECK(f.dir().find("/hvym-ask-" + std::to_string(getpid()) + "-") != std::string::npos);
+    struct stat st;
+    CHECK(stat(stale.c_str(), &st) != 0);  // swept
+    CHECK(stat(live.c_str(), &st) == 0);   // its hvym runs
+    CHECK(stat(other.c_str(), &st) == 0);  // not a name of ours
+  }
+  if (was) setenv("XDG_RUNTIME_DIR", saved.c_str(), 1);
+  else unsetenv("XDG_RUNTIME_DIR");
+  for (const std::string& d : {live, other}) rmdir(d.c_str());
+  rmdir(base.c_str());
+}
+#endif
