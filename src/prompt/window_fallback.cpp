@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "io/sink.h"
+#include "json/utf8.h"
 #include "platform/files.h"
 #include "platform/fs.h"
 #include "platform/process.h"
@@ -96,6 +97,24 @@ bool decode(std::string_view in, Owned& o) {
 }
 
 // --- xmessage: messages, yes/no, choices whose labels it can show ---------------
+// xmessage draws bytes in a Latin-1 font and names its window with them
+// (WM_NAME as STRING): UTF-8 showed as "HEAVYMETAÂ®". Its text, title and
+// buttons go as Latin-1; a character beyond it (or a byte that is not
+// UTF-8) shows as '?'.
+std::string latin1(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  auto p = reinterpret_cast<const unsigned char*>(text.data());
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    size_t n = utf8::decode(p + i, text.size() - i, cp);
+    if (n == 0) cp = '?', n = 1;
+    out += cp <= 0xFF ? static_cast<char>(cp) : '?';
+    i += n;
+  }
+  return out;
+}
+
 bool xmessage_fits(const Question& q) {
   if (q.kind == Ask::Message || q.kind == Ask::YesNo) return true;
   if (q.kind != Ask::Choice || q.choices.empty() || q.choices.size() > 8) return false;
@@ -113,11 +132,11 @@ Answer ask_xmessage(const Dialog& d, const Question& q) {
     for (std::string_view c : q.choices) labels.emplace_back(c);
   std::string buttons;
   for (size_t i = 0; i < labels.size(); ++i)
-    buttons += (i ? "," : "") + labels[i] + ":" + std::to_string(10 + i);
-  std::string def = q.kind == Ask::Choice && !q.initial.empty() ? std::string(q.initial) : labels[0];
-  std::vector<std::string> argv = {d.path, "-center", "-title", std::string(kBrand), "-buttons", buttons,
+    buttons += (i ? "," : "") + latin1(labels[i]) + ":" + std::to_string(10 + i);
+  std::string def = latin1(q.kind == Ask::Choice && !q.initial.empty() ? std::string(q.initial) : labels[0]);
+  std::vector<std::string> argv = {d.path, "-center", "-title", latin1(kBrand), "-buttons", buttons,
                                    "-default", def, "-file", "-"};
-  Conversation c = converse(argv, q.message);
+  Conversation c = converse(argv, latin1(q.message));
   Answer a;
   if (!c.started) return a.error = "cannot run xmessage: " + c.error, a;
   int i = c.status - 10;
@@ -201,9 +220,9 @@ Answer ask_in_window(const Dialog& d, const Question& q) {
 
 bool show_in_window(const Dialog& d, std::string_view text, unsigned seconds, std::string& error) {
   if (d.path.empty()) return error = "cannot show it: no dialog program (xmessage) for a display without answer", false;
-  Conversation c = converse({d.path, "-center", "-title", std::string(kBrand), "-buttons", "OK:0", "-timeout",
+  Conversation c = converse({d.path, "-center", "-title", latin1(kBrand), "-buttons", "OK:0", "-timeout",
                              std::to_string(seconds ? seconds : 1), "-file", "-"},
-                            text);
+                            latin1(text));
   if (!c.started) return error = "cannot run xmessage: " + c.error, false;
   if (c.status == 0 || (c.status == 1 && c.err.empty())) return true;
   return error = "xmessage failed: " + last_line(c.err), false;

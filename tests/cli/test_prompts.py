@@ -16,7 +16,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import BIN, run  # noqa: E402
 import desktop  # noqa: E402
-from realparts import wait_for  # noqa: E402
+from realparts import children, wait_for  # noqa: E402
 
 ARTIFACTS = os.environ.get("HVYM_ARTIFACTS") or tempfile.mkdtemp(prefix="hvym-artifacts-")
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3
@@ -664,6 +664,21 @@ class NoDialogProgram(Desktop):
             self.shot("custom-loading-msg-xmessage" + text)
             self.assertEqual(self.end(p)[0], 0)
             self.assertTrue(wait_for(lambda: self.x.gone("HEAVYMETA"), 10))
+
+    def test_xmessage_is_given_latin1(self):
+        # xmessage draws its text with a Latin-1 font whatever the locale:
+        # UTF-8 showed as "GrÃ¼Ã\237e" and "HEAVYMETAÂ®" (see the shot).
+        # The real xmessage hvym started is given the Latin-1 bytes.
+        self.link("xmessage")
+        p, w = self.opened("HEAVYMETA", "custom-prompt", "Grüße, café ®")
+        self.shot("custom-prompt-xmessage-latin1")
+        shown = [c for c in children(p.pid) if b"xmessage" in open(f"/proc/{c}/cmdline", "rb").read()]
+        self.assertEqual(len(shown), 1)
+        with open(f"/proc/{shown[0]}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+        self.assertEqual(argv[argv.index(b"-title") + 1], "HEAVYMETA®".encode("latin-1"))
+        self.x.keys("Return")
+        self.assertEqual(self.end(p)[0], 0)
 
     def test_xmessage_for_a_choice_prompt(self):
         self.link("xmessage")
