@@ -321,7 +321,7 @@ class Windows(unittest.TestCase):
                 data = winpath(os.path.join(home, ".local", "share", "heavymeta-cli"))
                 p = wine(*case["argv"], home=home, env={"HVYM_HOME": data})
                 self.assertEqual((p.returncode, p.stdout.replace(b"\r\n", b"\n").decode()),
-                                 (case["exit"], case["stdout"]))
+                                 (case["exit"], case["stdout"]), p.stderr.decode(errors="replace"))
                 checked += 1
         self.assertGreater(checked, 20)
 
