@@ -1,8 +1,10 @@
 """The gateway's lifecycle and the tunnel against real parts: podman's
 Docker API, Debian's registry on loopback, a file server for pinggy-install,
 and a stand-in pinggy for the tunnel."""
+import fcntl
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -345,15 +347,38 @@ class Lock(Home):
                    "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
             holder = subprocess.Popen([BIN, "pinggy-install"], env=env, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL)
-            self.assertTrue(wait_for(lambda: os.path.exists(os.path.join(self.data, "hvym.lock"))))
-            time.sleep(0.3)
+            lock = os.path.join(self.data, "hvym.lock")
+
+            def held():  # the holder has the lock itself (the file alone was not enough: a flake)
+                try:
+                    fd = os.open(lock, os.O_RDONLY)
+                except OSError:
+                    return False
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    return False
+                except OSError:
+                    return True
+                finally:
+                    os.close(fd)
+            self.assertTrue(wait_for(held))
             waiter = subprocess.Popen([BIN, "pintheon-stop"], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE)
-            time.sleep(0.5)
-            self.assertIsNone(waiter.poll())  # blocked behind the holder
+            # Blocked behind the holder: it says so, and waits.
+            said = b""
+            deadline = time.monotonic() + 20
+            while b"waiting for another hvym command" not in said and time.monotonic() < deadline:
+                ready, _, _ = select.select([waiter.stderr], [], [], deadline - time.monotonic())
+                chunk = os.read(waiter.stderr.fileno(), 4096) if ready else b""
+                if not chunk:
+                    break
+                said += chunk
+            self.assertIsNone(waiter.poll())
             holder.send_signal(signal.SIGKILL)
             holder.wait()
             _, err = waiter.communicate(timeout=20)
+            err = said + err
             self.assertIn(f"waiting for another hvym command (pid {holder.pid})".encode(), err)
             self.assertIn(b"no Docker engine answers", err)  # it ran after the holder died
         finally:
