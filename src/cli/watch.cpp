@@ -458,7 +458,7 @@ bool is_topic(std::string_view name) {
   return false;
 }
 
-bool asks_engine(std::string_view cmd) { return cmd == "pintheon-image-exists" || cmd == "installation-stats"; }
+bool asks_engine(std::string_view cmd) { return cmd != kContainerTopic && engine_topic(cmd); }
 
 bool subscribe(const std::shared_ptr<Subscription>& sub, std::string& result_json, std::string& why) {
   return hub().subscribe(sub, result_json, why);

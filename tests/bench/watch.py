@@ -84,7 +84,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "cli"))
 from engine_proxy import EngineProxy  # noqa: E402
-from realparts import RUNNABLE, RUNNABLE_CREATE, Podman, connects, free_port, wait_for  # noqa: E402
+from realparts import RUNNABLE, RUNNABLE_CREATE, Podman, connects, free_port, switches, wait_for  # noqa: E402
 
 TOPICS = ["docker-installed", "pintheon-image-exists", "installation-stats", "is-pintheon-tunnel-open",
           "pinggy-token", "pintheon-port", "pintheon-container", "pintheon-network", "pinggy-tier",
@@ -141,19 +141,6 @@ def status_kib(pid, key):
             if line.startswith(key + ":"):
                 return int(line.split()[1])
     return 0
-
-
-def switches(pid):
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/status") as f:
-                for line in f:
-                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
 
 
 def per_thread(pid):

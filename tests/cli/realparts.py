@@ -1,6 +1,7 @@
 """Real parts the CLI tests start themselves: podman serving the Docker
 Engine API, Debian's docker-registry, HTTP servers on loopback."""
 import http.server
+import glob
 import os
 import shutil
 import socket
@@ -73,6 +74,30 @@ RUNNABLE = ["unshare", "-m", "--propagation", "private", "sh", "-c",
             'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"', "sh"]
 RUNNABLE_CREATE = ["--cgroups", "disabled", "--network", "none",
                    "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+
+
+def rss_kib(pid):
+    """A process's resident memory (VmRSS), KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def switches(pid):
+    """Context switches of every thread of `pid` so far: a thread that wakes
+    (a timer, a poll that ends) adds one."""
+    total = 0
+    for status in glob.glob(f"/proc/{pid}/task/*/status"):
+        try:
+            with open(status) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
 
 
 class Podman:

@@ -26,7 +26,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import BIN, by_part, part, run  # noqa: E402
-from realparts import children, wait_for  # noqa: E402
+from realparts import children, rss_kib, wait_for  # noqa: E402
 
 # Parts (tests/cli/meson.build): the store's and serve's bounds, which wait
 # out hvym's own deadlines, run beside other suites; the rest (races, kill
@@ -42,14 +42,6 @@ PROBES = ["docker-installed", "docker-installed", "installation-stats", "docker-
 def slurp(path):
     with open(path) as f:
         return f.read()
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class Scratch(unittest.TestCase):

@@ -18,7 +18,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import BIN  # noqa: E402
-from test_isolation import HOLDER, Scratch, Server, rss_kib  # noqa: E402
+from realparts import rss_kib  # noqa: E402
+from test_isolation import HOLDER, Scratch, Server  # noqa: E402
 
 SECONDS = float(os.environ.get("HVYM_SOAK_SECONDS", "6"))
 READERS = 46

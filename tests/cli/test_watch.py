@@ -4,7 +4,6 @@ started by pintheon-tunnel-open and killed, a real podman API service whose
 images and containers change and which is stopped and started again. Every
 wait is on the notification itself, never a fixed sleep. Latency and load
 are measured by scripts/bench --watch, not here."""
-import glob
 import json
 import os
 import shutil
@@ -18,7 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import BIN, by_part, part, require, run  # noqa: E402
-from realparts import PODMAN, Podman, Silent, connects, free_port, wait_for  # noqa: E402
+from realparts import PODMAN, Podman, Silent, connects, free_port, rss_kib, switches, wait_for  # noqa: E402
 from engine_proxy import EngineProxy  # noqa: E402
 from test_protocol import Client, Served  # noqa: E402
 
@@ -66,21 +65,6 @@ class Watcher(Client):
             if c and c["sources"][source] == "live":
                 return
         raise AssertionError(f"{source} never became live")
-
-
-def switches(pid):
-    """Context switches of every thread of `pid` so far: a thread that wakes
-    (a timer, a poll that ends) adds one."""
-    total = 0
-    for status in glob.glob(f"/proc/{pid}/task/*/status"):
-        try:
-            with open(status) as f:
-                for line in f:
-                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-    return total
 
 
 class Watching(Served):
@@ -363,14 +347,6 @@ class Engine(WithEngine):
         finally:
             os.kill(self.podman.proc.pid, signal.SIGCONT)
 
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 @require(PODMAN, "podman")
