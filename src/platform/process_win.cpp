@@ -542,7 +542,10 @@ bool start_talk(const Talk& t, Pipe& in, Pipe& out, Pipe& err, HANDLE& job, HAND
   si.hStdOutput = out.theirs;
   si.hStdError = err.theirs;
   PROCESS_INFORMATION pi{};
-  DWORD flags = CREATE_UNICODE_ENVIRONMENT | (job ? CREATE_SUSPENDED : 0);
+  // CREATE_NO_WINDOW: its three streams are pipes, and a console program
+  // started by an hvym that has no console (one a GUI started) would
+  // otherwise flash a console window of its own (hvym.exe's dialog mode).
+  DWORD flags = CREATE_UNICODE_ENVIRONMENT | CREATE_NO_WINDOW | (job ? CREATE_SUSPENDED : 0);
   std::wstring cwd = wide(t.cwd);
   bool ok = create(app, line, flags, cwd.empty() ? nullptr : cwd.c_str(), env.empty() ? nullptr : env.data(), si,
                    {in.theirs, out.theirs, err.theirs}, pi, code);

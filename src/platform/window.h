@@ -1,7 +1,8 @@
 // What asking in a terminal window needs from the system: a private folder
 // with two FIFOs that carry the question to the hvym running in the window
 // and its answer back (POSIX), and the dialog program hvym ships itself
-// (Windows: hvym-dialog.exe). The asking is src/prompt/window_fallback.cpp.
+// (Windows: hvym.exe's own dialog mode). The asking is
+// src/prompt/window_fallback.cpp.
 #pragma once
 #include <string>
 
@@ -34,8 +35,14 @@ class Fifos {
 int open_question_to_read(const std::string& dir);
 int open_answer_to_write(const std::string& dir);
 
-// The dialog program that ships with hvym (Windows: hvym-dialog.exe beside
-// hvym.exe, else on PATH), or "" (POSIX: there is none).
+// The dialog program that ships with hvym, run with kDialogMode as its
+// first argument (Windows: hvym.exe itself), or "" (POSIX: there is none).
 std::string own_dialog_program();
+inline constexpr const char* kDialogMode = "--dialog-window";
+
+// Windows: hvym.exe's dialog mode (`hvym --dialog-window KIND ...`, the
+// $HVYM_DIALOG protocol with Windows' own windows; dialog_window_win.cpp),
+// run from main() before anything else; its exit status.
+int dialog_main();
 
 }  // namespace hvym::window

@@ -12,11 +12,17 @@
 
 namespace hvym::prompting {
 
+std::vector<std::string> Dialog::start() const {
+  std::vector<std::string> a{path};
+  if (!lead.empty()) a.push_back(lead);
+  return a;
+}
+
 std::string Dialog::name() const {
   switch (program) {
-    case Custom: {  // $HVYM_DIALOG's program, or Windows' hvym-dialog.exe found without it
+    case Custom: {  // $HVYM_DIALOG's program, or Windows' hvym.exe in its dialog mode
       const char* named = std::getenv("HVYM_DIALOG");
-      return named && *named ? "$HVYM_DIALOG (" + path + ")" : path;
+      return named && *named ? "$HVYM_DIALOG (" + path + ")" : lead.empty() ? path : path + " " + lead;
     }
     case Zenity: return "zenity";
     case Kdialog: return "kdialog";

@@ -200,7 +200,7 @@ void osascript_args(const Question& q, Args& a, std::string& input) {
 }
 
 Args command_line(const Dialog& d, const Question& q, std::string& input) {
-  Args a{d.path};
+  Args a = d.start();
   switch (d.program) {
     case Dialog::Custom: custom_args(q, a, input); break;
     case Dialog::Zenity: zenity_args(q, a, input); break;
@@ -255,7 +255,7 @@ Answer ask_dialog(const Dialog& d, const Question& q) {
 bool show_dialog(const Dialog& d, std::string_view text, unsigned seconds, std::string& error) {
   if (d.program == Dialog::Window) return show_in_window(d, text, seconds, error);
   std::string n = std::to_string(seconds);
-  Args a{d.path};
+  Args a = d.start();
   switch (d.program) {
     case Dialog::Custom: a.insert(a.end(), {"splash", "--title", s(kBrand), "--text", s(text), "--seconds", n}); break;
     case Dialog::Zenity:
@@ -278,7 +278,7 @@ bool show_dialog(const Dialog& d, std::string_view text, unsigned seconds, std::
 }
 
 int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sink& err) {
-  Args a{d.path};
+  Args a = d.start();
   bool fed = true;  // the program ends when its standard input closes
   bool feed_text = false;  // its standard input is the message, then its end
   switch (d.program) {

@@ -1,6 +1,7 @@
 // The prompt layer's ways of asking; only src/prompt/ includes this.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "prompt/prompt.h"
 
@@ -12,7 +13,9 @@ struct Dialog {
   // it can show, else a terminal window running hvym's terminal prompts.
   enum Program : uint8_t { Custom, Zenity, Kdialog, Osascript, Window } program;
   std::string path;
-  std::string name() const;  // for messages: "zenity", "$HVYM_DIALOG (/path)"
+  std::string lead;  // its first argument, when not empty (Windows: hvym.exe's --dialog-window)
+  std::string name() const;
+  std::vector<std::string> start() const;  // path, then lead  // for messages: "zenity", "$HVYM_DIALOG (/path)"
 };
 
 // On the terminal: prompts on standard error, answers from standard input.

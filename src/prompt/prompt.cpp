@@ -67,7 +67,7 @@ Channel find_channel() {
       }
       break;
     case sys::Desktop::Windows:
-      if (prompting::window_fallback(c.dialog)) {  // hvym-dialog.exe beside hvym.exe
+      if (prompting::window_fallback(c.dialog)) {  // Windows: hvym.exe's own dialog mode
         c.via = Via::Dialog;
         return c;
       }

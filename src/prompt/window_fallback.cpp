@@ -1,5 +1,5 @@
 // Asking on a desktop that has no dialog program. Windows: the dialog
-// program hvym ships (hvym-dialog.exe). Elsewhere, a terminal emulator
+// program hvym ships (hvym.exe's own dialog mode). Elsewhere, a terminal emulator
 // window runs hvym itself (`hvym --ask-on-terminal DIR`), which asks with
 // the terminal prompts of tty.cpp. The question and the answer travel
 // through two FIFOs in a private folder (0700, made for this question;
@@ -199,7 +199,7 @@ Answer ask_window(const Question& q) {
 
 bool window_fallback(Dialog& d) {
   if (std::string own = window::own_dialog_program(); !own.empty()) {
-    d = {Dialog::Custom, own};
+    d = {Dialog::Custom, own, window::kDialogMode};
     return true;
   }
   if (std::string path = find_in_path("xmessage"); !path.empty()) {

@@ -126,9 +126,6 @@ class Windows(unittest.TestCase):
         p = self.hvym("--install", winpath(bin_dir))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertTrue(os.path.isfile(os.path.join(bin_dir, "pintheon-port.exe")))
-        # The dialog program goes along, so a link finds it beside itself.
-        dialog = os.path.join(os.path.dirname(EXE), "hvym-dialog.exe")
-        self.assertTrue(os.path.samefile(os.path.join(bin_dir, "hvym-dialog.exe"), dialog))
         self.hvym("pintheon-set-port", "6060")
         p = wine(home=self.home, exe=os.path.join(bin_dir, "pintheon-port.exe"))
         self.assertEqual((p.returncode, p.stdout), (0, b"6060\r\n"), p.stderr)
@@ -345,7 +342,7 @@ def restart_wine(display):
 
 class WindowsDialogs(unittest.TestCase):
     """hvym.exe with no console (its input a pipe, as Metavinci and the
-    Blender add-on call it) asks through hvym-dialog.exe, Windows' own
+    Blender add-on call it) asks through its own dialog mode, Windows' own
     windows drawn by wine on a real X server (Xvfb) and answered with
     xdotool's keys."""
 
@@ -360,9 +357,8 @@ class WindowsDialogs(unittest.TestCase):
         # are started again here on this X server, and again with no
         # display when the class is done.
         restart_wine(cls.x.display)
-        dialog = os.path.join(os.path.dirname(EXE), "hvym-dialog.exe")
         cls.warm_up = subprocess.run(
-            ["/usr/bin/wine", dialog, "splash", "--text", "warming up", "--seconds", "1"],
+            ["/usr/bin/wine", EXE, "--dialog-window", "splash", "--text", "warming up", "--seconds", "1"],
             env={**os.environ, "DISPLAY": cls.x.display, "WINEDEBUG": "-all"},
             stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
 
@@ -459,24 +455,28 @@ class WindowsDialogs(unittest.TestCase):
         code, out, err = self.ask("custom-choice-prompt", "Go on?", keys=("Escape",))
         self.assertEqual((code, out), (0, b"CANCEL\n"), err)
 
-    def test_without_the_dialog_program_a_question_fails_clearly(self):
+    def test_hvym_exe_alone_asks_in_its_own_window(self):
+        # The whole install is one file: a copy of hvym.exe alone in a
+        # folder (what an installer that keeps one file leaves) still asks.
         alone = os.path.join(self.home, "alone")
         os.mkdir(alone)
-        with open(EXE, "rb") as f, open(os.path.join(alone, "hvym.exe"), "wb") as g:
+        with open(EXE, "rb") as f, open(os.path.join(alone, "hvym-windows.exe"), "wb") as g:
             g.write(f.read())
-        p = wine("pintheon-set-port", home=self.home, exe=os.path.join(alone, "hvym.exe"),
-                 env={"HVYM_HOME": winpath(os.path.join(self.home, "data"))})
-        self.assertEqual(p.returncode, 1)
-        self.assertIn(b"no terminal and no dialog program", p.stderr)
+        code, out, err = self.ask("pintheon-set-port", text="9444", keys=("Return",),
+                                  exe=os.path.join(alone, "hvym-windows.exe"))
+        self.assertEqual((code, out, err), (0, b"", b"Pintheon port set to: 9444\n"))
+        self.assertEqual(self.hvym("pintheon-port").stdout, b"9444\r\n")
 
-    def test_the_dialog_program_refuses_bad_usage(self):
-        dialog = os.path.join(os.path.dirname(EXE), "hvym-dialog.exe")
-        p = wine("nonsense", home=self.home, exe=dialog)
+    def test_the_dialog_mode_refuses_bad_usage(self):
+        p = wine("--dialog-window", "nonsense", home=self.home)
         self.assertEqual(p.returncode, 2)
         self.assertIn(b"unknown kind nonsense", p.stderr)
-        p = wine("line", "--title", home=self.home, exe=dialog)
+        p = wine("--dialog-window", "line", "--title", home=self.home)
         self.assertEqual(p.returncode, 2)
         self.assertIn(b"--title needs a value", p.stderr)
+        p = wine("--dialog-window", home=self.home)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"usage: hvym --dialog-window KIND", p.stderr)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
-// hvym-dialog.exe: Windows' dialog program. hvym.exe links no GUI code; when
-// it must ask and has no console, it runs this program from its own folder
-// (src/prompt/prompt.cpp), which answers hvym's $HVYM_DIALOG protocol
-// (docs/dialogs.md) with user32's and comdlg32's own windows:
-//   hvym-dialog KIND --title T --text M [--choice X]... [--pattern P]...
-//               [--filter-name N] [--one-line] [--read-only] [--seconds N]
+// hvym.exe's dialog mode (Windows): `hvym.exe --dialog-window KIND ...`
+// answers hvym's $HVYM_DIALOG protocol (docs/dialogs.md) with user32's and
+// comdlg32's own windows. It lives in hvym.exe itself so that one file is
+// the whole install (an installer that keeps only the first `hvym*` file of
+// the release zip keeps everything); the GUI libraries are loaded here,
+// when a window is wanted, so no other call of hvym.exe loads them.
+//   hvym --dialog-window KIND --title T --text M [--choice X]... [--pattern P]...
+//        [--filter-name N] [--one-line] [--read-only] [--seconds N]
 // The initial text on standard input, the answer on standard output,
 // exit 0 answered, 1 cancelled, 2 a failure (its reason on standard error).
+#include "platform/window.h"
+
 #include <windows.h>
 #include <commdlg.h>
 #include <shellapi.h>
@@ -14,6 +18,79 @@
 #include <vector>
 
 namespace {
+
+// The GUI functions, looked up when the dialog mode starts.
+#define HVYM_USER32(X) \
+  X(MessageBoxW) \
+  X(CreateWindowExW) \
+  X(SendMessageW) \
+  X(GetWindowTextLengthW) \
+  X(GetWindowTextW) \
+  X(DestroyWindow) \
+  X(GetWindowLongPtrW) \
+  X(SetWindowLongPtrW) \
+  X(PostQuitMessage) \
+  X(DefWindowProcW) \
+  X(SystemParametersInfoW) \
+  X(GetDC) \
+  X(ReleaseDC) \
+  X(DrawTextW) \
+  X(PostMessageW) \
+  X(GetMessageW) \
+  X(GetKeyState) \
+  X(GetNextDlgTabItem) \
+  X(SetFocus) \
+  X(IsDialogMessageW) \
+  X(TranslateMessage) \
+  X(DispatchMessageW) \
+  X(RegisterClassW) \
+  X(LoadCursorW) \
+  X(AdjustWindowRectEx) \
+  X(GetSystemMetrics) \
+  X(SetTimer) \
+  X(ShowWindow) \
+  X(SetForegroundWindow)
+#define HVYM_GDI32(X) \
+  X(SelectObject) \
+  X(CreateFontIndirectW) \
+  X(GetStockObject) \
+  X(CreateFontW) \
+  X(DeleteObject)
+#define HVYM_COMDLG32(X) \
+  X(GetOpenFileNameW) \
+  X(CommDlgExtendedError)
+
+struct Gui {
+#define HVYM_POINTER(f) decltype(&::f) f = nullptr;
+  HVYM_USER32(HVYM_POINTER) HVYM_GDI32(HVYM_POINTER) HVYM_COMDLG32(HVYM_POINTER)
+#undef HVYM_POINTER
+};
+Gui ui;
+
+// Loads the three libraries and finds every function: false with the
+// missing one's name in `why`.
+bool load_gui(std::string& why) {
+  HMODULE lib = nullptr;
+  const char* lib_name = "";
+  auto open = [&](const wchar_t* file, const char* name) {
+    lib_name = name;
+    lib = LoadLibraryExW(file, nullptr, LOAD_LIBRARY_SEARCH_SYSTEM32);
+    if (!lib) why = std::string("cannot load ") + name + " (Windows error " + std::to_string(GetLastError()) + ")";
+    return lib != nullptr;
+  };
+  bool ok = true;
+#define HVYM_FIND(f) \
+  if (ok && !(ui.f = reinterpret_cast<decltype(&::f)>(reinterpret_cast<void*>(GetProcAddress(lib, #f))))) \
+    ok = false, why = std::string(lib_name) + " has no " #f;
+  if (!open(L"user32.dll", "user32.dll")) return false;
+  HVYM_USER32(HVYM_FIND)
+  if (!ok || !open(L"gdi32.dll", "gdi32.dll")) return false;
+  HVYM_GDI32(HVYM_FIND)
+  if (!ok || !open(L"comdlg32.dll", "comdlg32.dll")) return false;
+  HVYM_COMDLG32(HVYM_FIND)
+#undef HVYM_FIND
+  return ok;
+}
 
 constexpr int kAnswered = 0, kCancelled = 1, kFailed = 2;
 constexpr DWORD kMaxInput = 16u << 20;  // far past any question's text
@@ -48,7 +125,7 @@ void write_handle(DWORD which, const std::string& s) {
 }
 
 int fail(const std::string& why) {
-  write_handle(STD_ERROR_HANDLE, "hvym-dialog: " + why + "\n");
+  write_handle(STD_ERROR_HANDLE, "hvym --dialog-window: " + why + "\n");
   return kFailed;
 }
 
@@ -88,9 +165,9 @@ struct Options {
 };
 
 bool parse(int argc, wchar_t** argv, Options& o, std::string& why) {
-  if (argc < 2) return why = "usage: hvym-dialog KIND --title T --text M [options]", false;
-  o.kind = argv[1];
-  for (int i = 2; i < argc; ++i) {
+  if (argc < 3) return why = "usage: hvym --dialog-window KIND --title T --text M [options]", false;
+  o.kind = argv[2];
+  for (int i = 3; i < argc; ++i) {
     std::wstring a = argv[i];
     auto value = [&](std::wstring& into) {
       if (i + 1 >= argc) return why = narrow(a) + " needs a value", false;
@@ -122,8 +199,8 @@ struct Form {
 };
 
 std::wstring window_text(HWND h) {
-  std::wstring s(size_t(GetWindowTextLengthW(h)) + 1, L'\0');
-  s.resize(size_t(GetWindowTextW(h, s.data(), int(s.size()))));
+  std::wstring s(size_t(ui.GetWindowTextLengthW(h)) + 1, L'\0');
+  s.resize(size_t(ui.GetWindowTextW(h, s.data(), int(s.size()))));
   return s;
 }
 
@@ -131,17 +208,17 @@ void finish(Form& f, int outcome) {
   f.outcome = outcome;
   if (outcome == kAnswered && f.control) {
     if (f.o->kind == L"choice") {
-      LRESULT at = SendMessageW(f.control, LB_GETCURSEL, 0, 0);
+      LRESULT at = ui.SendMessageW(f.control, LB_GETCURSEL, 0, 0);
       if (at != LB_ERR) f.answer = f.o->choices[size_t(at)];
     } else {
       f.answer = from_crlf(window_text(f.control));
     }
   }
-  DestroyWindow(f.window);
+  ui.DestroyWindow(f.window);
 }
 
 LRESULT CALLBACK form_proc(HWND h, UINT msg, WPARAM wp, LPARAM lp) {
-  auto* f = reinterpret_cast<Form*>(GetWindowLongPtrW(h, GWLP_USERDATA));
+  auto* f = reinterpret_cast<Form*>(ui.GetWindowLongPtrW(h, GWLP_USERDATA));
   switch (msg) {
     case WM_COMMAND:
       if (!f) break;
@@ -156,41 +233,41 @@ LRESULT CALLBACK form_proc(HWND h, UINT msg, WPARAM wp, LPARAM lp) {
     case WM_CLOSE:
       if (f) finish(*f, kCancelled);
       return 0;
-    case WM_DESTROY: PostQuitMessage(0); return 0;
+    case WM_DESTROY: ui.PostQuitMessage(0); return 0;
   }
-  return DefWindowProcW(h, msg, wp, lp);
+  return ui.DefWindowProcW(h, msg, wp, lp);
 }
 
 HFONT message_font() {
   NONCLIENTMETRICSW m{};
   m.cbSize = sizeof m;
-  if (SystemParametersInfoW(SPI_GETNONCLIENTMETRICS, sizeof m, &m, 0)) return CreateFontIndirectW(&m.lfMessageFont);
-  return HFONT(GetStockObject(DEFAULT_GUI_FONT));
+  if (ui.SystemParametersInfoW(SPI_GETNONCLIENTMETRICS, sizeof m, &m, 0)) return ui.CreateFontIndirectW(&m.lfMessageFont);
+  return HFONT(ui.GetStockObject(DEFAULT_GUI_FONT));
 }
 
 HWND child(Form& f, const wchar_t* cls, const std::wstring& text, DWORD style, int id, RECT r, HFONT font) {
-  HWND c = CreateWindowExW(cls == std::wstring(L"EDIT") || cls == std::wstring(L"LISTBOX") ? WS_EX_CLIENTEDGE : 0,
+  HWND c = ui.CreateWindowExW(cls == std::wstring(L"EDIT") || cls == std::wstring(L"LISTBOX") ? WS_EX_CLIENTEDGE : 0,
                            cls, text.c_str(), WS_CHILD | WS_VISIBLE | style, r.left, r.top,
                            r.right - r.left, r.bottom - r.top, f.window, HMENU(INT_PTR(id)),
                            GetModuleHandleW(nullptr), nullptr);
-  SendMessageW(c, WM_SETFONT, WPARAM(font), TRUE);
+  ui.SendMessageW(c, WM_SETFONT, WPARAM(font), TRUE);
   return c;
 }
 
 // The height the label needs at `width` pixels.
 int label_height(const std::wstring& text, int width, HFONT font) {
-  HDC dc = GetDC(nullptr);
-  HGDIOBJ old = SelectObject(dc, font);
+  HDC dc = ui.GetDC(nullptr);
+  HGDIOBJ old = ui.SelectObject(dc, font);
   RECT r{0, 0, width, 0};
-  DrawTextW(dc, text.c_str(), -1, &r, DT_CALCRECT | DT_WORDBREAK | DT_NOPREFIX);
-  SelectObject(dc, old);
-  ReleaseDC(nullptr, dc);
+  ui.DrawTextW(dc, text.c_str(), -1, &r, DT_CALCRECT | DT_WORDBREAK | DT_NOPREFIX);
+  ui.SelectObject(dc, old);
+  ui.ReleaseDC(nullptr, dc);
   return r.bottom < 16 ? 16 : r.bottom > 400 ? 400 : r.bottom;
 }
 
 DWORD WINAPI wait_for_input_end(void* window) {
   read_input();  // what comes is not shown: only its end matters
-  PostMessageW(HWND(window), kInputClosed, 0, 0);
+  ui.PostMessageW(HWND(window), kInputClosed, 0, 0);
   return 0;
 }
 
@@ -199,19 +276,19 @@ DWORD WINAPI wait_for_input_end(void* window) {
 // text for the buttons.
 void pump(Form& f, bool buttons, bool multiline) {
   MSG m;
-  while (GetMessageW(&m, nullptr, 0, 0) > 0) {
-    bool ctrl = GetKeyState(VK_CONTROL) < 0;
+  while (ui.GetMessageW(&m, nullptr, 0, 0) > 0) {
+    bool ctrl = ui.GetKeyState(VK_CONTROL) < 0;
     if (m.message == WM_KEYDOWN && m.wParam == VK_RETURN && ctrl) {  // Ctrl+Enter: OK from anywhere
       if (buttons) finish(f, kAnswered);
       continue;
     }
     if (m.message == WM_KEYDOWN && m.wParam == VK_TAB && !ctrl && multiline && m.hwnd == f.control) {
-      if (HWND next = GetNextDlgTabItem(f.window, f.control, GetKeyState(VK_SHIFT) < 0)) SetFocus(next);
+      if (HWND next = ui.GetNextDlgTabItem(f.window, f.control, ui.GetKeyState(VK_SHIFT) < 0)) ui.SetFocus(next);
       continue;
     }
-    if (IsDialogMessageW(f.window, &m)) continue;
-    TranslateMessage(&m);
-    DispatchMessageW(&m);
+    if (ui.IsDialogMessageW(f.window, &m)) continue;
+    ui.TranslateMessage(&m);
+    ui.DispatchMessageW(&m);
   }
 }
 
@@ -220,10 +297,10 @@ int run_form(const Options& o, const std::wstring& initial, std::wstring& answer
   WNDCLASSW wc{};
   wc.lpfnWndProc = form_proc;
   wc.hInstance = inst;
-  wc.hCursor = LoadCursorW(nullptr, MAKEINTRESOURCEW(32512));  // IDC_ARROW
+  wc.hCursor = ui.LoadCursorW(nullptr, MAKEINTRESOURCEW(32512));  // IDC_ARROW
   wc.hbrBackground = HBRUSH(COLOR_BTNFACE + 1);
   wc.lpszClassName = L"HvymDialog";
-  RegisterClassW(&wc);
+  ui.RegisterClassW(&wc);
 
   const std::wstring& k = o.kind;
   bool multiline = k == L"text" || (k == L"copy" && !o.one_line);
@@ -239,50 +316,50 @@ int run_form(const Options& o, const std::wstring& initial, std::wstring& answer
   f.o = &o;
   RECT frame{0, 0, width, height};
   DWORD style = WS_CAPTION | WS_SYSMENU | WS_POPUP;
-  AdjustWindowRectEx(&frame, style, FALSE, WS_EX_DLGMODALFRAME);
+  ui.AdjustWindowRectEx(&frame, style, FALSE, WS_EX_DLGMODALFRAME);
   int fw = frame.right - frame.left, fh = frame.bottom - frame.top;
-  f.window = CreateWindowExW(WS_EX_DLGMODALFRAME | WS_EX_TOPMOST | WS_EX_CONTROLPARENT, wc.lpszClassName,
-                             o.title.c_str(), style, (GetSystemMetrics(SM_CXSCREEN) - fw) / 2,
-                             (GetSystemMetrics(SM_CYSCREEN) - fh) / 3, fw, fh, nullptr, nullptr, inst, nullptr);
+  f.window = ui.CreateWindowExW(WS_EX_DLGMODALFRAME | WS_EX_TOPMOST | WS_EX_CONTROLPARENT, wc.lpszClassName,
+                             o.title.c_str(), style, (ui.GetSystemMetrics(SM_CXSCREEN) - fw) / 2,
+                             (ui.GetSystemMetrics(SM_CYSCREEN) - fh) / 3, fw, fh, nullptr, nullptr, inst, nullptr);
   if (!f.window) return window_error = GetLastError(), kFailed;
-  SetWindowLongPtrW(f.window, GWLP_USERDATA, LONG_PTR(&f));
+  ui.SetWindowLongPtrW(f.window, GWLP_USERDATA, LONG_PTR(&f));
   child(f, L"STATIC", o.text, SS_LEFT | SS_NOPREFIX, -1, {pad, pad, width - pad, pad + label}, font);
   RECT cr{pad, y_control, width - pad, y_control + control_h};
   if (k == L"choice") {
     f.control = child(f, L"LISTBOX", L"", WS_TABSTOP | WS_VSCROLL | LBS_NOTIFY, kList, cr, font);
     size_t current = 0;
     for (size_t i = 0; i < o.choices.size(); ++i) {
-      SendMessageW(f.control, LB_ADDSTRING, 0, LPARAM(o.choices[i].c_str()));
+      ui.SendMessageW(f.control, LB_ADDSTRING, 0, LPARAM(o.choices[i].c_str()));
       if (o.choices[i] == initial) current = i;
     }
-    SendMessageW(f.control, LB_SETCURSEL, current, 0);
+    ui.SendMessageW(f.control, LB_SETCURSEL, current, 0);
   } else if (control_h) {
     DWORD es = WS_TABSTOP | ES_AUTOHSCROLL;
     if (k == L"secret") es |= ES_PASSWORD;
     if (multiline) es = WS_TABSTOP | WS_VSCROLL | ES_MULTILINE | ES_AUTOVSCROLL | ES_WANTRETURN;
     if (o.read_only) es |= ES_READONLY;
-    if (o.read_only) mono = CreateFontW(-15, 0, 0, 0, FW_NORMAL, 0, 0, 0, DEFAULT_CHARSET, 0, 0, 0,
+    if (o.read_only) mono = ui.CreateFontW(-15, 0, 0, 0, FW_NORMAL, 0, 0, 0, DEFAULT_CHARSET, 0, 0, 0,
                                         FIXED_PITCH | FF_MODERN, L"Consolas");
     f.control = child(f, L"EDIT", to_crlf(initial), es, kEdit, cr, mono ? mono : font);
-    SendMessageW(f.control, EM_SETLIMITTEXT, 0, 0);
-    if (!multiline) SendMessageW(f.control, EM_SETSEL, 0, -1);
+    ui.SendMessageW(f.control, EM_SETLIMITTEXT, 0, 0);
+    if (!multiline) ui.SendMessageW(f.control, EM_SETSEL, 0, -1);
   }
   if (buttons) {
     int bw = 88, by = y_buttons;
     child(f, L"BUTTON", L"OK", WS_TABSTOP | BS_DEFPUSHBUTTON, IDOK, {width - pad - 2 * bw - 8, by, width - pad - bw - 8, by + 28}, font);
     child(f, L"BUTTON", L"Cancel", WS_TABSTOP | BS_PUSHBUTTON, IDCANCEL, {width - pad - bw, by, width - pad, by + 28}, font);
   }
-  if (k == L"splash") SetTimer(f.window, 1, (o.seconds ? o.seconds : 3) * 1000u, nullptr);
+  if (k == L"splash") ui.SetTimer(f.window, 1, (o.seconds ? o.seconds : 3) * 1000u, nullptr);
   if (k == L"busy") {
     HANDLE t = CreateThread(nullptr, 0, wait_for_input_end, f.window, 0, nullptr);
     if (t) CloseHandle(t);
   }
-  ShowWindow(f.window, SW_SHOW);
-  SetForegroundWindow(f.window);
-  SetFocus(f.control ? f.control : f.window);
+  ui.ShowWindow(f.window, SW_SHOW);
+  ui.SetForegroundWindow(f.window);
+  ui.SetFocus(f.control ? f.control : f.window);
 
   pump(f, buttons, multiline);
-  if (mono) DeleteObject(mono);
+  if (mono) ui.DeleteObject(mono);
   answer = std::move(f.answer);
   return f.outcome;
 }
@@ -302,8 +379,8 @@ int pick_file(const Options& o, std::wstring& answer) {
   ofn.nMaxFile = DWORD(path.size());
   ofn.lpstrTitle = o.text.c_str();
   ofn.Flags = OFN_FILEMUSTEXIST | OFN_PATHMUSTEXIST | OFN_NOCHANGEDIR | OFN_EXPLORER | OFN_HIDEREADONLY;
-  if (GetOpenFileNameW(&ofn)) return answer = path.data(), kAnswered;
-  return CommDlgExtendedError() == 0 ? kCancelled : kFailed;
+  if (ui.GetOpenFileNameW(&ofn)) return answer = path.data(), kAnswered;
+  return ui.CommDlgExtendedError() == 0 ? kCancelled : kFailed;
 }
 
 int run(const Options& o, std::string& out, std::string& why) {
@@ -311,7 +388,7 @@ int run(const Options& o, std::string& out, std::string& why) {
   if (k == L"message" || k == L"yesno") {
     read_input();
     UINT type = k == L"message" ? MB_OK | MB_ICONINFORMATION : MB_OKCANCEL | MB_ICONQUESTION;
-    int r = MessageBoxW(nullptr, o.text.c_str(), o.title.c_str(), type | MB_TOPMOST | MB_SETFOREGROUND);
+    int r = ui.MessageBoxW(nullptr, o.text.c_str(), o.title.c_str(), type | MB_TOPMOST | MB_SETFOREGROUND);
     if (r == 0) return window_error = GetLastError(), kFailed;
     return r == IDOK ? kAnswered : kCancelled;
   }
@@ -340,13 +417,16 @@ int run(const Options& o, std::string& out, std::string& why) {
 
 }  // namespace
 
-int WINAPI wWinMain(HINSTANCE, HINSTANCE, PWSTR, int) {
+namespace hvym::window {
+
+int dialog_main() {
   int argc = 0;
   wchar_t** argv = CommandLineToArgvW(GetCommandLineW(), &argc);
   if (!argv) return fail("cannot read the command line");
   Options o;
   std::string why;
   if (!parse(argc, argv, o, why)) return fail(why);
+  if (!load_gui(why)) return fail(why);
   std::string out;
   int outcome = run(o, out, why);
   if (outcome == kFailed && why.empty())
@@ -356,3 +436,5 @@ int WINAPI wWinMain(HINSTANCE, HINSTANCE, PWSTR, int) {
   wipe(out);
   return outcome;
 }
+
+}  // namespace hvym::window
