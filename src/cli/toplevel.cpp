@@ -88,7 +88,7 @@ struct Tally {
   size_t made = 0, updated = 0, kept = 0, skipped = 0, failed = 0;
 };
 
-// One link at path to program (hvym, or a companion program beside it).
+// One link at path to program (hvym).
 void place(const std::string& path, const std::string& program, Tally& n, Sink& out, Sink& err) {
   std::string target;
   switch (fs::program_link(path, program, target)) {
@@ -101,6 +101,8 @@ void place(const std::string& path, const std::string& program, Tally& n, Sink& 
         ++n.skipped;
         return;
       }
+      [[fallthrough]];
+    case fs::Link::Stale:  // Windows: made by hvym, for an older or another hvym
       if (!fs::remove_file(path)) {
         err.line("hvym: cannot replace " + path + ": " + std::strerror(errno));
         ++n.failed;
@@ -138,7 +140,7 @@ std::string other_on_path(std::string_view name, const std::string& self) {
   if (other.empty()) return other;
   std::string target;
   fs::Link l = fs::program_link(other, self, target);
-  if (l == fs::Link::Ours || (l == fs::Link::Other && is_hvym_link(target, self))) return {};
+  if (l == fs::Link::Ours || l == fs::Link::Stale || (l == fs::Link::Other && is_hvym_link(target, self))) return {};
   return other;
 }
 
@@ -171,10 +173,6 @@ int install(std::string_view dir_arg, Sink& out, Sink& err) {
     }
     place(path, self, n, out, err);
   }
-  // Windows' dialog program goes along, so a link finds it beside itself.
-  std::string dialog = beside(self, fs::program_name("hvym-dialog"));
-  if (fs::kind_of(dialog) == fs::Kind::File)
-    place(dir + "/" + fs::program_name("hvym-dialog"), dialog, n, out, err);
   out.line("hvym --install " + dir + ": " + std::to_string(n.made) + " linked, " + std::to_string(n.updated) +
            " updated, " + std::to_string(n.kept) + " already there, " + std::to_string(n.skipped) + " skipped, " +
            std::to_string(n.failed) + " failed");

@@ -60,13 +60,17 @@ bool list_dir(const std::string& dir, const std::function<void(std::string_view)
 void remove_tree(const std::string& path);
 
 // What stands at a command link's path: nothing, a link to `self`, a link
-// to something else (its target in `target`), or something that is not a
-// link (Windows: a hard link to self counts as Ours, any other file as
-// NotLink). Error: errno says why.
-enum class Link { Missing, Ours, Other, NotLink, Error };
+// to something else (its target in `target`), something that is not a
+// link, or (Windows) one that hvym made but that does not follow `self`:
+// a launcher for another path or an older launcher, a hard link or copy of
+// any hvym (which an upgrade leaves on the old program): Stale, to replace.
+// Windows: Ours is the launcher link_program would write now. Error: errno
+// says why.
+enum class Link { Missing, Ours, Other, NotLink, Stale, Error };
 Link program_link(const std::string& path, const std::string& self, std::string& target);
-// Makes path run the program `self`: a symbolic link on POSIX, a hard link
-// (else a copy) on Windows. False with errno.
+// Makes path run the program `self`: a symbolic link on POSIX; on Windows a
+// launcher of a few kilobytes that starts `self` by its path (so it follows
+// upgrades, on any volume: launcher_win.cpp). False with errno.
 bool link_program(const std::string& self, const std::string& path);
 // unlink(2).
 bool remove_file(const std::string& path);

@@ -181,20 +181,80 @@ void remove_tree(const std::string& path) {
   }
 }
 
-Link program_link(const std::string& path, const std::string& self, std::string& target) {
-  FileId here, me;
-  if (!file_id(path, here)) return errno == ENOENT ? Link::Missing : Link::Error;
-  if (file_id(self, me) && here.dev == me.dev && here.ino == me.ino) {
-    target = self;
-    return Link::Ours;
+extern const unsigned char kLauncher[];      // launcher_win.cpp, built (launcher_bytes.cpp)
+extern const unsigned long kLauncher_size;
+
+namespace {
+
+constexpr char kLauncherMagic[] = "HVYMLNK1";
+constexpr size_t kLauncherMax = 1 << 20;       // a launcher is a few kilobytes
+constexpr size_t kProgramMax = 64u << 20;      // an hvym.exe is a few megabytes
+// In every hvym.exe since command links existed (toplevel.cpp's usage).
+constexpr std::string_view kHvymSignature = "--ask-on-terminal takes one folder";
+
+// The launcher for `self`: its program, self's path in UTF-16, the path's
+// length in bytes, the magic.
+std::string launcher_for(const std::string& self) {
+  std::string image(reinterpret_cast<const char*>(kLauncher), kLauncher_size);
+  std::wstring w = wide(self);
+  image.append(reinterpret_cast<const char*>(w.data()), w.size() * sizeof(wchar_t));
+  uint32_t n = uint32_t(w.size() * sizeof(wchar_t));
+  for (int i = 0; i < 4; ++i) image += char(n >> (8 * i) & 0xff);
+  image.append(kLauncherMagic, 8);
+  return image;
+}
+
+// The whole file when it is at most `max` bytes; false (errno) otherwise.
+bool read_small(const std::string& path, size_t max, std::string& into) {
+  HANDLE h = CreateFileW(wide(path).c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                         nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return set_errno_from(GetLastError()), false;
+  LARGE_INTEGER size{};
+  bool ok = GetFileSizeEx(h, &size) && size.QuadPart >= 0 && uint64_t(size.QuadPart) <= max;
+  if (ok) {
+    into.assign(size_t(size.QuadPart), '\0');
+    DWORD got = 0;
+    for (size_t at = 0; ok && at < into.size(); at += got)
+      ok = ReadFile(h, into.data() + at, DWORD(std::min<size_t>(into.size() - at, 1 << 20)), &got, nullptr) && got;
+  } else {
+    errno = EFBIG;
   }
+  CloseHandle(h);
+  return ok;
+}
+
+}  // namespace
+
+Link program_link(const std::string& path, const std::string& self, std::string& target) {
+  FileId here;
+  if (!file_id(path, here)) return errno == ENOENT ? Link::Missing : Link::Error;
+  std::string bytes;
+  if (read_small(path, kLauncherMax, bytes) && bytes.size() > 12 && bytes.ends_with(kLauncherMagic)) {
+    size_t n = uint8_t(bytes[bytes.size() - 12]) | uint8_t(bytes[bytes.size() - 11]) << 8 |
+               uint8_t(bytes[bytes.size() - 10]) << 16 | size_t(uint8_t(bytes[bytes.size() - 9])) << 24;
+    if (n % 2 == 0 && n + 12 <= bytes.size()) {
+      std::wstring w(n / 2, L'\0');
+      std::memcpy(w.data(), bytes.data() + bytes.size() - 12 - n, n);
+      target = narrow(w);
+    }
+    return bytes == launcher_for(self) ? Link::Ours : Link::Stale;
+  }
+  // A hard link or copy of an hvym (the links before launchers).
+  if (bytes.empty() && !read_small(path, kProgramMax, bytes)) return Link::NotLink;
+  if (std::string_view(bytes).find(kHvymSignature) != std::string_view::npos) return target = path, Link::Stale;
   return Link::NotLink;
 }
 
 bool link_program(const std::string& self, const std::string& path) {
-  if (CreateHardLinkW(wide(path).c_str(), wide(self).c_str(), nullptr)) return true;
-  if (CopyFileW(wide(self).c_str(), wide(path).c_str(), TRUE)) return true;  // another volume
-  return set_errno_from(GetLastError()), false;
+  std::string image = launcher_for(self);
+  HANDLE h = CreateFileW(wide(path).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return set_errno_from(GetLastError()), false;
+  DWORD done = 0;
+  bool ok = WriteFile(h, image.data(), DWORD(image.size()), &done, nullptr) && done == image.size();
+  DWORD code = ok ? 0 : GetLastError();
+  CloseHandle(h);
+  if (!ok) DeleteFileW(wide(path).c_str()), set_errno_from(code);
+  return ok;
 }
 
 bool remove_file(const std::string& path) {

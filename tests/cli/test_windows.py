@@ -1,15 +1,22 @@
 """The Windows build under wine: what differs from Linux. hvym.exe is run
 directly (not through wine_hvym.py) where the raw bytes matter."""
 import concurrent.futures
+import contextlib
+import functools
 import gzip
+import http.server
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
+import urllib.request
+import zipfile
 
 import desktop
 
@@ -125,12 +132,125 @@ class Windows(unittest.TestCase):
         os.mkdir(bin_dir)
         p = self.hvym("--install", winpath(bin_dir))
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertTrue(os.path.isfile(os.path.join(bin_dir, "pintheon-port.exe")))
+        self.assertIn(b"78 linked, 0 updated", p.stdout)
+        # Launchers of a few kilobytes, not copies of hvym.exe.
+        port = os.path.join(bin_dir, "pintheon-port.exe")
+        self.assertLess(os.path.getsize(port), 16384)
+        self.assertEqual(sorted(os.listdir(bin_dir)), sorted(n + ".exe" for n in self.commands()))
         self.hvym("pintheon-set-port", "6060")
-        p = wine(home=self.home, exe=os.path.join(bin_dir, "pintheon-port.exe"))
+        p = wine(home=self.home, exe=port)
         self.assertEqual((p.returncode, p.stdout), (0, b"6060\r\n"), p.stderr)
+        # The name it was called by, its arguments, exit status and streams.
+        p = wine("--help", home=self.home, exe=os.path.join(bin_dir, "pintheon-set-port.exe"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.startswith(b"Usage: pintheon-set-port [OPTIONS] [PORT]"), p.stdout[:80])
+        p = wine("not a port", home=self.home, exe=os.path.join(bin_dir, "pintheon-set-port.exe"))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"'not a port' is not a valid integer", p.stderr)
+        p = wine("--json", home=self.home, exe=os.path.join(bin_dir, "batch.exe"), stdin=b'[["pintheon-port"]]')
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b'"value": 6060', p.stdout)
         again = self.hvym("--install", winpath(bin_dir))
-        self.assertIn(b"0 linked", again.stdout)
+        self.assertIn(b"0 linked, 0 updated, 78 already there, 0 skipped, 0 failed", again.stdout)
+
+    def commands(self):
+        return self.hvym("--list").stdout.decode().split()
+
+    def upgraded(self, path, version):
+        """hvym.exe with another version line, put at path as an upgrade
+        does: a new file in place of the old one."""
+        with open(EXE, "rb") as f:
+            image = f.read()
+        old = b"HeavyMeta CLI v1.0.0"
+        self.assertEqual(image.count(old), 1)
+        new = f"HeavyMeta CLI v{version}".encode()
+        self.assertEqual(len(new), len(old))
+        with open(path + ".new", "wb") as f:
+            f.write(image.replace(old, new))
+        os.replace(path + ".new", path)
+
+    def test_command_programs_follow_an_upgrade(self):
+        app, bin_dir = os.path.join(self.home, "app"), os.path.join(self.home, "bin")
+        os.mkdir(app)
+        hvym = os.path.join(app, "hvym-windows.exe")
+        self.upgraded(hvym, "1.0.1")
+        p = wine("--install", winpath(bin_dir), home=self.home, exe=hvym)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        version = os.path.join(bin_dir, "version.exe")
+        self.assertEqual(wine(home=self.home, exe=version).stdout, b"HeavyMeta CLI v1.0.1\r\n")
+        self.upgraded(hvym, "1.0.2")  # what an installer does: a new hvym-windows.exe
+        self.assertEqual(wine(home=self.home, exe=version).stdout, b"HeavyMeta CLI v1.0.2\r\n")
+        # hvym moved away: the launcher says what to do.
+        os.rename(hvym, hvym + ".gone")
+        p = wine(home=self.home, exe=version)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"cannot start", p.stderr)
+        self.assertIn(b"run 'hvym --install DIR' again", p.stderr)
+
+    def test_install_replaces_the_links_of_an_older_hvym(self):
+        # Before launchers, --install made hard links (copies on another
+        # volume): an upgrade left them on the old program and --install
+        # skipped them. They are replaced now, and it says so.
+        app, bin_dir = os.path.join(self.home, "app"), os.path.join(self.home, "bin")
+        os.mkdir(app)
+        os.mkdir(bin_dir)
+        old = os.path.join(app, "hvym-old.exe")
+        self.upgraded(old, "0.9.9")
+        os.link(old, os.path.join(bin_dir, "version.exe"))
+        shutil.copyfile(old, os.path.join(bin_dir, "pintheon-port.exe"))
+        with open(os.path.join(bin_dir, "about.exe"), "wb") as f:
+            f.write(b"MZ not hvym")
+        self.assertEqual(wine(home=self.home, exe=os.path.join(bin_dir, "version.exe")).stdout,
+                         b"HeavyMeta CLI v0.9.9\r\n")
+        p = self.hvym("--install", winpath(bin_dir))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"75 linked, 2 updated, 0 already there, 1 skipped, 0 failed", p.stdout)
+        self.assertIn(b"updated " + winpath(bin_dir).encode() + b"/version.exe", p.stdout)
+        self.assertIn(b"skipped " + winpath(bin_dir).encode() + b"/about.exe", p.stderr)
+        self.assertEqual(wine(home=self.home, exe=os.path.join(bin_dir, "version.exe")).stdout,
+                         b"HeavyMeta CLI v1.0.0\r\n")
+        self.assertLess(os.path.getsize(os.path.join(bin_dir, "pintheon-port.exe")), 16384)
+        # Launchers for another hvym are updated to this one.
+        other = os.path.join(app, "hvym-windows.exe")
+        shutil.copyfile(EXE, other)
+        p = wine("--install", winpath(bin_dir), home=self.home, exe=other)
+        self.assertIn(b"0 linked, 77 updated, 0 already there, 1 skipped, 0 failed", p.stdout)
+
+    def test_a_killed_command_program_ends_its_hvym(self):
+        bin_dir = os.path.join(self.home, "bin")
+        self.assertEqual(self.hvym("--install", winpath(bin_dir)).returncode, 0)
+        e = {"PATH": "/usr/bin:/bin", "HOME": self.home, "WINEPREFIX": os.environ["WINEPREFIX"], "WINEDEBUG": "-all",
+             "HVYM_HOME": winpath(os.path.join(self.home, "AppData", "Local", "heavymeta-cli"))}
+        # batch --json waits for its input's end: hvym.exe runs until then.
+        p = subprocess.Popen(["/usr/bin/wine", os.path.join(bin_dir, "batch.exe"), "--json"], env=e,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        mark = winpath(bin_dir) + "\\batch.exe"
+        try:
+            deadline = time.monotonic() + 60
+            while not self.running(mark):
+                self.assertLess(time.monotonic(), deadline, "hvym.exe never started")
+                time.sleep(0.05)
+        finally:
+            p.kill()
+            p.communicate()
+        deadline = time.monotonic() + 30
+        while self.running(mark):
+            self.assertLess(time.monotonic(), deadline, "hvym.exe outlived its command program")
+            time.sleep(0.05)
+
+    @staticmethod
+    def running(mark):
+        """Whether a process's command line starts with mark (wine shows a
+        Windows process by its command line)."""
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        if f.read().startswith(mark.encode()):
+                            return True
+                except OSError:
+                    pass
+        return False
 
     def test_a_damaged_store_is_an_error_not_a_crash(self):
         self.hvym("pintheon-set-port", "4242")
@@ -326,6 +446,55 @@ class Windows(unittest.TestCase):
         self.assertEqual(self.hvym("docker-installed").stdout, b"False\r\n")
 
 
+@contextlib.contextmanager
+def serve_folder(folder):
+    """A real HTTP server on loopback serving folder: its base URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=folder)
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def metavinci_install(url, dest, order):
+    """Metavinci's installer (inviti8/metavinci up to daf2c4b,
+    metavinci.py), restated: download the asset into a temporary folder,
+    extract the zip there, walk the folder and take the first file whose
+    name starts with "hvym" (archives and .exe.config skipped), make it
+    executable and move it into dest under its own name. `order` is the
+    directory order the walk sees (NTFS gives names sorted; others do not).
+    The installed path."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = os.path.join(tmp, "hvym-windows.zip")
+        with urllib.request.urlopen(url, timeout=30) as r, open(archive, "wb") as f:
+            shutil.copyfileobj(r, f)
+        with zipfile.ZipFile(archive) as z:
+            z.extractall(tmp)
+        found = None
+        for root, dirs, files in os.walk(tmp):
+            dirs[:] = order(dirs)
+            for name in order(files):
+                if name.endswith(".tar.gz") or name.endswith(".zip"):
+                    continue
+                if name.startswith("hvym") and not name.endswith(".exe.config") and os.path.isfile(os.path.join(root, name)):
+                    found = os.path.join(root, name)
+                    break
+            if found:
+                break
+        if not found:
+            raise AssertionError("no hvym binary in the archive")
+        os.chmod(found, 0o755)
+        os.makedirs(dest, mode=0o755, exist_ok=True)
+        target = os.path.join(dest, os.path.basename(found))
+        shutil.move(found, target)
+        return target
+
+
 def restart_wine(display):
     """wine's server and desktop process again, for X display `display`
     (None: none), started with no test's pipes open (scripts/cross-test)."""
@@ -466,6 +635,32 @@ class WindowsDialogs(unittest.TestCase):
                                   exe=os.path.join(alone, "hvym-windows.exe"))
         self.assertEqual((code, out, err), (0, b"", b"Pintheon port set to: 9444\n"))
         self.assertEqual(self.hvym("pintheon-port").stdout, b"9444\r\n")
+
+    def test_installed_as_metavinci_installs_it(self):
+        # The release zip, served over HTTP, installed by Metavinci's own
+        # steps (restated in metavinci_install), the walk seeing its folder
+        # in either order; then a setter without its value asks in a window
+        # through the installed file alone.
+        dist = os.path.join(self.home, "dist")
+        os.mkdir(dist)
+        stage = os.path.join(self.home, "stage")
+        os.mkdir(stage)
+        shutil.copyfile(EXE, os.path.join(stage, "hvym-windows.exe"))
+        strip = shutil.which("x86_64-w64-mingw32-strip")
+        if strip:  # as scripts/release does
+            subprocess.run([strip, "--strip-all", os.path.join(stage, "hvym-windows.exe")], check=True)
+        subprocess.run([os.path.join(HERE, "..", "..", "scripts", "pack-zip"), os.path.join(dist, "hvym-windows.zip"),
+                        os.path.join(stage, "hvym-windows.exe")], check=True)
+        with serve_folder(dist) as url:
+            for order in (sorted, lambda names: sorted(names, reverse=True)):
+                dest = os.path.join(self.home, "installed-" + ("sorted" if order is sorted else "reversed"))
+                installed = metavinci_install(url + "/hvym-windows.zip", dest, order)
+                self.assertEqual(os.path.basename(installed), "hvym-windows.exe")
+                self.assertEqual(os.listdir(dest), ["hvym-windows.exe"])
+                code, out, err = self.ask("pintheon-set-port", text="9333", keys=("Return",), exe=installed)
+                self.assertEqual((code, out, err), (0, b"", b"Pintheon port set to: 9333\n"))
+                self.assertEqual(self.hvym("pintheon-port").stdout, b"9333\r\n")
+                self.hvym("pintheon-set-port", "9998")
 
     def test_the_dialog_mode_refuses_bad_usage(self):
         p = wine("--dialog-window", "nonsense", home=self.home)
