@@ -4,6 +4,7 @@
 // (Windows: hvym.exe's own dialog mode). The asking is
 // src/prompt/window_fallback.cpp.
 #pragma once
+#include <cstring>
 #include <string>
 
 namespace hvym::window {
@@ -40,9 +41,17 @@ int open_answer_to_write(const std::string& dir);
 std::string own_dialog_program();
 inline constexpr const char* kDialogMode = "--dialog-window";
 
-// Windows: hvym.exe's dialog mode (`hvym --dialog-window KIND ...`, the
+// hvym.exe's dialog mode (Windows: `hvym --dialog-window KIND ...`, the
 // $HVYM_DIALOG protocol with Windows' own windows; dialog_window_win.cpp),
-// run from main() before anything else; its exit status.
+// asked by main() before anything else: its exit status when argv asks
+// for it, else -1 (POSIX: always -1).
+#ifdef _WIN32
 int dialog_main();
+inline int dialog_mode(int argc, char** argv) {
+  return argc > 1 && std::strcmp(argv[1], kDialogMode) == 0 ? dialog_main() : -1;
+}
+#else
+inline int dialog_mode(int, char**) { return -1; }
+#endif
 
 }  // namespace hvym::window
