@@ -91,6 +91,8 @@ void target(wchar_t* self, wchar_t* hvym) {
   CloseHandle(f);
 }
 
+BOOL WINAPI ignore_control(DWORD) { return TRUE; }
+
 }  // namespace
 
 extern "C" void __stdcall launcher_main() {
@@ -112,8 +114,10 @@ extern "C" void __stdcall launcher_main() {
     limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_BREAKAWAY_OK;
     SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof limits);
   }
-  // Ctrl-C reaches hvym, which shares the console; this program waits.
-  SetConsoleCtrlHandler(nullptr, TRUE);
+  // Ctrl-C reaches hvym, which shares the console; this program waits for
+  // it. A handler, not SetConsoleCtrlHandler(nullptr, TRUE): that flag is
+  // inherited, and hvym would ignore Ctrl-C too.
+  SetConsoleCtrlHandler(ignore_control, TRUE);
 
   STARTUPINFOW si;
   GetStartupInfoW(&si);

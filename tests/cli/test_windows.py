@@ -238,19 +238,42 @@ class Windows(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, "hvym.exe outlived its command program")
             time.sleep(0.05)
 
+    def test_ctrl_c_reaches_hvym_through_a_command_program(self):
+        # The launcher waits through Ctrl-C without passing its ignoring on
+        # (SetConsoleCtrlHandler(NULL, TRUE) is inherited): hvym stops.
+        bin_dir = os.path.join(self.home, "bin")
+        self.assertEqual(self.hvym("--install", winpath(bin_dir)).returncode, 0)
+        name = "hvym-launched-%d" % os.getpid()
+        e = {"PATH": "/usr/bin:/bin", "HOME": self.home, "WINEPREFIX": os.environ["WINEPREFIX"], "WINEDEBUG": "-all",
+             "HVYM_HOME": winpath(self.data)}
+        p = subprocess.Popen(["/usr/bin/wine", os.path.join(bin_dir, "serve.exe"), "--socket", name], env=e,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            self.assertIn(b"listening on", p.stderr.readline())
+            hvym = [pid for pid in self.running(winpath(bin_dir) + "\\serve.exe", pids=True)]
+            self.assertEqual(len(hvym), 1)
+            os.kill(hvym[0], signal.SIGINT)
+            self.assertEqual(p.wait(timeout=30), 0)
+            self.assertIn(b"stopped", p.stderr.read())
+        finally:
+            if p.poll() is None:
+                p.kill()
+            p.communicate()
+
     @staticmethod
-    def running(mark):
+    def running(mark, pids=False):
         """Whether a process's command line starts with mark (wine shows a
-        Windows process by its command line)."""
+        Windows process by its command line); with pids, their pids."""
+        found = []
         for pid in os.listdir("/proc"):
             if pid.isdigit():
                 try:
                     with open(f"/proc/{pid}/cmdline", "rb") as f:
                         if f.read().startswith(mark.encode()):
-                            return True
+                            found.append(int(pid))
                 except OSError:
                     pass
-        return False
+        return found if pids else bool(found)
 
     def test_a_damaged_store_is_an_error_not_a_crash(self):
         self.hvym("pintheon-set-port", "4242")
