@@ -29,7 +29,7 @@ from ._watch import (RECONNECT_TIMEOUT, WATCH_TIMEOUT, Change, Watch, WatchTimeo
                      WatchUnavailable, check_topics, watch_refused)
 
 __version__ = "0.1.0"
-__all__ = ["Hvym", "Call", "Result", "HvymError", "Protocol", "Watch", "Change", "WatchTimeout",
+__all__ = ["Hvym", "Call", "Result", "HvymError", "Protocol", "Watch", "Change", "WatchTimeout", "find_binary",
            "WatchUnavailable", "typed_value", "hello_env",
            "hello_params", "run_params", "child_env",
            "ENV_VARS", "PROTOCOL", "MALFORMED", "INVALID_REQUEST", "NO_SUCH_METHOD",
@@ -307,7 +307,7 @@ class Hvym(object):
 
     def __init__(self, binary=None, socket=None, env=None, ask=None, fallback=True,
                  on_show=None, client="hvym_client", connect_timeout=30.0, serve=True):
-        self.binary = binary if binary is not None else shutil.which("hvym")
+        self.binary = binary if binary is not None else find_binary()
         self.socket = socket
         self.env = dict(env or {})
         self.ask = ask
@@ -741,6 +741,42 @@ class Hvym(object):
                                     stderr=subprocess.PIPE)
         except Exception:
             return None
+
+
+def _release_name():
+    """The release's file name on this platform, as installers keep it."""
+    import platform
+    system = platform.system().lower()
+    if system == "windows":
+        return "hvym-windows.exe"
+    if system == "darwin":
+        machine = (platform.machine() or "").lower()
+        return "hvym-macos-" + ("arm64" if "arm" in machine or "aarch64" in machine else "amd64")
+    return "hvym-linux"
+
+
+def find_binary():
+    """The hvym program: `hvym` on PATH, else the release's file where
+    Metavinci's installer puts it (Windows
+    %USERPROFILE%\\AppData\\Local\\heavymeta-cli\\hvym-windows.exe, Linux
+    ~/.local/share/heavymeta-cli/hvym-linux, macOS ~/Library/Application
+    Support/Metavinci/bin/hvym-macos-ARCH), else the release's name on
+    PATH; None when there is none."""
+    found = shutil.which("hvym")
+    if found:
+        return found
+    name = _release_name()
+    home = os.path.expanduser("~")
+    if name.endswith(".exe"):
+        folder = os.path.join(home, "AppData", "Local", "heavymeta-cli")
+    elif name.startswith("hvym-macos"):
+        folder = os.path.join(home, "Library", "Application Support", "Metavinci", "bin")
+    else:
+        folder = os.path.join(home, ".local", "share", "heavymeta-cli")
+    path = os.path.join(folder, name)
+    if os.path.isfile(path) and os.access(path, os.X_OK):
+        return path
+    return shutil.which(name)
 
 
 def _prog(word):

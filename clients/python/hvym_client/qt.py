@@ -122,8 +122,8 @@ class QtHvym(object):
         self._hello_timer = None
         self._closed = False
         if self.binary is None:
-            import shutil
-            self.binary = shutil.which("hvym")
+            from . import find_binary
+            self.binary = find_binary()
         self._start()
 
     @property

@@ -26,7 +26,7 @@ from hvym_client import (CANCELLED, CONNECTION_LOST, NOT_RUN, TIMEOUT, Hvym,  # 
                          HvymError, Result, WatchTimeout, WatchUnavailable)
 from hvym_client._protocol import Protocol  # noqa: E402
 
-BIN = os.environ.get("HVYM_BIN") or "/work/main/build/hvym"
+BIN = os.environ.get("HVYM_BIN") or os.path.join(HERE, "..", "..", "..", "build", "hvym")
 BOUND = 60  # seconds: the upper bound of every wait
 
 try:
@@ -647,6 +647,52 @@ class FallbackTests(Scratch):
             call.result(BOUND)
         self.assertEqual(e.exception.code, CANCELLED)
         self.assertTrue(web.closed.wait(BOUND))
+
+
+class FindBinaryTests(unittest.TestCase):
+    """Without binary=, the client finds hvym on PATH, else where
+    Metavinci's installer put the release's file."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="hvymc-find-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.saved = {k: os.environ.get(k) for k in ("PATH", "HOME")}
+        self.addCleanup(self.restore)
+        os.environ["HOME"] = os.path.join(self.tmp, "home")
+        os.environ["PATH"] = os.path.join(self.tmp, "path")
+        os.makedirs(os.environ["PATH"])
+
+    def restore(self):
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+    def program(self, path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n")
+        os.chmod(path, 0o755)
+        return path
+
+    def test_none_without_one(self):
+        self.assertIsNone(hvym_client.find_binary())
+        self.assertIsNone(Hvym(serve=False).binary)
+
+    def test_where_metavinci_installs_it(self):
+        installed = self.program(os.path.join(os.environ["HOME"], ".local", "share", "heavymeta-cli", "hvym-linux"))
+        self.assertEqual(hvym_client.find_binary(), installed)
+        self.assertEqual(Hvym(serve=False).binary, installed)
+
+    def test_hvym_on_path_first(self):
+        self.program(os.path.join(os.environ["HOME"], ".local", "share", "heavymeta-cli", "hvym-linux"))
+        on_path = self.program(os.path.join(os.environ["PATH"], "hvym"))
+        self.assertEqual(hvym_client.find_binary(), on_path)
+
+    def test_the_release_name_on_path(self):
+        on_path = self.program(os.path.join(os.environ["PATH"], "hvym-linux"))
+        self.assertEqual(hvym_client.find_binary(), on_path)
 
 
 class FakeServer(object):
