@@ -28,6 +28,19 @@
 namespace hvym::serve {
 namespace {
 
+// A program's name as a caller may give it in `prog` ("hvym-linux",
+// "hvym-windows.exe"): letters, digits, '.', '_', '+', '-', not starting
+// with '-' or '.', at most 100 bytes. It becomes a child's argv[0] (on
+// Windows, part of its command line), so nothing else gets through.
+bool program_name(std::string_view p) {
+  if (p.empty() || p.size() > 100 || p[0] == '-' || p[0] == '.') return false;
+  for (char c : p)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+          c == '+' || c == '-'))
+      return false;
+  return true;
+}
+
 using rpc::Id;
 
 constexpr size_t kMaxLine = 1 << 20;
@@ -614,8 +627,7 @@ void Session::submit(const Id& id, simdjson::dom::object params, simdjson::dom::
     if (!params["output"].get(e) && e.get(job.output)) return void(send(rpc::error(&id, rpc::kInvalidParams, "\"output\" must be true or false")));
     std::string_view prog;
     if (!params["prog"].get(e)) {  // how the caller names hvym ("hvym-linux"): in messages as a subprocess's
-      if (e.get(prog) || prog.empty() || prog.size() > 100 || prog.find_first_of("/\\ \0") != std::string_view::npos ||
-          find_command(prog))
+      if (e.get(prog) || !program_name(prog) || find_command(prog))
         return void(send(rpc::error(&id, rpc::kInvalidParams, "\"prog\" must be a program name (not a path, not a command)")));
       job.request.prog.assign(prog);
     }

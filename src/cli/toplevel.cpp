@@ -103,13 +103,8 @@ void place(const std::string& path, const std::string& program, Tally& n, Sink& 
       }
       [[fallthrough]];
     case fs::Link::Stale:  // Windows: made by hvym, for an older or another hvym
-      if (!fs::remove_file(path)) {
+      if (!fs::relink_program(program, path)) {
         err.line("hvym: cannot replace " + path + ": " + std::strerror(errno));
-        ++n.failed;
-        return;
-      }
-      if (!fs::link_program(program, path)) {
-        err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
         ++n.failed;
         return;
       }
@@ -125,7 +120,10 @@ void place(const std::string& path, const std::string& program, Tally& n, Sink& 
       if (fs::link_program(program, path)) {
         out.line("linked " + path + " -> " + program);
         ++n.made;
+      } else if (int e = errno; e == EEXIST && fs::program_link(path, program, target) == fs::Link::Ours) {
+        ++n.kept;  // another --install made it meanwhile
       } else {
+        errno = e;
         err.line("hvym: cannot link " + path + ": " + std::strerror(errno));
         ++n.failed;
       }
@@ -135,12 +133,18 @@ void place(const std::string& path, const std::string& program, Tally& n, Sink& 
 
 // Another program of that name on PATH (at's batch, say), or "": a link
 // would hide it, or be hidden by it, either way unlooked for.
-std::string other_on_path(std::string_view name, const std::string& self) {
+std::string other_on_path(std::string_view name, const std::string& self, const std::string& dir) {
   std::string other = find_in_path(fs::program_name(name));
   if (other.empty()) return other;
   std::string target;
   fs::Link l = fs::program_link(other, self, target);
-  if (l == fs::Link::Ours || l == fs::Link::Stale || (l == fs::Link::Other && is_hvym_link(target, self))) return {};
+  // An older hvym's link elsewhere on PATH would still answer first: told.
+  if (l == fs::Link::Stale && fs::kind_of(dir + "/" + fs::program_name(name)) != fs::Kind::Missing) {
+    fs::FileId a, b;
+    if (fs::file_id(other, a) && fs::file_id(dir + "/" + fs::program_name(name), b) && a.dev == b.dev && a.ino == b.ino)
+      return {};
+  }
+  if (l == fs::Link::Ours || (l == fs::Link::Other && is_hvym_link(target, self))) return {};
   return other;
 }
 
@@ -165,13 +169,15 @@ int install(std::string_view dir_arg, Sink& out, Sink& err) {
   Tally n;
   for (const Command* c : command_table()) {
     std::string path = dir + "/" + fs::program_name(c->name);
-    if (std::string other = other_on_path(c->name, self); !other.empty()) {
+    if (std::string other = other_on_path(c->name, self, dir); !other.empty()) {
       err.line("hvym: skipped " + path + ": PATH has another " + c->name + " (" + other + "); run it as 'hvym " +
                c->name + "'");
       ++n.skipped;
       continue;
     }
     place(path, self, n, out, err);
+    // What a replaced program that was running left (fs::relink_program).
+    if (std::string old = path + ".hvym-old"; fs::kind_of(old, /*follow=*/false) == fs::Kind::File) fs::remove_file(old);
   }
   out.line("hvym --install " + dir + ": " + std::to_string(n.made) + " linked, " + std::to_string(n.updated) +
            " updated, " + std::to_string(n.kept) + " already there, " + std::to_string(n.skipped) + " skipped, " +

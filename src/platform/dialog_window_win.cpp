@@ -10,12 +10,15 @@
 // exit 0 answered, 1 cancelled, 2 a failure (its reason on standard error).
 #include "platform/window.h"
 
+#include <algorithm>
+
 #include <windows.h>
 #include <commdlg.h>
-#include <shellapi.h>
 
 #include <string>
 #include <vector>
+
+#include "platform/win_text.h"
 
 namespace {
 
@@ -49,7 +52,9 @@ namespace {
   X(GetSystemMetrics) \
   X(SetTimer) \
   X(ShowWindow) \
-  X(SetForegroundWindow)
+  X(SetForegroundWindow) \
+  X(GetProcessWindowStation) \
+  X(GetUserObjectInformationW)
 #define HVYM_GDI32(X) \
   X(SelectObject) \
   X(CreateFontIndirectW) \
@@ -98,21 +103,8 @@ constexpr int kEdit = 100, kList = 101;
 constexpr UINT kInputClosed = WM_APP + 1;
 DWORD window_error = 0;  // why a window could not be made
 
-std::wstring widen(const std::string& s) {
-  if (s.empty()) return {};
-  int n = MultiByteToWideChar(CP_UTF8, 0, s.data(), int(s.size()), nullptr, 0);
-  std::wstring w(size_t(n), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, s.data(), int(s.size()), w.data(), n);
-  return w;
-}
-
-std::string narrow(const std::wstring& w) {
-  if (w.empty()) return {};
-  int n = WideCharToMultiByte(CP_UTF8, 0, w.data(), int(w.size()), nullptr, 0, nullptr, nullptr);
-  std::string s(size_t(n), '\0');
-  WideCharToMultiByte(CP_UTF8, 0, w.data(), int(w.size()), s.data(), n, nullptr, nullptr);
-  return s;
-}
+using hvym::narrow;
+using hvym::wide;
 
 void wipe(std::wstring& w) { SecureZeroMemory(w.data(), w.size() * sizeof(wchar_t)), w.clear(); }
 void wipe(std::string& s) { SecureZeroMemory(s.data(), s.size()), s.clear(); }
@@ -164,7 +156,8 @@ struct Options {
   unsigned seconds = 0;
 };
 
-bool parse(int argc, wchar_t** argv, Options& o, std::string& why) {
+bool parse(const std::vector<std::wstring>& argv, Options& o, std::string& why) {
+  int argc = int(argv.size());
   if (argc < 3) return why = "usage: hvym --dialog-window KIND --title T --text M [options]", false;
   o.kind = argv[2];
   for (int i = 3; i < argc; ++i) {
@@ -180,7 +173,7 @@ bool parse(int argc, wchar_t** argv, Options& o, std::string& why) {
     else if (a == L"--filter-name") { if (!value(o.filter_name)) return false; }
     else if (a == L"--choice") { if (!value(v)) return false; o.choices.push_back(v); }
     else if (a == L"--pattern") { if (!value(v)) return false; o.patterns.push_back(v); }
-    else if (a == L"--seconds") { if (!value(v)) return false; o.seconds = unsigned(_wtoi(v.c_str())); }
+    else if (a == L"--seconds") { if (!value(v)) return false; o.seconds = unsigned(std::min(_wtoi(v.c_str()), 86400)); }
     else if (a == L"--one-line") o.one_line = true;
     else if (a == L"--read-only") o.read_only = true;
     else return why = "unknown option " + narrow(a), false;
@@ -399,7 +392,7 @@ int run(const Options& o, std::string& out, std::string& why) {
     outcome = pick_file(o, answer);
   } else if (k == L"choice" || k == L"line" || k == L"secret" || k == L"text" || k == L"copy" || k == L"splash") {
     std::string in = read_input();
-    std::wstring initial = widen(in);
+    std::wstring initial = wide(in);
     wipe(in);
     if (!initial.empty() && initial.back() == L'\n' && k != L"text" && k != L"copy") initial.pop_back();
     if (k == L"choice" && o.choices.empty()) return why = "a choice needs --choice items", kFailed;
@@ -415,18 +408,28 @@ int run(const Options& o, std::string& out, std::string& why) {
   return outcome;
 }
 
+// Whether this process's window station is the interactive one: a
+// service's or a remote shell's is not, and a window there would wait
+// for an answer nobody can give.
+bool visible_desktop() {
+  USEROBJECTFLAGS flags{};
+  HWINSTA station = ui.GetProcessWindowStation();
+  DWORD n = 0;
+  if (!station || !ui.GetUserObjectInformationW(station, UOI_FLAGS, &flags, sizeof flags, &n)) return true;
+  return (flags.dwFlags & WSF_VISIBLE) != 0;
+}
+
 }  // namespace
 
 namespace hvym::window {
 
 int dialog_main() {
-  int argc = 0;
-  wchar_t** argv = CommandLineToArgvW(GetCommandLineW(), &argc);
-  if (!argv) return fail("cannot read the command line");
+  std::vector<std::wstring> args = split_command_line(GetCommandLineW());
   Options o;
   std::string why;
-  if (!parse(argc, argv, o, why)) return fail(why);
+  if (!parse(args, o, why)) return fail(why);
   if (!load_gui(why)) return fail(why);
+  if (!visible_desktop()) return fail("no desktop to show a window on (a service, or a remote shell)");
   std::string out;
   int outcome = run(o, out, why);
   if (outcome == kFailed && why.empty())

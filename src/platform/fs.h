@@ -72,6 +72,10 @@ Link program_link(const std::string& path, const std::string& self, std::string&
 // launcher of a few kilobytes that starts `self` by its path (so it follows
 // upgrades, on any volume: launcher_win.cpp). False with errno.
 bool link_program(const std::string& self, const std::string& path);
+// Replaces what stands at path (a link program_link called Other or Stale)
+// with a fresh link, renamed over it: never a moment without a program at
+// path (Windows: one running is renamed aside first). False with errno.
+bool relink_program(const std::string& self, const std::string& path);
 // unlink(2).
 bool remove_file(const std::string& path);
 // rename(2) of a file, replacing `to` when it exists (Windows too).

@@ -141,6 +141,16 @@ bool link_program(const std::string& self, const std::string& path) {
   return symlink(self.c_str(), path.c_str()) == 0;
 }
 
+bool relink_program(const std::string& self, const std::string& path) {
+  std::string fresh = path + ".hvym-new-" + std::to_string(getpid());
+  unlink(fresh.c_str());
+  if (symlink(self.c_str(), fresh.c_str()) != 0) return false;
+  if (rename(fresh.c_str(), path.c_str()) == 0) return true;
+  int e = errno;
+  unlink(fresh.c_str());
+  return errno = e, false;
+}
+
 bool remove_file(const std::string& path) { return unlink(path.c_str()) == 0; }
 
 bool replace_file(const std::string& from, const std::string& to) {

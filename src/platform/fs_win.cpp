@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <windows.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -223,38 +224,95 @@ bool read_small(const std::string& path, size_t max, std::string& into) {
   return ok;
 }
 
+bool same_file(const std::string& a, const std::string& b) {
+  FileId x, y;
+  return file_id(a, x) && file_id(b, y) && x.dev == y.dev && x.ino == y.ino;
+}
+
+// The launcher's trailer: the path it starts, or "" when there is none.
+std::string launcher_target(const std::string& bytes) {
+  if (bytes.size() <= kLauncher_size + 12 || !bytes.ends_with(kLauncherMagic)) return {};
+  size_t n = uint8_t(bytes[bytes.size() - 12]) | uint8_t(bytes[bytes.size() - 11]) << 8 |
+             uint8_t(bytes[bytes.size() - 10]) << 16 | size_t(uint8_t(bytes[bytes.size() - 9])) << 24;
+  if (n == 0 || n % 2 || n + 12 > bytes.size()) return {};
+  std::wstring w(n / 2, L'\0');
+  std::memcpy(w.data(), bytes.data() + bytes.size() - 12 - n, n);
+  return narrow(w);
+}
+
+// Writes `image` at path through a new file renamed into place (never a
+// half-written program at path): with `replace`, over what is there, and
+// when that is a running program (which Windows will not replace), it is
+// first renamed aside to PATH.hvym-old, removed when it can be (else at the
+// next --install).
+bool put_program(const std::string& image, const std::string& path, bool replace) {
+  std::string fresh = path + ".hvym-new-" + std::to_string(GetCurrentProcessId());
+  HANDLE h = CreateFileW(wide(fresh).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return set_errno_from(GetLastError()), false;
+  DWORD done = 0;
+  bool ok = WriteFile(h, image.data(), DWORD(image.size()), &done, nullptr) && done == image.size() &&
+            FlushFileBuffers(h);
+  DWORD code = ok ? 0 : GetLastError();
+  CloseHandle(h);
+  std::wstring from = wide(fresh), to = wide(path);
+  if (ok && replace) {
+    DWORD a = GetFileAttributesW(to.c_str());
+    if (a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_READONLY))
+      SetFileAttributesW(to.c_str(), a & ~DWORD{FILE_ATTRIBUTE_READONLY});
+    ok = MoveFileExW(from.c_str(), to.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH);
+    if (!ok) {  // running: renamed aside, which Windows allows
+      std::wstring old = wide(path + ".hvym-old");
+      DeleteFileW(old.c_str());  // one left by an earlier run
+      ok = MoveFileExW(to.c_str(), old.c_str(), 0) &&
+           MoveFileExW(from.c_str(), to.c_str(), MOVEFILE_WRITE_THROUGH);
+      if (ok) DeleteFileW(old.c_str());
+    }
+  } else if (ok) {
+    ok = MoveFileExW(from.c_str(), to.c_str(), MOVEFILE_WRITE_THROUGH);
+  }
+  if (!ok) {
+    if (!code) code = GetLastError();
+    DeleteFileW(from.c_str());
+    set_errno_from(code);
+  }
+  return ok;
+}
+
 }  // namespace
 
 Link program_link(const std::string& path, const std::string& self, std::string& target) {
-  FileId here;
+  FileId here, me;
   if (!file_id(path, here)) return errno == ENOENT ? Link::Missing : Link::Error;
+  if (file_id(self, me) && here.dev == me.dev && here.ino == me.ino)  // a hard link: stays on this file
+    return target = self, Link::Stale;
   std::string bytes;
-  if (read_small(path, kLauncherMax, bytes) && bytes.size() > 12 && bytes.ends_with(kLauncherMagic)) {
-    size_t n = uint8_t(bytes[bytes.size() - 12]) | uint8_t(bytes[bytes.size() - 11]) << 8 |
-               uint8_t(bytes[bytes.size() - 10]) << 16 | size_t(uint8_t(bytes[bytes.size() - 9])) << 24;
-    if (n % 2 == 0 && n + 12 <= bytes.size()) {
-      std::wstring w(n / 2, L'\0');
-      std::memcpy(w.data(), bytes.data() + bytes.size() - 12 - n, n);
-      target = narrow(w);
-    }
-    return bytes == launcher_for(self) ? Link::Ours : Link::Stale;
+  bool small = read_small(path, kLauncherMax, bytes);
+  if (small && bytes.starts_with("MZ") && bytes.ends_with(kLauncherMagic)) {  // a launcher
+    target = launcher_target(bytes);
+    if (bytes == launcher_for(self)) return Link::Ours;
+    // The same program spelt otherwise (Z:\TMP\HVYM.EXE): ours as it is.
+    if (!target.empty() && bytes.compare(0, kLauncher_size, reinterpret_cast<const char*>(kLauncher), kLauncher_size) == 0 &&
+        same_file(target, self))
+      return Link::Ours;
+    return Link::Stale;
   }
-  // A hard link or copy of an hvym (the links before launchers).
-  if (bytes.empty() && !read_small(path, kProgramMax, bytes)) return Link::NotLink;
-  if (std::string_view(bytes).find(kHvymSignature) != std::string_view::npos) return target = path, Link::Stale;
+  // A launcher cut short (its program without its trailer), or a hard link
+  // or copy of an hvym (the links before launchers).
+  if (size_t n = std::min<size_t>(bytes.size(), kLauncher_size);
+      small && n >= 512 && bytes.compare(0, n, reinterpret_cast<const char*>(kLauncher), n) == 0)
+    return target = path, Link::Stale;
+  if (!small && !read_small(path, kProgramMax, bytes)) return Link::NotLink;
+  if (bytes.starts_with("MZ") && std::string_view(bytes).find(kHvymSignature) != std::string_view::npos)
+    return target = path, Link::Stale;
   return Link::NotLink;
 }
 
 bool link_program(const std::string& self, const std::string& path) {
-  std::string image = launcher_for(self);
-  HANDLE h = CreateFileW(wide(path).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr);
-  if (h == INVALID_HANDLE_VALUE) return set_errno_from(GetLastError()), false;
-  DWORD done = 0;
-  bool ok = WriteFile(h, image.data(), DWORD(image.size()), &done, nullptr) && done == image.size();
-  DWORD code = ok ? 0 : GetLastError();
-  CloseHandle(h);
-  if (!ok) DeleteFileW(wide(path).c_str()), set_errno_from(code);
-  return ok;
+  return put_program(launcher_for(self), path, /*replace=*/false);
+}
+
+bool relink_program(const std::string& self, const std::string& path) {
+  return put_program(launcher_for(self), path, /*replace=*/true);
 }
 
 bool remove_file(const std::string& path) {

@@ -89,6 +89,16 @@ void target(wchar_t* self, wchar_t* hvym) {
     fail("no hvym path in", self, 0);
   hvym[bytes / 2] = 0;
   CloseHandle(f);
+  // Never another launcher (itself, say): a chain of them would start
+  // processes without end. hvym.exe ends otherwise.
+  HANDLE t = CreateFileW(hvym, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                         OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (t == INVALID_HANDLE_VALUE) fail("cannot start", hvym, GetLastError());
+  unsigned char end[8];
+  bool launcher = GetFileSizeEx(t, &size) && size.QuadPart >= 8 && read_at(t, size.QuadPart - 8, end, 8);
+  for (int i = 0; launcher && i < 8; ++i) launcher = end[i] == static_cast<unsigned char>(kMagic[i]);
+  CloseHandle(t);
+  if (launcher) fail("its program is another command program:", hvym, 0);
 }
 
 BOOL WINAPI ignore_control(DWORD) { return TRUE; }

@@ -84,6 +84,12 @@ std::wstring cmd_exe() {
   return std::wstring(dir, n) + L"\\cmd.exe";
 }
 
+// CREATE_NO_WINDOW when hvym has no console (a GUI started it): a console
+// program it starts (hvym.exe's own dialog mode, a probe) would otherwise
+// open a console window of its own. With a console, children share it, so
+// Ctrl-C reaches them as it reaches hvym.
+DWORD no_console_window() { return GetConsoleWindow() ? 0 : CREATE_NO_WINDOW; }
+
 // The application and command line for argv; false with a message for a
 // batch file with an argument cmd.exe would interpret.
 bool command_line(const std::string& program, const std::vector<std::string>& argv, std::wstring& app,
@@ -113,6 +119,10 @@ bool command_line(const std::string& program, const std::vector<std::string>& ar
     if (i) line += L' ';
     if (i == 0) {  // argv[0]: quotes only, no escapes (a path holds no quote)
       std::wstring a = wide(argv[0]);
+      // The runtime's parser ends argv[0] at the next quote: one inside it,
+      // or a control character, would make the rest other arguments.
+      for (wchar_t c : a)
+        if (c == L'"' || c < 0x20) return error = "a program name with a quote or a control character", false;
       if (!a.empty() && a.find_first_of(L" \t") == std::wstring::npos) line += a;
       else line += L'"' + a + L'"';
     } else {
@@ -294,6 +304,7 @@ long spawn_process(const std::vector<std::string>& argv, const SpawnSpec& spec, 
   }
   if (window) si.lpTitle = title.data();
   DWORD flags = CREATE_UNICODE_ENVIRONMENT;
+  if (!window && !spec.detach) flags |= no_console_window();
   if (window) flags |= CREATE_NEW_CONSOLE | CREATE_NEW_PROCESS_GROUP | CREATE_BREAKAWAY_FROM_JOB;
   else if (spec.detach) flags |= DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_BREAKAWAY_FROM_JOB;
   std::wstring cwd = wide(spec.cwd);
@@ -542,10 +553,7 @@ bool start_talk(const Talk& t, Pipe& in, Pipe& out, Pipe& err, HANDLE& job, HAND
   si.hStdOutput = out.theirs;
   si.hStdError = err.theirs;
   PROCESS_INFORMATION pi{};
-  // CREATE_NO_WINDOW: its three streams are pipes, and a console program
-  // started by an hvym that has no console (one a GUI started) would
-  // otherwise flash a console window of its own (hvym.exe's dialog mode).
-  DWORD flags = CREATE_UNICODE_ENVIRONMENT | CREATE_NO_WINDOW | (job ? CREATE_SUSPENDED : 0);
+  DWORD flags = CREATE_UNICODE_ENVIRONMENT | no_console_window() | (job ? CREATE_SUSPENDED : 0);
   std::wstring cwd = wide(t.cwd);
   bool ok = create(app, line, flags, cwd.empty() ? nullptr : cwd.c_str(), env.empty() ? nullptr : env.data(), si,
                    {in.theirs, out.theirs, err.theirs}, pi, code);

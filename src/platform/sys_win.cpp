@@ -37,18 +37,16 @@ std::string local_share_dir() {
 std::string executable_name(const char* name) { return std::string(name) + ".exe"; }
 
 char** program_args(int& argc, char** argv) {
-  int n = 0;
-  wchar_t** wargv = CommandLineToArgvW(GetCommandLineW(), &n);
-  if (!wargv) return argv;
+  std::vector<std::wstring> wargv = split_command_line(GetCommandLineW());
   // Lives as long as the process: the strings back every argv pointer.
   static std::vector<std::string> strings;
   static std::vector<char*> pointers;
-  strings.reserve(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) strings.push_back(narrow(wargv[i]));
-  LocalFree(wargv);
+  strings.reserve(wargv.size());
+  for (const std::wstring& w : wargv) strings.push_back(narrow(w));
   for (std::string& s : strings) pointers.push_back(s.data());
   pointers.push_back(nullptr);
-  argc = n;
+  argc = static_cast<int>(strings.size());
+  (void)argv;
   return pointers.data();
 }
 

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hvym {
 
@@ -22,6 +23,50 @@ inline std::string narrow(std::wstring_view w) {
   std::string s(static_cast<size_t>(n), '\0');
   WideCharToMultiByte(CP_UTF8, 0, w.data(), static_cast<int>(w.size()), s.data(), n, nullptr, nullptr);
   return s;
+}
+
+// A command line split as the C runtime splits it (the rules append_quoted
+// in process_win.cpp writes for): argv[0] to its closing quote or first
+// blank, unescaped; then blanks separate, quotes group, 2n backslashes
+// before a quote are n and the quote groups, 2n+1 are n and a literal
+// quote, "" inside quotes is a literal quote. hvym's own, not shell32's
+// CommandLineToArgvW: loading shell32 loads user32 and gdi32 with it.
+inline std::vector<std::wstring> split_command_line(std::wstring_view line) {
+  std::vector<std::wstring> args;
+  size_t i = 0, n = line.size();
+  std::wstring a;
+  if (i < n && line[i] == L'"') {
+    for (++i; i < n && line[i] != L'"'; ++i) a += line[i];
+    if (i < n) ++i;
+  } else {
+    for (; i < n && line[i] != L' ' && line[i] != L'\t'; ++i) a += line[i];
+  }
+  args.push_back(std::move(a));
+  for (;;) {
+    while (i < n && (line[i] == L' ' || line[i] == L'\t')) ++i;
+    if (i >= n) break;
+    std::wstring arg;
+    bool quoted = false;
+    while (i < n && (quoted || (line[i] != L' ' && line[i] != L'\t'))) {
+      if (line[i] == L'\\') {
+        size_t slashes = 0;
+        while (i < n && line[i] == L'\\') ++slashes, ++i;
+        if (i < n && line[i] == L'"') {
+          arg.append(slashes / 2, L'\\');
+          if (slashes % 2) arg += L'"', ++i;  // an escaped quote; else the quote is read next
+        } else {
+          arg.append(slashes, L'\\');
+        }
+      } else if (line[i] == L'"') {
+        if (quoted && i + 1 < n && line[i + 1] == L'"') arg += L'"', i += 2;
+        else quoted = !quoted, ++i;
+      } else {
+        arg += line[i++];
+      }
+    }
+    args.push_back(std::move(arg));
+  }
+  return args;
 }
 
 inline std::string win_error(DWORD code) {

@@ -14,8 +14,8 @@ struct Dialog {
   enum Program : uint8_t { Custom, Zenity, Kdialog, Osascript, Window } program;
   std::string path;
   std::string lead;  // its first argument, when not empty (Windows: hvym.exe's --dialog-window)
-  std::string name() const;
-  std::vector<std::string> start() const;  // path, then lead  // for messages: "zenity", "$HVYM_DIALOG (/path)"
+  std::vector<std::string> start() const;  // path, then lead
+  std::string name() const;  // for messages: "zenity", "$HVYM_DIALOG (/path)"
 };
 
 // On the terminal: prompts on standard error, answers from standard input.

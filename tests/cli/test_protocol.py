@@ -515,6 +515,13 @@ class Asking(Served):
             self.assertEqual((got["exit"], got["stderr"]), (want.code, want.err.decode()), cmd)
         r = c.call("run", {"cmd": "check", "prog": "pintheon-port"})
         self.assertEqual(r["error"]["code"], -32602)
+        # Only a name: on Windows prog is part of a child's command line,
+        # where a quote or a tab would have made the rest arguments.
+        for prog in ('x"\tpinggy-set-token\t', "x\u0000", "a b", "-x", "../hvym", "x\ty", "hvym\u00e9"):
+            r = c.call("run", {"cmd": "pintheon-port", "prog": prog, "env": {"FOO": "1"}})
+            self.assertEqual(r["error"]["code"], -32602, prog)
+        r = c.call("run", {"cmd": "pintheon-port", "prog": "hvym-windows.exe", "env": {"FOO": "1"}})
+        self.assertEqual(r["result"]["exit"], 0)
 
     def link(self, name):
         path = os.path.join(self.home, name)

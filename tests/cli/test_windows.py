@@ -216,6 +216,80 @@ class Windows(unittest.TestCase):
         p = wine("--install", winpath(bin_dir), home=self.home, exe=other)
         self.assertIn(b"0 linked, 77 updated, 0 already there, 1 skipped, 0 failed", p.stdout)
 
+    def test_what_install_finds_in_its_folder(self):
+        # (From a hostile review.) A hard link to the running hvym (the old
+        # --install's) is replaced, not failed; a launcher cut short and a
+        # read-only old copy are replaced; a file that only holds hvym's
+        # text, not a program, is left; a launcher for this hvym spelt in
+        # other case is already there.
+        app, bin_dir = os.path.join(self.home, "app"), os.path.join(self.home, "bin")
+        os.mkdir(app)
+        os.mkdir(bin_dir)
+        hvym = os.path.join(app, "hvym.exe")
+        shutil.copyfile(EXE, hvym)
+        os.link(hvym, os.path.join(bin_dir, "check.exe"))
+        p = wine("--install", winpath(bin_dir), home=self.home, exe=hvym)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"77 linked, 1 updated, 0 already there, 0 skipped, 0 failed", p.stdout)
+        with open(os.path.join(bin_dir, "about.exe"), "rb") as f:
+            launcher = f.read()
+        with open(os.path.join(bin_dir, "about.exe"), "wb") as f:
+            f.write(launcher[:2000])
+        old = os.path.join(bin_dir, "version.exe")
+        os.remove(old)
+        self.upgraded(old, "0.9.9")
+        os.chmod(old, 0o444)
+        with open(os.path.join(bin_dir, "config.exe"), "wb") as f:
+            f.write(b"\0" * 4096 + b"--ask-on-terminal takes one folder")
+        p = wine("--install", winpath(bin_dir), home=self.home, exe=hvym)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"0 linked, 2 updated, 75 already there, 1 skipped, 0 failed", p.stdout)
+        self.assertEqual(wine(home=self.home, exe=old).stdout, b"HeavyMeta CLI v1.0.0\r\n")
+        self.assertEqual([n for n in os.listdir(bin_dir) if ".hvym-new" in n], [])  # no temporary files left
+        upper = "Z:" + os.path.join(self.home, "app").upper().replace("/", "\\") + "\\HVYM.EXE"
+        p = subprocess.run(["/usr/bin/wine", upper, "--install", winpath(bin_dir)], capture_output=True,
+                           env={"PATH": "/usr/bin:/bin", "HOME": self.home, "WINEPREFIX": os.environ["WINEPREFIX"],
+                                "WINEDEBUG": "-all", "HVYM_HOME": winpath(self.data)}, timeout=60)
+        self.assertIn(b"0 linked, 0 updated, 77 already there", p.stdout, p.stderr)
+        # The hard link to the running hvym could only be renamed aside
+        # (check.exe.hvym-old); an --install run by another program removes it.
+        other = os.path.join(self.home, "other.exe")
+        shutil.copyfile(EXE, other)
+        p = wine("--install", winpath(bin_dir), home=self.home, exe=other)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual([n for n in os.listdir(bin_dir) if ".hvym-" in n], [])
+
+    def test_an_older_hvym_earlier_on_path_is_told(self):
+        old_dir, bin_dir = os.path.join(self.home, "old"), os.path.join(self.home, "bin")
+        os.mkdir(old_dir)
+        self.upgraded(os.path.join(old_dir, "pintheon-port.exe"), "0.9.9")
+        p = self.hvym("--install", winpath(bin_dir), env={"WINEPATH": winpath(old_dir)})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"PATH has another pintheon-port", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(bin_dir, "pintheon-port.exe")))
+
+    def test_a_launcher_never_starts_a_launcher(self):
+        bin_dir = os.path.join(self.home, "bin")
+        self.assertEqual(self.hvym("--install", winpath(bin_dir)).returncode, 0)
+        with open(os.path.join(bin_dir, "check.exe"), "rb") as f:
+            launcher = f.read()
+        size = int.from_bytes(launcher[-12:-8], "little")
+        loop = os.path.join(bin_dir, "loop.exe")
+        path = winpath(loop).encode("utf-16-le")
+        with open(loop, "wb") as f:
+            f.write(launcher[:-12 - size] + path + len(path).to_bytes(4, "little") + b"HVYMLNK1")
+        p = wine(home=self.home, exe=loop, timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(b"another command program", p.stderr)
+
+    def test_arguments_arrive_as_given(self):
+        # hvym splits its command line itself (shell32's splitter would
+        # load user32 and gdi32): quotes, backslashes, blanks, tabs.
+        for name in ['a "b" \\c\\\\"', "tab\there", "", "trailing\\", '""', "x y  z"]:
+            p = self.hvym("mesh-data", name, "true", "slider", "false")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(json.loads(p.stdout)["name"], name)
+
     def test_a_killed_command_program_ends_its_hvym(self):
         bin_dir = os.path.join(self.home, "bin")
         self.assertEqual(self.hvym("--install", winpath(bin_dir)).returncode, 0)
@@ -472,8 +546,11 @@ class Windows(unittest.TestCase):
 @contextlib.contextmanager
 def serve_folder(folder):
     """A real HTTP server on loopback serving folder: its base URL."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=folder)
-    handler.log_message = lambda *a: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=folder)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
