@@ -149,6 +149,8 @@ bool wide(uint32_t cp) {  // two cells: CJK, Hangul, full-width forms
          (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
 }
 
+constexpr int kMaxCells = 72;       // a longer line is wrapped (xmessage cut it at 70% of the screen)
+
 // The widest line in cells (a tab: up to the next multiple of 8).
 int cells(std::string_view text) {
   int widest = 0, line = 0;
@@ -164,6 +166,43 @@ int cells(std::string_view text) {
     widest = std::max(widest, line);
   }
   return widest;
+}
+
+// The text with its lines longer than `max` cells broken at their last
+// space that keeps them within it (a word longer than a line: within it).
+std::string wrapped(std::string_view text, int max) {
+  std::string out;
+  auto p = reinterpret_cast<const unsigned char*>(text.data());
+  size_t start = 0, space = std::string_view::npos;  // of the line being made
+  int width = 0, at_space = 0;
+  for (size_t i = 0; i < text.size();) {
+    uint32_t cp = 0;
+    size_t n = utf8::decode(p + i, text.size() - i, cp);
+    if (n == 0) cp = '?', n = 1;
+    if (cp == '\n') {
+      out.append(text.substr(start, i + 1 - start));
+      start = i + 1, space = std::string_view::npos, width = 0;
+      i += n;
+      continue;
+    }
+    int w = cp == '\t' ? 8 - width % 8 : wide(cp) ? 2 : 1;
+    if (width + w > max && i > start) {
+      if (space != std::string_view::npos) {  // break at the space; what followed it starts the next line
+        out.append(text.substr(start, space - start)) += '\n';
+        start = space + 1, width -= at_space + 1;
+      } else {
+        out.append(text.substr(start, i - start)) += '\n';
+        start = i, width = 0;
+      }
+      space = std::string_view::npos;
+      continue;  // this character again, on the new line
+    }
+    if (cp == ' ') space = i, at_space = width;
+    width += w;
+    i += n;
+  }
+  out.append(text.substr(start));
+  return out;
 }
 
 bool beyond_latin1(std::string_view text) {
@@ -212,6 +251,12 @@ Drawn drawn(std::initializer_list<std::string_view> texts, std::span<const std::
   return terminal_window(std::string(kBrand), {"x"}).empty() ? Drawn::Latin1 : Drawn::Elsewhere;
 }
 
+// What xmessage is given to show: its lines wrapped; with '?' for what is
+// beyond Latin-1 when it cannot draw that.
+std::string for_xmessage(std::string_view text, bool latin1) {
+  return wrapped(latin1 ? within_latin1(text) : std::string(text), kMaxCells);
+}
+
 // xmessage showing `text` (given on its standard input, never as an
 // argument: xmessage read "-iconic" there as an option) with `options`.
 std::vector<std::string> xmessage_argv(const Dialog& d, std::string_view text, std::vector<std::string> options) {
@@ -258,7 +303,7 @@ Answer ask_xmessage(const Dialog& d, const Question& q, bool latin1) {
   std::string buttons;
   for (size_t i = 0; i < labels.size(); ++i) buttons += (i ? "," : "") + shown(labels[i]) + ":" + std::to_string(10 + i);
   std::string def = shown(q.kind == Ask::Choice && !q.initial.empty() ? std::string(q.initial) : labels[0]);
-  std::string message = shown(q.message);
+  std::string message = for_xmessage(q.message, latin1);
   std::vector<std::string> argv = xmessage_argv(d, message, {"-buttons", buttons, "-default", def});
   Conversation c = talk({.argv = argv, .env = utf8_locale(), .input = message});
   Answer a;
@@ -402,7 +447,7 @@ Answer ask_in_window(const Dialog& d, const Question& q) {
 bool show_in_window(const Dialog& d, std::string_view text, unsigned seconds, std::string& error) {
   Drawn how = d.path.empty() ? Drawn::Elsewhere : drawn({text});
   if (how == Drawn::Elsewhere) return show_in_terminal_window('S', text, seconds, error);
-  std::string shown = how == Drawn::Latin1 ? within_latin1(text) : std::string(text);
+  std::string shown = for_xmessage(text, how == Drawn::Latin1);
   std::vector<std::string> argv =
       xmessage_argv(d, shown, {"-buttons", "OK:0", "-timeout", std::to_string(seconds ? seconds : 1)});
   Conversation c = talk({.argv = argv, .env = utf8_locale(), .input = shown});
@@ -419,7 +464,7 @@ int busy_in_window(const Dialog& d, std::string_view message, unsigned seconds, 
     if (show_in_terminal_window('B', message, seconds, error)) return 0;
     return err.line("Error: cannot show the loading message: " + error + "."), 1;
   }
-  std::string shown = how == Drawn::Latin1 ? within_latin1(message) : std::string(message);
+  std::string shown = for_xmessage(message, how == Drawn::Latin1);
   // xmessage without buttons, ended by hvym; the text on its standard
   // input, read at once (it is small).
   int p[2];

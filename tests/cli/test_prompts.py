@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -20,6 +21,11 @@ from realparts import wait_for  # noqa: E402
 
 ARTIFACTS = os.environ.get("HVYM_ARTIFACTS") or tempfile.mkdtemp(prefix="hvym-artifacts-")
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3
+
+
+def cells(line):
+    """A line's width in a terminal's cells: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 
 def base_env(home, **extra):
@@ -575,6 +581,7 @@ class WithoutDialogProgram(Desktop):
              ("xwininfo", desktop.XWININFO))
     # Beyond Latin-1: an arrow, Greek (fontconfig's DejaVu, xterm's font
     # here, has them) and, for xmessage's Unicode core fonts, CJK.
+    cell_px = 9  # xmessage's cell: 9x18-pixel fonts (xfonts-base)
     MESSAGE = "Grüße → Ωμέγα ®"
     WIDE = "Grüße → 東京 ®"
 
@@ -620,7 +627,19 @@ class WithoutDialogProgram(Desktop):
         self.assertEqual(self.x.property(w, "WM_NAME"), ("STRING", "HEAVYMETA®".encode("latin-1")))
         width, height = self.x.size(w)
         self.assertGreaterEqual(width, 400, f"{kind} window {width}x{height}")
-        self.assertEqual(self.x.lines(self.x.held_text(w)), text)
+        held = self.x.lines(self.x.held_text(w))
+        if kind == "Xmessage":
+            # What it holds is also what it shows: each line fits the text's
+            # width (xmessage cut a long line at 70% of the screen), at most
+            # 72 cells, a longer line wrapped at its spaces.
+            left, top, text_width, text_height = self.x.text_widget(w)
+            for line in held.split("\n"):
+                self.assertLessEqual(cells(line), 72, line)
+                self.assertLessEqual(15 + self.cell_px * cells(line), text_width, f"{line!r} is cut off")
+            if max(cells(line) for line in text.split("\n")) > 72:  # wrapped: the same but for line ends
+                self.assertEqual("".join(held.split()), "".join(text.split()))
+                return
+        self.assertEqual(held, text)
 
     def asking(self, p=None):
         """The window's hvym has read the question and is about to ask: its
@@ -701,6 +720,19 @@ class NoDialogProgram(WithoutDialogProgram):
         self.link_xmessage()
         p, w = self.opened("HEAVYMETA", "custom-prompt", self.WIDE)
         self.shows(w, "Xmessage", self.WIDE, "custom-prompt-xmessage-utf8")
+        self.x.keys("Return")
+        self.assertEqual(self.end(p)[:2], (0, b""))
+
+    def test_xmessage_sizes_a_long_text_to_fit(self):
+        # The 400-pixel width is a least: a longer text is not cut to it,
+        # and a line too long for the screen is wrapped, not cut.
+        self.link_xmessage()
+        text = ("The export of Ωμέγα → 東京 is about to overwrite 12 files in the project folder, "
+                "then upload them all.\nSecond line, a long word: "
+                "https://example.org/heavymeta/exports/0123456789abcdef0123456789abcdef/files.tar")
+        p, w = self.opened("HEAVYMETA", "custom-prompt", text)
+        self.shows(w, "Xmessage", text, "custom-prompt-xmessage-long")
+        self.assertGreater(self.x.size(w)[0], 9 * 60)  # wider than 400: lines of 60-odd cells
         self.x.keys("Return")
         self.assertEqual(self.end(p)[:2], (0, b""))
 
@@ -788,6 +820,7 @@ class NoUnicodeFonts(WithoutDialogProgram):
     text stays with xmessage."""
 
     xvfb_options = ("-fp", "built-ins")
+    cell_px = 6  # the built-in 6x13 font
 
     def setUp(self):
         super().setUp()
