@@ -15,6 +15,8 @@ import termios
 import time
 import zlib
 
+from realparts import wait_for
+
 XVFB = shutil.which("Xvfb")
 XDOTOOL = shutil.which("xdotool")
 XWD = shutil.which("xwd")
@@ -118,13 +120,14 @@ class Xvfb:
                              capture_output=True, text=True, timeout=20).stdout
         return out.rsplit('"', 2)[-2] if out.count('"') >= 4 else ""
 
-    def held_text(self, w):
+    def held_text(self, w, timeout=20):
         """The text window w holds, as a person gets it: selected with the
         mouse (a click at the top left of the text, then one with the third
         button, which extends the selection, at its bottom right), then read
-        back as UTF-8 from the PRIMARY selection with xclip. First xclip owns
+        back as UTF-8 from the PRIMARY selection with xclip; a click at the
+        top left then takes the selection's highlight away. First xclip owns
         the selection with a marker, so the read waits until the window has
-        taken it."""
+        taken it (None when it did not within `timeout` seconds)."""
         env = {**os.environ, **self.env()}
         marker = b"\x01not selected yet"
         subprocess.run([XCLIP, "-i", "-selection", "primary"], input=marker, env=env, timeout=20,
@@ -144,12 +147,27 @@ class Xvfb:
                                capture_output=True, timeout=20)
             got["text"] = r.stdout
             return r.returncode == 0 and r.stdout != marker
-        end = time.time() + 20
+        end = time.time() + timeout
         while not taken():
             if time.time() > end:
-                raise AssertionError(f"window {w} did not take the selection (PRIMARY holds {got.get('text')!r})")
+                return None
             time.sleep(0.1)
+        self.xdotool("mousemove", "--window", w, str(left + 2), str(top + 2), "click", "1")
         return got["text"].decode()
+
+    def shows(self, w, same, timeout=20):
+        """Waits until the text window w holds, read back (lines()), passes
+        same(text); that text, or an AssertionError saying what it held."""
+        seen = []
+
+        def check():
+            text = self.held_text(w, timeout=3)
+            if text is not None:
+                seen.append(self.lines(text))
+            return text is not None and same(seen[-1])
+        if not wait_for(check, timeout):
+            raise AssertionError(f"window {w} holds {seen[-1]!r}" if seen else f"window {w} took no selection")
+        return seen[-1]
 
     def text_widget(self, w):
         """x, y (in w), width and height of the first grandchild window of
