@@ -707,9 +707,12 @@ class NoDialogProgram(WithoutDialogProgram):
         # window, and hvym said nothing. The text now comes on its input.
         self.link_xmessage()
         for text in ("-help", "-iconic"):
-            p, w = self.opened("HEAVYMETA", "custom-loading-msg", "--seconds", "3", "--", text)
+            p, w = self.opened("HEAVYMETA", "custom-loading-msg", "--seconds", "0", "--", text, stdin=subprocess.PIPE)
             self.shows(w, "Xmessage", text, "custom-loading-msg-xmessage" + text)
-            self.assertEqual(self.end(p)[0], 0)
+            self.assertIsNone(p.poll())
+            p.stdin.close()  # the end of the loading
+            p.stdin = None
+            self.assertEqual(self.end(p), (0, b"", b""))
             self.assertTrue(wait_for(lambda: self.x.gone("HEAVYMETA"), 10))
 
     def test_xmessage_shows_utf8_and_the_brand(self):
@@ -756,11 +759,11 @@ class NoDialogProgram(WithoutDialogProgram):
         # No xmessage: the splash showed nothing. It is shown in a terminal
         # window for its seconds, which then closes.
         start = time.time()
-        p, w = self.opened("HEAVYMETA", "splash", "--seconds", "3")
+        p, w = self.opened("HEAVYMETA", "splash", "--seconds", "6")  # time enough to read it back under load
         self.shows(w, "XTerm", "HEAVYMETA®", "splash-terminal-window")
         code, out, err = self.end(p)
         self.assertEqual((code, out, err), (0, b"", b""))
-        self.assertGreaterEqual(time.time() - start, 2.5)
+        self.assertGreaterEqual(time.time() - start, 5.5)
         self.assertTrue(wait_for(lambda: self.x.gone("HEAVYMETA"), 10))
 
     def test_loading_message_in_a_terminal_window_until_its_input_closes(self):
@@ -780,7 +783,7 @@ class NoDialogProgram(WithoutDialogProgram):
 
     def test_splash_in_xmessage(self):
         self.link_xmessage()
-        p, w = self.opened("HEAVYMETA", "splash", "--seconds", "3")
+        p, w = self.opened("HEAVYMETA", "splash", "--seconds", "6")  # time enough to read it back under load
         self.shows(w, "Xmessage", "HEAVYMETA®", "splash-xmessage")
         self.assertEqual(self.end(p), (0, b"", b""))
 
