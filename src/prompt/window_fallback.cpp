@@ -301,7 +301,8 @@ Answer ask_xmessage(const Dialog& d, const Question& q, bool latin1) {
   else
     for (std::string_view c : q.choices) labels.emplace_back(c);
   std::string buttons;
-  for (size_t i = 0; i < labels.size(); ++i) buttons += (i ? "," : "") + shown(labels[i]) + ":" + std::to_string(10 + i);
+  for (size_t i = 0; i < labels.size(); ++i)
+    buttons += (i ? "," : "") + shown(labels[i]) + ":" + std::to_string(10 + i);
   std::string def = shown(q.kind == Ask::Choice && !q.initial.empty() ? std::string(q.initial) : labels[0]);
   std::string message = for_xmessage(q.message, latin1);
   std::vector<std::string> argv = xmessage_argv(d, message, {"-buttons", buttons, "-default", def});
@@ -313,7 +314,8 @@ Answer ask_xmessage(const Dialog& d, const Question& q, bool latin1) {
     if (c.status == 1 && c.err.find("Can't open display") == std::string::npos) return a.outcome = Outcome::Cancelled, a;
     std::string said = complaint(c.err);
     if (c.status > 1 || c.status < 0 || !said.empty())
-      return a.error = "xmessage failed: " + last_line(said.empty() ? "exit status " + std::to_string(c.status) : said), a;
+      return a.error = "xmessage failed: " +
+                       last_line(said.empty() ? "exit status " + std::to_string(c.status) : said), a;
     return a.outcome = Outcome::Cancelled, a;
   }
   if (q.kind == Ask::YesNo && i == 1) return a.outcome = Outcome::Cancelled, a;

@@ -836,8 +836,9 @@ class NoUnicodeFonts(WithoutDialogProgram):
         self.assertEqual(self.end(p)[:2], (0, b""))
 
     def test_latin1_text_stays_with_xmessage(self):
-        p, w = self.opened("HEAVYMETA", "custom-choice-prompt", "Café crème, s'il vous plaît? ±½ ®")
-        self.shows(w, "Xmessage", "Café crème, s'il vous plaît? ±½ ®", "custom-choice-prompt-no-unicode-fonts-xmessage")
+        text = "Café crème, s'il vous plaît? ±½ ®"
+        p, w = self.opened("HEAVYMETA", "custom-choice-prompt", text)
+        self.shows(w, "Xmessage", text, "custom-choice-prompt-no-unicode-fonts-xmessage")
         self.x.keys("Return")
         self.assertEqual(self.end(p)[:2], (0, b"OK\n"))
 
