@@ -23,6 +23,9 @@ struct SpawnSpec {
   bool quiet = false;       // its standard error goes to /dev/null
   int in = -1;              // its standard input, when >= 0
   std::string cwd;          // its working folder, when not empty
+  // POSIX: "NAME=value" added to (or replacing in) ours; a bare "NAME"
+  // removes it (as Talk::env). Windows: ignored.
+  std::vector<std::string> env;
 };
 
 // Starts argv[0] (a path) with argv; the pid, or -1 with errno's message in error.

@@ -70,6 +70,17 @@ std::vector<std::string> terminal_window(const std::string& title, const std::ve
     std::string path = find_in_path(t.name);
     if (path.empty()) continue;
     std::vector<std::string> cmd = {path};
+    // xterm (x-terminal-emulator may be it, or Debian's lxterm/uxterm
+    // wrappers of it) opens with a 6x13-pixel X core font, often without
+    // the glyphs beyond Latin-1 that its UTF-8 text has: a readable
+    // fontconfig font instead, which xterm completes from other fonts
+    // for what it lacks.
+    char* real = realpath(path.c_str(), nullptr);
+    std::string_view base = real ? std::string_view(real) : std::string_view(path);
+    base = base.substr(base.rfind('/') + 1);
+    if (base == "xterm" || base == "lxterm" || base == "uxterm")
+      cmd.insert(cmd.end(), {"-fa", "Monospace", "-fs", "13"});
+    std::free(real);
     cmd.insert(cmd.end(), t.prefix.begin(), t.prefix.end());
     cmd.insert(cmd.end(), inner.begin(), inner.end());
     return cmd;
@@ -119,6 +130,10 @@ bool pid_alive(long pid, const char* name) {
 #endif
 }
 
+namespace {
+std::vector<char*> child_env(const std::vector<std::string>& extra);
+}
+
 long spawn_process(const std::vector<std::string>& argv_in, const SpawnSpec& spec, std::string& error) {
 #if defined(__linux__) || defined(__APPLE__)
   const std::vector<std::string>& argv = argv_in;
@@ -158,7 +173,9 @@ long spawn_process(const std::vector<std::string>& argv_in, const SpawnSpec& spe
   }
 #endif
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
+  std::vector<char*> env;
+  if (!spec.env.empty()) env = child_env(spec.env);
+  int rc = posix_spawn(&pid, args[0], &fa, &attr, args.data(), spec.env.empty() ? environ : env.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {

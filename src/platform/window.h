@@ -25,8 +25,9 @@ class Fifos {
   // gone when the process `pid` ended first, -1 when `give_up` (now_ms())
   // passed; the descriptor (blocking again) otherwise.
   int open_question(long pid, long long give_up, bool& gone) const;
-  // Opens a for reading (waits for its writer).
-  int open_answer() const;
+  // Opens a for reading: waits for its writer, or, without wait, returns
+  // at once (a descriptor held open while the window shows a text).
+  int open_answer(bool wait = true) const;
 
  private:
   std::string dir_;
@@ -35,6 +36,8 @@ class Fifos {
 // Inside the window: the FIFOs of the folder `dir` (another hvym's Fifos).
 int open_question_to_read(const std::string& dir);
 int open_answer_to_write(const std::string& dir);
+// Whether the reader of the FIFO `fd` (open for writing) has closed it.
+bool reader_gone(int fd);
 
 // The dialog program that ships with hvym, run with kDialogMode as its
 // first argument (Windows: hvym.exe itself), or "" (POSIX: there is none).

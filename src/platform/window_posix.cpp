@@ -92,10 +92,19 @@ int Fifos::open_question(long pid, long long give_up, bool& gone) const {
   return fd;
 }
 
-int Fifos::open_answer() const { return open((dir_ + "/a").c_str(), O_RDONLY | O_CLOEXEC); }
+int Fifos::open_answer(bool wait) const {
+  int fd = open((dir_ + "/a").c_str(), O_RDONLY | O_CLOEXEC | (wait ? 0 : O_NONBLOCK));
+  if (fd >= 0 && !wait) fcntl(fd, F_SETFL, 0);
+  return fd;
+}
 
 int open_question_to_read(const std::string& dir) { return open((dir + "/q").c_str(), O_RDONLY | O_CLOEXEC); }
 int open_answer_to_write(const std::string& dir) { return open((dir + "/a").c_str(), O_WRONLY | O_CLOEXEC); }
+
+bool reader_gone(int fd) {
+  pollfd p{fd, 0, 0};  // a FIFO whose reader left reports POLLERR
+  return poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP));
+}
 
 std::string own_dialog_program() { return {}; }
 

@@ -16,9 +16,10 @@ bool Fifos::make(std::string& error) {
 }
 
 int Fifos::open_question(long, long long, bool& gone) const { return gone = false, -1; }
-int Fifos::open_answer() const { return -1; }
+int Fifos::open_answer(bool) const { return -1; }
 int open_question_to_read(const std::string&) { return -1; }
 int open_answer_to_write(const std::string&) { return -1; }
+bool reader_gone(int) { return true; }
 
 std::string own_dialog_program() { return self_program(); }
 

@@ -278,9 +278,9 @@ bool show_dialog(const Dialog& d, std::string_view text, unsigned seconds, std::
 }
 
 int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sink& err) {
+  if (d.program == Dialog::Window) return busy_in_window(d, message, seconds, err);
   Args a = d.start();
   bool fed = true;  // the program ends when its standard input closes
-  bool feed_text = false;  // its standard input is the message, then its end
   switch (d.program) {
     case Dialog::Custom: a.insert(a.end(), {"busy", "--title", s(kBrand), "--text", s(message)}); break;
     case Dialog::Zenity:
@@ -296,14 +296,7 @@ int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sin
                          "-e", "delay 86400", "-e", "end run", s(message), s(kBrand)});
       fed = false;
       break;
-    case Dialog::Window:  // xmessage without buttons, ended by hvym
-      // The text on its standard input (-file -), never an argument
-      // (xmessage reads "-iconic" or "-print" there as options).
-      if (d.path.empty()) return err.line("Error: cannot show the loading message: no dialog program (xmessage)."), 1;
-      a.insert(a.end(), {"-center", "-title", s(kBrand), "-buttons", "", "-file", "-"});
-      fed = false;
-      feed_text = true;
-      break;
+    case Dialog::Window: break;  // busy_in_window
   }
   int p[2];
   if (!make_pipe(p)) return err.line("Error: cannot make a pipe for the dialog program."), 1;
@@ -313,11 +306,6 @@ int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sin
   std::string error;
   long pid = spawn_process(a, spec, error);
   close_fd(p[0]);
-  if (feed_text && pid >= 0) {  // read at once (it is small): then its end
-    write_fd(p[1], message);
-    close_fd(p[1]);
-    p[1] = -1;
-  }
   if (pid < 0) {
     close_fd(p[1]);
     err.line("Error: cannot run the dialog program " + d.name() + ": " + error + ".");

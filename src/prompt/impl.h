@@ -50,6 +50,7 @@ const char* kind_word(Ask k);
 bool window_fallback(Dialog& d);
 Answer ask_in_window(const Dialog& d, const Question& q);
 bool show_in_window(const Dialog& d, std::string_view text, unsigned seconds, std::string& error);
+int busy_in_window(const Dialog& d, std::string_view message, unsigned seconds, Sink& err);
 // `hvym --ask-on-terminal DIR`, inside the terminal window: reads the
 // question from DIR/q, asks, writes the answer to DIR/a.
 int answer_on_terminal(const char* dir);

@@ -1,9 +1,11 @@
 """Real parts for the prompt tests: an X server (Debian's Xvfb) driven with
-xdotool, screenshots (xwd, turned into PNG here), and a pseudo-terminal
-that hvym sees as its terminal."""
+xdotool, screenshots (xwd, turned into PNG here), the text a window holds
+(selected with the mouse, read back with xclip), and a pseudo-terminal that
+hvym sees as its terminal."""
 import fcntl
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -13,9 +15,14 @@ import termios
 import time
 import zlib
 
+from realparts import wait_for
+
 XVFB = shutil.which("Xvfb")
 XDOTOOL = shutil.which("xdotool")
 XWD = shutil.which("xwd")
+XCLIP = shutil.which("xclip")
+XPROP = shutil.which("xprop")
+XWININFO = shutil.which("xwininfo")
 ZENITY = shutil.which("zenity")
 
 
@@ -25,10 +32,10 @@ class Xvfb:
     during that reset gets "Can't open display" (seen on a loaded CI
     machine: the xmessage after a closed terminal window)."""
 
-    def __init__(self):
+    def __init__(self, *options):
         r, w = os.pipe()
         self.proc = subprocess.Popen(
-            [XVFB, "-displayfd", str(w), "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-noreset"],
+            [XVFB, "-displayfd", str(w), "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-noreset", *options],
             pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(w)
         number = b""
@@ -93,6 +100,91 @@ class Xvfb:
     def type(self, text):
         self.xdotool("type", "--delay", "20", text)
         time.sleep(0.2)
+
+    def size(self, w):
+        """A window's width and height in pixels."""
+        shell = dict(l.split("=", 1) for l in self.xdotool("getwindowgeometry", "--shell", w).stdout.split())
+        return int(shell["WIDTH"]), int(shell["HEIGHT"])
+
+    def property(self, w, name):
+        """A window's 8-bit property as (type, bytes), e.g. ("STRING", b"HEAVYMETA\xae")."""
+        out = subprocess.run([XPROP, "-id", w, "-f", name, "8x", name], env={**os.environ, **self.env()},
+                             capture_output=True, text=True, timeout=20).stdout
+        m = re.match(r"\S+\((\w+)\) = (.*)", out.strip())
+        if not m:
+            return None, b""
+        return m.group(1), bytes(int(x, 16) for x in m.group(2).split(", "))
+
+    def window_class(self, w):
+        out = subprocess.run([XPROP, "-id", w, "WM_CLASS"], env={**os.environ, **self.env()},
+                             capture_output=True, text=True, timeout=20).stdout
+        return out.rsplit('"', 2)[-2] if out.count('"') >= 4 else ""
+
+    def held_text(self, w, timeout=20):
+        """The text window w holds, as a person gets it: selected with the
+        mouse (a click at the top left of the text, then one with the third
+        button, which extends the selection, at its bottom right), then read
+        back as UTF-8 from the PRIMARY selection with xclip; a click at the
+        top left then takes the selection's highlight away. First xclip owns
+        the selection with a marker, so the read waits until the window has
+        taken it (None when it did not within `timeout` seconds)."""
+        env = {**os.environ, **self.env()}
+        marker = b"\x01not selected yet"
+        subprocess.run([XCLIP, "-i", "-selection", "primary"], input=marker, env=env, timeout=20,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # serves it until it is taken
+        if self.window_class(w) == "XTerm":
+            left, top, (width, height) = 0, 0, self.size(w)
+        else:  # xmessage: its Text widget, the form's first child, has a scroll bar at its left
+            left, top, width, height = self.text_widget(w)
+            left += 15
+            width -= 15
+        self.xdotool("mousemove", "--window", w, str(left + 2), str(top + 2), "click", "1", "mousemove",
+                     "--window", w, str(left + width - 3), str(top + height - 3), "click", "3")
+        got = {}
+
+        def taken():
+            r = subprocess.run([XCLIP, "-o", "-selection", "primary", "-t", "UTF8_STRING"], env=env,
+                               capture_output=True, timeout=20)
+            got["text"] = r.stdout
+            return r.returncode == 0 and r.stdout != marker
+        end = time.time() + timeout
+        while not taken():
+            if time.time() > end:
+                return None
+            time.sleep(0.1)
+        self.xdotool("mousemove", "--window", w, str(left + 2), str(top + 2), "click", "1")
+        return got["text"].decode()
+
+    def shows(self, w, same, timeout=20):
+        """Waits until the text window w holds, read back (lines()), passes
+        same(text); that text, or an AssertionError saying what it held."""
+        seen = []
+
+        def check():
+            text = self.held_text(w, timeout=3)
+            if text is not None:
+                seen.append(self.lines(text))
+            return text is not None and same(seen[-1])
+        if not wait_for(check, timeout):
+            raise AssertionError(f"window {w} holds {seen[-1]!r}" if seen else f"window {w} took no selection")
+        return seen[-1]
+
+    def text_widget(self, w):
+        """x, y (in w), width and height of the first grandchild window of
+        w: the Text widget of an xmessage (shell, form, text)."""
+        tree = subprocess.run([XWININFO, "-tree", "-id", w], env={**os.environ, **self.env()},
+                              capture_output=True, timeout=20).stdout.decode("latin-1")  # names as STRING
+        found = re.findall(r"^( +)0x[0-9a-f]+ .*?(\d+)x(\d+)\+(-?\d+)\+(-?\d+) ", tree, re.M)
+        depth = sorted({len(f[0]) for f in found})
+        form = next(f for f in found if len(f[0]) == depth[0])
+        text = next(f for f in found if len(f[0]) == depth[1])
+        return (int(form[3]) + int(text[3]), int(form[4]) + int(text[4]), int(text[1]), int(text[2]))
+
+    @staticmethod
+    def lines(text):
+        """Text as a screen shows it: each line without the blanks at its
+        end, and no empty lines at the end."""
+        return "\n".join(l.rstrip() for l in text.split("\n")).rstrip("\n")
 
     def screenshot(self, path):
         """The whole screen as a PNG file at path."""

@@ -11,15 +11,21 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clitest import BIN, run  # noqa: E402
 import desktop  # noqa: E402
-from realparts import children, wait_for  # noqa: E402
+from realparts import wait_for  # noqa: E402
 
 ARTIFACTS = os.environ.get("HVYM_ARTIFACTS") or tempfile.mkdtemp(prefix="hvym-artifacts-")
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3
+
+
+def cells(line):
+    """A line's width in a terminal's cells: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 
 def base_env(home, **extra):
@@ -498,6 +504,7 @@ class NoGuiInBinary(unittest.TestCase):
 class Desktop(Home):
     """A private X server for the class; `needs` names the programs it uses."""
     needs = ()
+    xvfb_options = ()
 
     @classmethod
     def setUpClass(cls):
@@ -505,7 +512,7 @@ class Desktop(Home):
         missing = [n for n, p in tools if not p]
         if missing:
             raise RuntimeError(f"missing {', '.join(missing)}: run scripts/setup")
-        cls.x = desktop.Xvfb()
+        cls.x = desktop.Xvfb(*cls.xvfb_options)
         os.makedirs(ARTIFACTS, exist_ok=True)
 
     @classmethod
@@ -565,12 +572,18 @@ class KdialogArguments(Home):
         self.assertEqual(self.value("pinggy-tier"), "--help")
 
 
-class NoDialogProgram(Desktop):
+class WithoutDialogProgram(Desktop):
     """A desktop without zenity or kdialog (a real X server, a PATH with only
-    xterm and, for some tests, xmessage): hvym still asks, through xmessage
-    or a terminal window running its own terminal prompts."""
+    xterm and, for some tests, xmessage and xlsfonts)."""
 
-    needs = (("xterm", shutil.which("xterm")), ("xmessage", shutil.which("xmessage")))
+    needs = (("xterm", shutil.which("xterm")), ("xmessage", shutil.which("xmessage")),
+             ("xlsfonts", shutil.which("xlsfonts")), ("xclip", desktop.XCLIP), ("xprop", desktop.XPROP),
+             ("xwininfo", desktop.XWININFO))
+    # Beyond Latin-1: an arrow, Greek (fontconfig's DejaVu, xterm's font
+    # here, has them) and, for xmessage's Unicode core fonts, CJK.
+    cell_px = 9  # xmessage's cell: 9x18-pixel fonts (xfonts-base)
+    MESSAGE = "Grüße → Ωμέγα ®"
+    WIDE = "Grüße → 東京 ®"
 
     def setUp(self):
         super().setUp()
@@ -585,10 +598,15 @@ class NoDialogProgram(Desktop):
     def link(self, name):
         os.symlink(shutil.which(name), os.path.join(self.bin, name))
 
-    def start(self, *args):
-        env = base_env(self.home, **self.x.env())
+    def link_xmessage(self):
+        """xmessage, and xlsfonts, which comes with it (Debian's x11-utils)."""
+        self.link("xmessage")
+        self.link("xlsfonts")
+
+    def start(self, *args, stdin=subprocess.DEVNULL, lang="C.UTF-8"):
+        env = base_env(self.home, **self.x.env(), LANG=lang)
         env["PATH"] = self.bin  # no zenity, no kdialog; only what the test links
-        p = subprocess.Popen([BIN, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        p = subprocess.Popen([BIN, *args], env=env, stdin=stdin, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
         self.addCleanup(lambda: p.poll() is None and p.kill())
         return p
@@ -599,6 +617,29 @@ class NoDialogProgram(Desktop):
 
     def shot(self, name):
         return self.x.screenshot(os.path.join(ARTIFACTS, name + ".png"))
+
+    def shows(self, w, kind, text, name):
+        """Window w is a readable `kind` ("Xmessage" or "XTerm") window
+        titled HEAVYMETA® whose text, read back, is `text` (waited for: the
+        hvym in a terminal window may not have written it yet); a screenshot
+        `name` is kept."""
+        self.assertEqual(self.x.window_class(w), kind)
+        self.assertEqual(self.x.property(w, "WM_NAME"), ("STRING", "HEAVYMETA®".encode("latin-1")))
+        width, height = self.x.size(w)
+        self.assertGreaterEqual(width, 400, f"{kind} window {width}x{height}")
+        wrapped = kind == "Xmessage" and max(cells(line) for line in text.split("\n")) > 72
+        # Wrapped: the same but for line ends.
+        held = self.x.shows(w, lambda held: "".join(held.split()) == "".join(text.split()) if wrapped
+                            else held == text)
+        self.shot(name)
+        if kind == "Xmessage":
+            # What it holds is also what it shows: each line fits the text's
+            # width (xmessage cut a long line at 70% of the screen), at most
+            # 72 cells, a longer line wrapped at its spaces.
+            left, top, text_width, text_height = self.x.text_widget(w)
+            for line in held.split("\n"):
+                self.assertLessEqual(cells(line), 72, line)
+                self.assertLessEqual(15 + self.cell_px * cells(line), text_width, f"{line!r} is cut off")
 
     def asking(self, p=None):
         """The window's hvym has read the question and is about to ask: its
@@ -622,11 +663,17 @@ class NoDialogProgram(Desktop):
                       "\n".join(l for l in found.splitlines() if "hvym" in l or "xterm" in l))
         time.sleep(0.5)
 
+
+
+class NoDialogProgram(WithoutDialogProgram):
+    """hvym still asks, through xmessage or a terminal window running its
+    own terminal prompts, and shows the splash and the loading message."""
+
     def test_port_in_a_terminal_window(self):
         p, w = self.opened("HEAVYMETA", "pintheon-set-port")
         self.asking(p)
         self.x.type("9777")
-        self.shot("pintheon-set-port-terminal-window")
+        self.shows(w, "XTerm", "Enter Pintheon Port: [9998] 9777", "pintheon-set-port-terminal-window")
         self.x.keys("Return")
         code, out, err = self.end(p)
         self.assertEqual((code, out), (0, b""), err)
@@ -658,32 +705,92 @@ class NoDialogProgram(Desktop):
     def test_a_loading_text_that_looks_like_an_option_is_shown_as_text(self):
         # xmessage took its last argument's "-help" as an option: usage, no
         # window, and hvym said nothing. The text now comes on its input.
-        self.link("xmessage")
+        self.link_xmessage()
         for text in ("-help", "-iconic"):
-            p, w = self.opened("HEAVYMETA", "custom-loading-msg", "--seconds", "2", "--", text)
-            self.shot("custom-loading-msg-xmessage" + text)
-            self.assertEqual(self.end(p)[0], 0)
+            p, w = self.opened("HEAVYMETA", "custom-loading-msg", "--seconds", "0", "--", text, stdin=subprocess.PIPE)
+            self.shows(w, "Xmessage", text, "custom-loading-msg-xmessage" + text)
+            self.assertIsNone(p.poll())
+            p.stdin.close()  # the end of the loading
+            p.stdin = None
+            self.assertEqual(self.end(p), (0, b"", b""))
             self.assertTrue(wait_for(lambda: self.x.gone("HEAVYMETA"), 10))
 
-    def test_xmessage_is_given_latin1(self):
-        # xmessage draws its text with a Latin-1 font whatever the locale:
-        # UTF-8 showed as "GrÃ¼Ã\237e" and "HEAVYMETAÂ®" (see the shot).
-        # The real xmessage hvym started is given the Latin-1 bytes.
-        self.link("xmessage")
-        p, w = self.opened("HEAVYMETA", "custom-prompt", "Grüße, café ®")
-        self.shot("custom-prompt-xmessage-latin1")
-        shown = [c for c in children(p.pid) if b"xmessage" in open(f"/proc/{c}/cmdline", "rb").read()]
-        self.assertEqual(len(shown), 1)
-        with open(f"/proc/{shown[0]}/cmdline", "rb") as f:
-            argv = f.read().split(b"\0")
-        self.assertEqual(argv[argv.index(b"-title") + 1], "HEAVYMETA®".encode("latin-1"))
+    def test_xmessage_shows_utf8_and_the_brand(self):
+        # xmessage was given Latin-1 (its default font is Latin-1): in a
+        # UTF-8 locale its title lost the "®" and anything beyond Latin-1
+        # was a "?". It now runs in a UTF-8 locale with a Unicode font set:
+        # the window's name is "HEAVYMETA®" and its text is the message.
+        self.link_xmessage()
+        p, w = self.opened("HEAVYMETA", "custom-prompt", self.WIDE)
+        self.shows(w, "Xmessage", self.WIDE, "custom-prompt-xmessage-utf8")
         self.x.keys("Return")
-        self.assertEqual(self.end(p)[0], 0)
+        self.assertEqual(self.end(p)[:2], (0, b""))
+
+    def test_xmessage_sizes_a_long_text_to_fit(self):
+        # The 400-pixel width is a least: a longer text is not cut to it,
+        # and a line too long for the screen is wrapped, not cut.
+        self.link_xmessage()
+        text = ("The export of Ωμέγα → 東京 is about to overwrite 12 files in the project folder, "
+                "then upload them all.\nSecond line, a long word: "
+                "https://example.org/heavymeta/exports/0123456789abcdef0123456789abcdef/files.tar")
+        p, w = self.opened("HEAVYMETA", "custom-prompt", text)
+        self.shows(w, "Xmessage", text, "custom-prompt-xmessage-long")
+        self.assertGreater(self.x.size(w)[0], 9 * 60)  # wider than 400: lines of 60-odd cells
+        self.x.keys("Return")
+        self.assertEqual(self.end(p)[:2], (0, b""))
+
+    def test_xmessage_in_a_latin1_locale_still_shows_utf8(self):
+        # hvym's own locale is not UTF-8 (LANG=C): xmessage gets a UTF-8
+        # one all the same, as it is given UTF-8.
+        self.link_xmessage()
+        p, w = self.opened("HEAVYMETA", "custom-choice-prompt", self.WIDE, lang="C")
+        self.shows(w, "Xmessage", self.WIDE, "custom-choice-prompt-xmessage-c-locale")
+        self.x.keys("Return")
+        self.assertEqual(self.end(p)[:2], (0, b"OK\n"))
+
+    def test_terminal_window_shows_utf8(self):
+        p, w = self.opened("HEAVYMETA", "custom-prompt", self.MESSAGE)
+        self.asking(p)
+        self.shows(w, "XTerm", self.MESSAGE + "\n(press Enter)", "custom-prompt-terminal-window-utf8")
+        self.x.keys("Return")
+        self.assertEqual(self.end(p)[:2], (0, b""))
+
+    def test_splash_in_a_terminal_window(self):
+        # No xmessage: the splash showed nothing. It is shown in a terminal
+        # window for its seconds, which then closes.
+        start = time.time()
+        p, w = self.opened("HEAVYMETA", "splash", "--seconds", "6")  # time enough to read it back under load
+        self.shows(w, "XTerm", "HEAVYMETA®", "splash-terminal-window")
+        code, out, err = self.end(p)
+        self.assertEqual((code, out, err), (0, b"", b""))
+        self.assertGreaterEqual(time.time() - start, 5.5)
+        self.assertTrue(wait_for(lambda: self.x.gone("HEAVYMETA"), 10))
+
+    def test_loading_message_in_a_terminal_window_until_its_input_closes(self):
+        # No xmessage: the loading message showed nothing. It is shown in a
+        # terminal window, a turning bar under it, until hvym's input closes.
+        p, w = self.opened("HEAVYMETA", "custom-loading-msg", self.MESSAGE, "--seconds", "0", stdin=subprocess.PIPE)
+        self.assertEqual(self.x.window_class(w), "XTerm")
+        self.x.shows(w, lambda held: held.split("\n")[0] == self.MESSAGE and held.split("\n")[1:] in
+                     (["|"], ["/"], ["-"], ["\\"]))
+        self.shot("custom-loading-msg-terminal-window")
+        self.assertIsNone(p.poll())
+        p.stdin.close()
+        p.stdin = None
+        code, out, err = self.end(p)
+        self.assertEqual((code, out, err), (0, b"", b""))
+        self.assertTrue(wait_for(lambda: self.x.gone("HEAVYMETA"), 10))
+
+    def test_splash_in_xmessage(self):
+        self.link_xmessage()
+        p, w = self.opened("HEAVYMETA", "splash", "--seconds", "6")  # time enough to read it back under load
+        self.shows(w, "Xmessage", "HEAVYMETA®", "splash-xmessage")
+        self.assertEqual(self.end(p), (0, b"", b""))
 
     def test_xmessage_for_a_choice_prompt(self):
-        self.link("xmessage")
+        self.link_xmessage()
         p, w = self.opened("HEAVYMETA", "custom-choice-prompt", "Proceed with the export?")
-        self.shot("custom-choice-prompt-xmessage")
+        self.shows(w, "Xmessage", "Proceed with the export?", "custom-choice-prompt-xmessage")
         self.x.keys("Return")  # the default button: OK
         self.assertEqual(self.end(p)[:2], (0, b"OK\n"))
         p, w = self.opened("HEAVYMETA", "custom-choice-prompt", "Proceed with the export?")
@@ -691,7 +798,7 @@ class NoDialogProgram(Desktop):
         self.assertEqual(self.end(p)[:2], (0, b"CANCEL\n"))
 
     def test_xmessage_for_the_tier_then_a_window_for_text(self):
-        self.link("xmessage")
+        self.link_xmessage()
         self.hvym("pinggy-set-tier", "free")
         p, w = self.opened("HEAVYMETA", "pinggy-set-tier")
         self.assertTrue(self.x.xdotool("search", "--onlyvisible", "--class", "Xmessage").stdout.split())
@@ -706,6 +813,35 @@ class NoDialogProgram(Desktop):
         self.asking(p)
         self.x.keys("Return")
         self.assertEqual(self.end(p)[:2], (0, b"some text\n"))
+
+
+class NoUnicodeFonts(WithoutDialogProgram):
+    """An X server with only its built-in Latin-1 font (no xfonts-base):
+    xmessage would draw text beyond Latin-1 as other Latin-1 characters, so
+    such text is shown in a terminal window (fontconfig's fonts); Latin-1
+    text stays with xmessage."""
+
+    xvfb_options = ("-fp", "built-ins")
+    cell_px = 6  # the built-in 6x13 font
+
+    def setUp(self):
+        super().setUp()
+        self.link_xmessage()
+
+    def test_text_beyond_latin1_goes_to_a_terminal_window(self):
+        p, w = self.opened("HEAVYMETA", "custom-prompt", self.MESSAGE)
+        self.asking(p)
+        self.shows(w, "XTerm", self.MESSAGE + "\n(press Enter)", "custom-prompt-no-unicode-fonts-terminal-window")
+        self.x.keys("Return")
+        self.assertEqual(self.end(p)[:2], (0, b""))
+
+    def test_latin1_text_stays_with_xmessage(self):
+        text = "Café crème, s'il vous plaît? ±½ ®"
+        p, w = self.opened("HEAVYMETA", "custom-choice-prompt", text)
+        self.shows(w, "Xmessage", text, "custom-choice-prompt-no-unicode-fonts-xmessage")
+        self.x.keys("Return")
+        self.assertEqual(self.end(p)[:2], (0, b"OK\n"))
+
 
 
 class Zenity(Desktop):
