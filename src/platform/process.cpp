@@ -2,7 +2,9 @@
 // src/platform/process_posix.cpp and process_win.cpp).
 #include "platform/process.h"
 
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 namespace hvym {
 
@@ -11,6 +13,22 @@ thread_local int g_thread_cancel = -1;
 thread_local bool g_thread_cancelled = false;
 thread_local const std::vector<std::string>* g_thread_env = nullptr;
 }  // namespace
+
+bool procargs_mention(std::string_view args, std::string_view name) {
+  int32_t argc = 0;
+  if (args.size() < sizeof argc) return false;
+  std::memcpy(&argc, args.data(), sizeof argc);
+  size_t start = args.find('\0', sizeof argc);  // the end of the executable's path
+  if (start == std::string_view::npos) return false;
+  start = args.find_first_not_of('\0', start);
+  if (start == std::string_view::npos) return false;
+  size_t end = start;
+  for (int32_t i = 0; i < argc && end < args.size(); ++i) {
+    size_t nul = args.find('\0', end);
+    end = nul == std::string_view::npos ? args.size() : nul + 1;
+  }
+  return args.substr(start, end - start).find(name) != std::string_view::npos;
+}
 
 void set_thread_env(const std::vector<std::string>* overlay) { g_thread_env = overlay; }
 const std::vector<std::string>* thread_env() { return g_thread_env; }

@@ -213,6 +213,11 @@ int open_fifo_writer(const std::string& path, bool& no_reader);
 // Whether process pid runs (not a zombie) and its command line mentions
 // `name` (a recycled pid running something else does not count).
 bool pid_alive(long pid, const char* name);
+// macOS's pid_alive: whether the arguments in a KERN_PROCARGS2 answer (argc,
+// the executable's path, NUL padding, the arguments, then the environment)
+// mention `name`; the path and the environment do not count. Here so that
+// every platform's unit tests check it.
+bool procargs_mention(std::string_view procargs, std::string_view name);
 // Whether any process (of any user, a zombie included) has this pid.
 bool process_exists(long pid);
 

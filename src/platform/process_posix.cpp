@@ -11,6 +11,11 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
+#ifdef __APPLE__
+#include <libproc.h>
+#include <sys/proc.h>
+#include <sys/sysctl.h>
+#endif
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,6 +129,23 @@ bool pid_alive(long pid, const char* name) {
   n = read(fd, buf, sizeof buf);
   close(fd);
   return n > 0 && std::string_view(buf, static_cast<size_t>(n)).find(name) != std::string_view::npos;
+#elif defined(__APPLE__)
+  // No /proc: the state from libproc (a zombie is not alive), the arguments
+  // from the kernel's KERN_PROCARGS2 (only the user's own processes, or
+  // root's view: another user's process is not the tunnel hvym started).
+  proc_bsdinfo info{};
+  if (proc_pidinfo(static_cast<int>(pid), PROC_PIDTBSDINFO, 0, &info, sizeof info) != sizeof info ||
+      info.pbi_status == SZOMB)
+    return false;
+  int argmax = 0;
+  size_t len = sizeof argmax;
+  int argmax_mib[2] = {CTL_KERN, KERN_ARGMAX};
+  if (sysctl(argmax_mib, 2, &argmax, &len, nullptr, 0) != 0 || argmax <= 0) return false;
+  std::string args(static_cast<size_t>(argmax), '\0');
+  len = args.size();
+  int args_mib[3] = {CTL_KERN, KERN_PROCARGS2, static_cast<int>(pid)};
+  if (sysctl(args_mib, 3, args.data(), &len, nullptr, 0) != 0) return false;
+  return procargs_mention(std::string_view(args.data(), len), name);
 #else
   (void)name;
   return true;

@@ -1,7 +1,9 @@
 // talk(), spawn_process() and the pipe helpers of process.h, on the
 // platform the tests run on (Linux natively, Windows under wine), with
 // tests/tools/talk-child.cpp as the child.
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #include "platform/fs.h"
 #include "platform/process.h"
@@ -156,6 +158,25 @@ TEST_CASE("talk: its own group is killed whole") {
   long long give_up = now_ms() + 3000;
   while (pid_alive(grandchild, "talk-child") && now_ms() < give_up) sleep_ms(20);
   CHECK_FALSE(pid_alive(grandchild, "talk-child"));
+}
+
+TEST_CASE("procargs_mention reads the arguments of a KERN_PROCARGS2 answer (macOS's pid_alive)") {
+  auto answer = [](int32_t argc, std::string rest) {
+    std::string s(sizeof argc, '\0');
+    std::memcpy(s.data(), &argc, sizeof argc);
+    return s + rest;
+  };
+  using namespace std::string_literals;
+  std::string tunnel = answer(3, "/usr/bin/ssh\0\0\0\0ssh\0-R0:localhost:9000\0a.pinggy.io\0HOME=/Users/u\0"s);
+  CHECK(procargs_mention(tunnel, "pinggy"));
+  CHECK(procargs_mention(tunnel, "-R0:local"));
+  CHECK_FALSE(procargs_mention(tunnel, "HOME"));  // the environment is not the command line
+  std::string other = answer(2, "/usr/bin/pinggy-like\0\0vim\0notes\0PINGGY=pinggy\0"s);
+  CHECK_FALSE(procargs_mention(other, "pinggy"));  // neither the executable's path nor the environment
+  CHECK(procargs_mention(answer(1, "/bin/a\0pinggy"s), "pinggy"));  // cut short: what is there
+  CHECK_FALSE(procargs_mention(answer(5, "/bin/a"s), "a"));
+  CHECK_FALSE(procargs_mention(std::string("\1\0", 2), "pinggy"));
+  CHECK_FALSE(procargs_mention("", "pinggy"));
 }
 
 TEST_CASE("spawn_process, process_ended and wait_process") {
