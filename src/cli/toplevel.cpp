@@ -139,11 +139,7 @@ std::string other_on_path(std::string_view name, const std::string& self, const 
   std::string target;
   fs::Link l = fs::program_link(other, self, target);
   // An older hvym's link elsewhere on PATH would still answer first: told.
-  if (l == fs::Link::Stale && fs::kind_of(dir + "/" + fs::program_name(name)) != fs::Kind::Missing) {
-    fs::FileId a, b;
-    if (fs::file_id(other, a) && fs::file_id(dir + "/" + fs::program_name(name), b) && a.dev == b.dev && a.ino == b.ino)
-      return {};
-  }
+  if (l == fs::Link::Stale && fs::same_file(other, dir + "/" + fs::program_name(name))) return {};
   if (l == fs::Link::Ours || (l == fs::Link::Other && is_hvym_link(target, self))) return {};
   return other;
 }

@@ -23,6 +23,12 @@ struct FileId {
 };
 // Follows links; false (errno set) when the path cannot be looked at.
 bool file_id(const std::string& path, FileId& id);
+// Whether two paths name the same file (links followed); false when either
+// cannot be looked at.
+inline bool same_file(const std::string& a, const std::string& b) {
+  FileId x, y;
+  return file_id(a, x) && file_id(b, y) && x.dev == y.dev && x.ino == y.ino;
+}
 
 // open(2) for reading; -1 with errno.
 int open_read(const std::string& path);

@@ -224,11 +224,6 @@ bool read_small(const std::string& path, size_t max, std::string& into) {
   return ok;
 }
 
-bool same_file(const std::string& a, const std::string& b) {
-  FileId x, y;
-  return file_id(a, x) && file_id(b, y) && x.dev == y.dev && x.ino == y.ino;
-}
-
 // The launcher's trailer: the path it starts, or "" when there is none.
 std::string launcher_target(const std::string& bytes) {
   if (bytes.size() <= kLauncher_size + 12 || !bytes.ends_with(kLauncherMagic)) return {};
@@ -281,25 +276,25 @@ bool put_program(const std::string& image, const std::string& path, bool replace
 }  // namespace
 
 Link program_link(const std::string& path, const std::string& self, std::string& target) {
-  FileId here, me;
+  FileId here;
   if (!file_id(path, here)) return errno == ENOENT ? Link::Missing : Link::Error;
-  if (file_id(self, me) && here.dev == me.dev && here.ino == me.ino)  // a hard link: stays on this file
-    return target = self, Link::Stale;
+  if (same_file(path, self)) return target = self, Link::Stale;  // a hard link: stays on this file
   std::string bytes;
   bool small = read_small(path, kLauncherMax, bytes);
+  auto launcher_code = [&](size_t n) {  // its first n bytes are the launcher program's
+    return bytes.compare(0, n, reinterpret_cast<const char*>(kLauncher), n) == 0;
+  };
   if (small && bytes.starts_with("MZ") && bytes.ends_with(kLauncherMagic)) {  // a launcher
     target = launcher_target(bytes);
     if (bytes == launcher_for(self)) return Link::Ours;
     // The same program spelt otherwise (Z:\TMP\HVYM.EXE): ours as it is.
-    if (!target.empty() && bytes.compare(0, kLauncher_size, reinterpret_cast<const char*>(kLauncher), kLauncher_size) == 0 &&
-        same_file(target, self))
+    if (!target.empty() && launcher_code(kLauncher_size) && same_file(target, self))
       return Link::Ours;
     return Link::Stale;
   }
   // A launcher cut short (its program without its trailer), or a hard link
   // or copy of an hvym (the links before launchers).
-  if (size_t n = std::min<size_t>(bytes.size(), kLauncher_size);
-      small && n >= 512 && bytes.compare(0, n, reinterpret_cast<const char*>(kLauncher), n) == 0)
+  if (size_t n = std::min<size_t>(bytes.size(), kLauncher_size); small && n >= 512 && launcher_code(n))
     return target = path, Link::Stale;
   if (!small && !read_small(path, kProgramMax, bytes)) return Link::NotLink;
   if (bytes.starts_with("MZ") && std::string_view(bytes).find(kHvymSignature) != std::string_view::npos)

@@ -311,17 +311,8 @@ int busy_dialog(const Dialog& d, std::string_view message, unsigned seconds, Sin
     err.line("Error: cannot run the dialog program " + d.name() + ": " + error + ".");
     return 1;
   }
-  struct Watch {
-    long pid;
-    int status = 0;
-    bool gone = false;
-  } w{pid};
-  auto still = [](void* ctx) {
-    auto& w = *static_cast<Watch*>(ctx);
-    if (process_ended(w.pid, w.status)) return w.gone = true, false;
-    return true;
-  };
-  wait_busy(seconds, still, &w);
+  Shown w{pid};
+  wait_busy(seconds, Shown::running, &w);
   close_fd(p[1]);
   // Closed before the end: the original's loading window answered that with
   // exit 0 and nothing printed, like one that ran its course.

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/process.h"
 #include "prompt/prompt.h"
 
 namespace hvym::prompting {
@@ -68,5 +69,15 @@ std::string check_answer(const Question& q, const std::string& text);
 // Until `seconds` pass (0: no limit) or, when standard input is a pipe or
 // socket, it reaches its end; also returns when `still` says to stop.
 void wait_busy(unsigned seconds, bool (*still)(void*), void* ctx);
+
+// A program hvym shows something with, followed while it waits: ended()
+// reaps it once it has ended; running() is wait_busy's `still`.
+struct Shown {
+  long pid;
+  int status = 0;
+  bool gone = false;
+  bool ended() { return gone || (gone = process_ended(pid, status)); }
+  static bool running(void* self) { return !static_cast<Shown*>(self)->ended(); }
+};
 
 }  // namespace hvym::prompting

@@ -394,26 +394,17 @@ bool show_in_terminal_window(char kind, std::string_view text, unsigned seconds,
   bool sent = write_fd(qfd, request);
   close_fd(qfd);
   int afd = sent ? fifos.open_answer(false) : -1;  // held open while it shows
-  struct Watch {
-    long pid;
-    int status = 0;
-    bool gone = false;
-  } w{pid};
-  auto still = [](void* ctx) {
-    auto& w = *static_cast<Watch*>(ctx);
-    if (process_ended(w.pid, w.status)) return w.gone = true, false;
-    return true;
-  };
+  Shown w{pid};
   if (afd >= 0 && kind == 'B') {
-    wait_busy(seconds, still, &w);
+    wait_busy(seconds, Shown::running, &w);
   } else if (afd >= 0) {
     long long end = now_ms() + 1000LL * (seconds ? seconds : 1);  // as xmessage's -timeout
-    while (now_ms() < end && still(&w)) term::pause_ms(100);
+    while (now_ms() < end && !w.ended()) term::pause_ms(100);
   }
   if (afd >= 0) close_fd(afd);
   if (w.gone) return true;
   // Its hvym ends when the FIFO closes, and the window with it.
-  for (long long end = now_ms() + 3000; now_ms() < end && still(&w);) term::pause_ms(50);
+  for (long long end = now_ms() + 3000; now_ms() < end && !w.ended();) term::pause_ms(50);
   if (!w.gone) {
     terminate_process(pid);
     wait_process(pid);
@@ -477,17 +468,8 @@ int busy_in_window(const Dialog& d, std::string_view message, unsigned seconds, 
   if (pid >= 0) write_fd(p[1], shown);
   close_fd(p[1]);
   if (pid < 0) return err.line("Error: cannot run xmessage: " + error + "."), 1;
-  struct Watch {
-    long pid;
-    int status = 0;
-    bool gone = false;
-  } w{pid};
-  auto still = [](void* ctx) {
-    auto& w = *static_cast<Watch*>(ctx);
-    if (process_ended(w.pid, w.status)) return w.gone = true, false;
-    return true;
-  };
-  wait_busy(seconds, still, &w);
+  Shown w{pid};
+  wait_busy(seconds, Shown::running, &w);
   // Closed before the end: the original's loading window answered that with
   // exit 0 and nothing printed, like one that ran its course.
   if (w.gone) return 0;

@@ -54,13 +54,18 @@ def wine(*args, home, stdin=b"", env=None, timeout=60, exe=None):
     """hvym.exe under wine with a scratch profile folder; raw bytes back."""
     # wine takes USERPROFILE from its prefix: each test's data folder is
     # given as HVYM_HOME (the profile's own folder is checked by diag).
+    return subprocess.run(["/usr/bin/wine", exe or EXE, *args], input=stdin, capture_output=True,
+                          env=wine_env(home, env), timeout=timeout)
+
+
+def wine_env(home, env=None):
+    """What hvym.exe runs with under wine: the scratch home's profile
+    folder as HVYM_HOME, this prefix, and env."""
     e = {"PATH": "/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
          "HVYM_HOME": winpath(os.path.join(home, "AppData", "Local", "heavymeta-cli")),
          "WINEPREFIX": os.environ["WINEPREFIX"], "WINEDEBUG": "-all"}
     e.update(env or {})
-    p = subprocess.run(["/usr/bin/wine", exe or EXE, *args], input=stdin, capture_output=True,
-                       env=e, timeout=timeout)
-    return p
+    return e
 
 
 class Windows(unittest.TestCase):
@@ -153,6 +158,13 @@ class Windows(unittest.TestCase):
         again = self.hvym("--install", winpath(bin_dir))
         self.assertIn(b"0 linked, 0 updated, 78 already there, 0 skipped, 0 failed", again.stdout)
 
+    def folders(self):
+        """app/ (where an hvym is put) and bin/ (where --install links), made."""
+        app, bin_dir = os.path.join(self.home, "app"), os.path.join(self.home, "bin")
+        os.mkdir(app)
+        os.mkdir(bin_dir)
+        return app, bin_dir
+
     def commands(self):
         return self.hvym("--list").stdout.decode().split()
 
@@ -170,8 +182,7 @@ class Windows(unittest.TestCase):
         os.replace(path + ".new", path)
 
     def test_command_programs_follow_an_upgrade(self):
-        app, bin_dir = os.path.join(self.home, "app"), os.path.join(self.home, "bin")
-        os.mkdir(app)
+        app, bin_dir = self.folders()
         hvym = os.path.join(app, "hvym-windows.exe")
         self.upgraded(hvym, "1.0.1")
         p = wine("--install", winpath(bin_dir), home=self.home, exe=hvym)
@@ -191,9 +202,7 @@ class Windows(unittest.TestCase):
         # Before launchers, --install made hard links (copies on another
         # volume): an upgrade left them on the old program and --install
         # skipped them. They are replaced now, and it says so.
-        app, bin_dir = os.path.join(self.home, "app"), os.path.join(self.home, "bin")
-        os.mkdir(app)
-        os.mkdir(bin_dir)
+        app, bin_dir = self.folders()
         old = os.path.join(app, "hvym-old.exe")
         self.upgraded(old, "0.9.9")
         os.link(old, os.path.join(bin_dir, "version.exe"))
@@ -222,9 +231,7 @@ class Windows(unittest.TestCase):
         # read-only old copy are replaced; a file that only holds hvym's
         # text, not a program, is left; a launcher for this hvym spelt in
         # other case is already there.
-        app, bin_dir = os.path.join(self.home, "app"), os.path.join(self.home, "bin")
-        os.mkdir(app)
-        os.mkdir(bin_dir)
+        app, bin_dir = self.folders()
         hvym = os.path.join(app, "hvym.exe")
         shutil.copyfile(EXE, hvym)
         os.link(hvym, os.path.join(bin_dir, "check.exe"))
@@ -248,8 +255,7 @@ class Windows(unittest.TestCase):
         self.assertEqual([n for n in os.listdir(bin_dir) if ".hvym-new" in n], [])  # no temporary files left
         upper = "Z:" + os.path.join(self.home, "app").upper().replace("/", "\\") + "\\HVYM.EXE"
         p = subprocess.run(["/usr/bin/wine", upper, "--install", winpath(bin_dir)], capture_output=True,
-                           env={"PATH": "/usr/bin:/bin", "HOME": self.home, "WINEPREFIX": os.environ["WINEPREFIX"],
-                                "WINEDEBUG": "-all", "HVYM_HOME": winpath(self.data)}, timeout=60)
+                           env=wine_env(self.home), timeout=60)
         self.assertIn(b"0 linked, 0 updated, 77 already there", p.stdout, p.stderr)
         # The hard link to the running hvym could only be renamed aside
         # (check.exe.hvym-old); an --install run by another program removes it.
@@ -293,8 +299,7 @@ class Windows(unittest.TestCase):
     def test_a_killed_command_program_ends_its_hvym(self):
         bin_dir = os.path.join(self.home, "bin")
         self.assertEqual(self.hvym("--install", winpath(bin_dir)).returncode, 0)
-        e = {"PATH": "/usr/bin:/bin", "HOME": self.home, "WINEPREFIX": os.environ["WINEPREFIX"], "WINEDEBUG": "-all",
-             "HVYM_HOME": winpath(os.path.join(self.home, "AppData", "Local", "heavymeta-cli"))}
+        e = wine_env(self.home)
         # batch --json waits for its input's end: hvym.exe runs until then.
         p = subprocess.Popen(["/usr/bin/wine", os.path.join(bin_dir, "batch.exe"), "--json"], env=e,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -318,8 +323,7 @@ class Windows(unittest.TestCase):
         bin_dir = os.path.join(self.home, "bin")
         self.assertEqual(self.hvym("--install", winpath(bin_dir)).returncode, 0)
         name = "hvym-launched-%d" % os.getpid()
-        e = {"PATH": "/usr/bin:/bin", "HOME": self.home, "WINEPREFIX": os.environ["WINEPREFIX"], "WINEDEBUG": "-all",
-             "HVYM_HOME": winpath(self.data)}
+        e = wine_env(self.home)
         p = subprocess.Popen(["/usr/bin/wine", os.path.join(bin_dir, "serve.exe"), "--socket", name], env=e,
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
