@@ -385,6 +385,23 @@ class Protocol(Served):
         self.assertEqual(got["exit"], 0, got)
 
 
+def describe(pids):
+    """What a stuck child is doing: its state, where it waits, its command."""
+    out = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{pid}/wchan") as f:
+                wchan = f.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")[:80]
+            out.append(f"{pid} {stat[stat.rfind(')') + 2]} {wchan} {cmd}")
+        except OSError:
+            out.append(f"{pid} gone")
+    return "; ".join(out)
+
+
 class Bounds(Served):
     """The server's memory is bounded as a whole, not per line: many clients
     each asking for a large answer and reading it slowly, then the same
@@ -410,7 +427,8 @@ class Bounds(Served):
                                   "params": {"cmd": "png-to-data-url", "args": [png], "output": False}}).encode() + b"\n")
             socks.append(s)
         # Every request has run (its child ended) once no hvym child is left.
-        self.assertTrue(wait_for(lambda: not children(self.proc.pid), 120))
+        if not wait_for(lambda: not children(self.proc.pid), 120):
+            self.fail("children of serve still running after 120 s: " + describe(children(self.proc.pid)))
         codes = []
         for s in socks:  # now read every answer
             line = s.makefile("rb").readline()
