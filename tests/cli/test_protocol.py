@@ -449,7 +449,10 @@ class Bounds(Served):
         # Some went over the server's budget (which ones depends on how the
         # children raced: each is stopped when its output crosses it).
         self.assertIn(-32001, codes)
-        self.assertTrue(set(codes) <= {0, -32001, "dropped"}, codes)
+        # Under an emulator on a loaded machine a child can also outlive
+        # the request's own deadline (-32003, killed): still bounded.
+        allowed = {0, -32001, "dropped"} | ({-32003} if os.environ.get("HVYM_EMULATED") else set())
+        self.assertTrue(set(codes) <= allowed, codes)
         self.assertLess(self.rss_peak_mb(), 700)  # 20 x 27 MB data URLs would be over 1 GB
         self.assertEqual(self.client().call("run", {"cmd": "pintheon-port"})["result"]["value"], 9998)
 
